@@ -1,0 +1,6 @@
+export default {
+  displayName: 'agents',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/agents',
+};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'cron-worker',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/cron-worker',
+};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'gateway',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/gateway',
+};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'infra',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/infra',
+};

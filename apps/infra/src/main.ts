@@ -1,0 +1,3 @@
+// Entry point of the infra app.
+console.error('infra: not implemented yet');
+process.exitCode = 1;

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'coral',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/coral',
+};

@@ -1,0 +1,2 @@
+// Public API of @pardon/coral: filled in by its issue.
+export {};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'db',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/db',
+};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'lifecycle',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/lifecycle',
+};

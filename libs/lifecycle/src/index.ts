@@ -1,0 +1,2 @@
+// Public API of @pardon/lifecycle: filled in by its issue.
+export {};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'pooling',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/pooling',
+};

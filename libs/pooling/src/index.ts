@@ -1,0 +1,2 @@
+// Public API of @pardon/pooling: filled in by its issue.
+export {};
