@@ -1,2 +1,111 @@
-// Public API of @pardon/coral: filled in by its issue.
-export {};
+// Public API of @pardon/coral: the Coral protocol model, the seven tools' schemas, the in-memory
+// pool bus, and the MCP glue for the pool server (gateway) and the agents' client.
+export {
+  ParticipantIdSchema,
+  CoralMessageSchema,
+  CoralThreadSchema,
+  AgentStateSchema,
+  CoralAgentInfoSchema,
+  ReadPositionSchema,
+  SessionListResponseSchema,
+  SessionAgentsResponseSchema,
+} from './lib/model';
+export type {
+  ParticipantId,
+  CoralMessage,
+  CoralThread,
+  AgentState,
+  CoralAgentInfo,
+  ReadPosition,
+  SessionListResponse,
+  SessionAgentsResponse,
+} from './lib/model';
+
+export {
+  MAX_WAIT_FOR_MENTIONS_TIMEOUT_MS,
+  DEFAULT_WAIT_FOR_MENTIONS_TIMEOUT_MS,
+  MAX_MESSAGE_CONTENT_CHARS,
+  MAX_THREAD_NAME_CHARS,
+  MAX_SUMMARY_CHARS,
+  MAX_PARTICIPANTS_PER_CALL,
+  ListAgentsArgsSchema,
+  CreateThreadArgsSchema,
+  AddParticipantArgsSchema,
+  RemoveParticipantArgsSchema,
+  CloseThreadArgsSchema,
+  SendMessageArgsSchema,
+  WaitForMentionsArgsSchema,
+  ErrorResultSchema,
+  ToolInputErrorResultSchema,
+  ListAgentsResultSchema,
+  CreateThreadResultSchema,
+  AddParticipantResultSchema,
+  RemoveParticipantResultSchema,
+  CloseThreadResultSchema,
+  SendMessageResultSchema,
+  WaitForMentionsResultSchema,
+  CORAL_TOOLS,
+  CORAL_TOOL_NAMES,
+} from './lib/tools';
+export type {
+  ListAgentsArgs,
+  CreateThreadArgs,
+  AddParticipantArgs,
+  RemoveParticipantArgs,
+  CloseThreadArgs,
+  SendMessageArgs,
+  WaitForMentionsArgs,
+  ErrorResult,
+  ToolInputErrorResult,
+  ListAgentsResult,
+  CreateThreadResult,
+  AddParticipantResult,
+  RemoveParticipantResult,
+  CloseThreadResult,
+  SendMessageResult,
+  WaitForMentionsResult,
+  CoralToolName,
+  CoralToolArgs,
+  CoralToolResult,
+} from './lib/tools';
+
+export { CORAL_ERROR_CODES, CoralError, isCoralError } from './lib/errors';
+export type { CoralErrorCode } from './lib/errors';
+
+export { PoolBus } from './lib/pool-bus';
+export type {
+  MessageDraft,
+  PersistedMessageRef,
+  BeforeSendHook,
+  CoralThreadHeader,
+  PoolBusEvent,
+  PoolBusListener,
+  WaitOutcome,
+  PoolBusOptions,
+  AgentConnection,
+  CreateThreadInput,
+  MaterializeThreadInput,
+  SendMessageInput,
+  SendMessageOptions,
+  PoolBusStats,
+} from './lib/pool-bus';
+
+export { createCoralToolHandlers } from './lib/tool-handlers';
+export type {
+  CoralToolParsedArgs,
+  CoralToolHandler,
+  CoralToolHandlers,
+  CoralToolHandlerOptions,
+} from './lib/tool-handlers';
+
+export { CORAL_SERVER_INFO, registerCoralTools, toCallToolResult } from './lib/mcp-server';
+export { CoralToolClient, CoralProtocolError, WAIT_REQUEST_MARGIN_MS } from './lib/mcp-client';
+export type { CoralCallOptions } from './lib/mcp-client';
+
+export {
+  CORAL_SSE_ROUTE,
+  CORAL_MESSAGE_ROUTE,
+  buildCoralSseUrl,
+  buildCoralMessagePath,
+} from './lib/urls';
+export type { CoralSseAddress } from './lib/urls';

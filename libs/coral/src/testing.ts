@@ -1,0 +1,9 @@
+// Test fixtures for @pardon/coral: builders and an in-memory MCP client/server pair. Import from
+// tests only (`@pardon/coral/testing`).
+export {
+  buildMessage,
+  buildThreadHistory,
+  createTestBus,
+  connectCoralAgent,
+} from './lib/testing/fixtures';
+export type { ConnectedCoralAgent, ConnectCoralAgentOptions } from './lib/testing/fixtures';
