@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { parseLatency } from './latency';
+import { AgentIdSchema } from './personas';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const latency = z
+  .string()
+  .trim()
+  .transform((spec, ctx) => {
+    try {
+      return parseLatency(spec);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const url = z
+  .string()
+  .trim()
+  .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'must be an http(s) URL');
+
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+/**
+ * The agent's environment. One schema, parsed once at start: a bad or missing variable stops the
+ * process with a message naming every problem.
+ */
+export const AgentEnvSchema = z
+  .object({
+    AGENT_ID: AgentIdSchema,
+    /** Coral base URL the pool id is appended to, e.g. `http://127.0.0.1:5555/sse/v1/devmode/app/priv`. */
+    CORAL_SSE_URL: url,
+    /** Comma-separated pool (Coral session) ids. */
+    CORAL_SESSIONS: z
+      .string()
+      .default('pool-0,pool-1,pool-2,pool-3,pool-4')
+      .transform((s) =>
+        s
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== ''),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'pool ids are letters, digits, _ . -'))
+          .min(1, 'name at least one pool')
+          .refine((a) => new Set(a).size === a.length, 'pool ids must be unique'),
+      ),
+    /** `sse` (Coral's transport) or `streamable-http`. */
+    CORAL_TRANSPORT: z.enum(['sse', 'streamable-http']).default('sse'),
+    /** How long one `coral_wait_for_mentions` call blocks on the server. */
+    CORAL_WAIT_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    AGENT_API_KEY: z.string().min(1, 'required: the gateway rejects agents without it'),
+    AGENT_CONCURRENCY: int(1, 1000).default(4),
+    AGENT_LATENCY_MS: latency.default(parseLatency('1500')),
+    AGENT_BRAIN: z.enum(['scripted', 'openai']).default('scripted'),
+    AGENT_SEED: z.string().default('pardon'),
+    MODEL_BASE_URL: url.default('https://api.openai.com/v1'),
+    MODEL_NAME: optionalString,
+    MODEL_API_KEY: optionalString,
+    MODEL_API_KEY_SECRET_ARN: optionalString,
+    MODEL_TIMEOUT_MS: int(100, 600_000).default(20_000),
+    MODEL_MAX_RETRIES: int(0, 10).default(2),
+    MODEL_HISTORY_MESSAGES: int(0, 200).default(12),
+    HEALTH_PORT: int(0, 65_535).optional(),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AGENT_BRAIN !== 'openai') return;
+    if (!env.MODEL_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MODEL_NAME'],
+        message: 'required when AGENT_BRAIN=openai',
+      });
+    }
+  });
+
+export type AgentConfig = z.infer<typeof AgentEnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid agent configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; throws `ConfigError` listing every bad or missing variable. */
+export function loadConfig(env: Record<string, string | undefined>): AgentConfig {
+  // An empty variable means "not set" (compose files and ECS task definitions often render that way).
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = AgentEnvSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`),
+  );
+}

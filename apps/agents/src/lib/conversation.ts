@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import type { CoralMessage, CoralToolClient } from '@pardon/coral';
+import type { Brain, ReplyMode, ThreadEntry } from './brain';
+import { isAgentId, type AgentId, type Persona } from './personas';
+
+/** Agent-to-agent messages in a row (no player message between) after which agents stop mentioning agents. */
+export const MAX_AGENT_HOPS = 4;
+
+export interface ConversationOptions {
+  persona: Persona;
+  brain: Brain;
+  logger: Logger;
+  /** Messages remembered per thread (the context an LLM brain gets). */
+  historyLimit?: number;
+  /** Threads remembered at most; the least recently used are forgotten first. */
+  maxThreads?: number;
+}
+
+interface ThreadMemory {
+  playerId: string | undefined;
+  history: ThreadEntry[];
+  /** Agents this agent consulted in the thread and has not heard back from. */
+  pendingConsults: Set<AgentId>;
+  agentHops: number;
+  turn: number;
+}
+
+/** Resolves the pool's current Coral client (waiting for a reconnect if needed). */
+export type ToolsProvider = () => Promise<CoralToolClient>;
+
+/**
+ * What one agent does with a message that mentions it: decide whom it is answering, ask the
+ * brain, send the reply mentioning the right participant, and, when the brain wants to consult
+ * another agent, add that agent to the thread and mention it (production's `contact_agent`).
+ *
+ * Loop safety: a player's message is answered mentioning the player; a consultation from another
+ * agent is answered mentioning that agent; the answer to this agent's own consultation is relayed
+ * mentioning only the player. Agents never consult on another agent's behalf, and after
+ * `MAX_AGENT_HOPS` agent messages in a row an agent replies to the player instead, so two agents
+ * can never mention each other forever.
+ */
+export class Conversation {
+  private readonly threads = new Map<string, ThreadMemory>();
+  private readonly historyLimit: number;
+  private readonly maxThreads: number;
+
+  constructor(private readonly options: ConversationOptions) {
+    this.historyLimit = options.historyLimit ?? 24;
+    this.maxThreads = options.maxThreads ?? 5000;
+  }
+
+  /** Answers one message. Callers serialise calls per thread (see ThreadScheduler). */
+  async handle(message: CoralMessage, tools: ToolsProvider, signal?: AbortSignal): Promise<void> {
+    const { persona, brain, logger } = this.options;
+    if (message.senderId === persona.id) return;
+    const memory = this.memoryOf(message.threadId);
+    const mode = this.modeFor(memory, message.senderId);
+    const entry: ThreadEntry = { senderId: message.senderId, content: message.content };
+    const started = Date.now();
+    const reply = await brain.reply({
+      persona,
+      threadId: message.threadId,
+      mode,
+      message: entry,
+      playerId: memory.playerId,
+      history: memory.history,
+      turn: memory.turn,
+      ...(signal ? { signal } : {}),
+    });
+    this.remember(memory, entry);
+    memory.turn++;
+
+    const mentions =
+      mode === 'relay' ? (memory.playerId ? [memory.playerId] : []) : [message.senderId];
+    await this.send(tools, message.threadId, reply.content, mentions);
+    this.remember(memory, { senderId: persona.id, content: reply.content });
+    logger.info(
+      {
+        threadId: message.threadId,
+        messageId: message.id,
+        mode,
+        brain: brain.name,
+        ms: Date.now() - started,
+      },
+      'replied',
+    );
+
+    if (reply.consult && mode === 'player' && reply.consult.agentId !== persona.id) {
+      await this.consult(tools, message.threadId, memory, reply.consult);
+    }
+  }
+
+  private modeFor(memory: ThreadMemory, senderId: string): ReplyMode {
+    if (!isAgentId(senderId)) {
+      memory.playerId = senderId;
+      memory.agentHops = 0;
+      return 'player';
+    }
+    memory.agentHops++;
+    if (memory.pendingConsults.delete(senderId)) return 'relay';
+    return memory.agentHops > MAX_AGENT_HOPS ? 'relay' : 'consulted';
+  }
+
+  private async consult(
+    tools: ToolsProvider,
+    threadId: string,
+    memory: ThreadMemory,
+    consult: { agentId: AgentId; content: string },
+  ): Promise<void> {
+    const client = await tools();
+    const added = await client.addParticipant({ threadId, participantId: consult.agentId });
+    // Already being a participant is fine; anything else means the consultation cannot happen.
+    const alreadyThere =
+      added.result === 'error' &&
+      (added.code === 'already_participant' || /already/i.test(added.message));
+    if (added.result !== 'add_participant_success' && !alreadyThere) {
+      this.options.logger.warn(
+        { threadId, agentId: consult.agentId, result: added },
+        'could not add agent to consult',
+      );
+      return;
+    }
+    memory.pendingConsults.add(consult.agentId);
+    await this.send(tools, threadId, consult.content, [consult.agentId]);
+    this.remember(memory, { senderId: this.options.persona.id, content: consult.content });
+    this.options.logger.info({ threadId, consulted: consult.agentId }, 'consulted agent');
+  }
+
+  private async send(
+    tools: ToolsProvider,
+    threadId: string,
+    content: string,
+    mentions: string[],
+  ): Promise<void> {
+    const client = await tools();
+    const sent = await client.sendMessage({ threadId, content, mentions });
+    if (sent.result !== 'send_message_success') {
+      // Thread closed or the agent was removed: nobody is waiting for this reply any more.
+      this.options.logger.warn({ threadId, result: sent }, 'reply not delivered');
+    }
+  }
+
+  private memoryOf(threadId: string): ThreadMemory {
+    let memory = this.threads.get(threadId);
+    if (memory) {
+      this.threads.delete(threadId); // re-insert: Map order is the LRU order
+    } else {
+      memory = {
+        playerId: undefined,
+        history: [],
+        pendingConsults: new Set(),
+        agentHops: 0,
+        turn: 0,
+      };
+      if (this.threads.size >= this.maxThreads) {
+        const oldest = this.threads.keys().next().value;
+        if (oldest !== undefined) this.threads.delete(oldest);
+      }
+    }
+    this.threads.set(threadId, memory);
+    return memory;
+  }
+
+  private remember(memory: ThreadMemory, entry: ThreadEntry): void {
+    memory.history.push(entry);
+    if (memory.history.length > this.historyLimit) memory.history.shift();
+  }
+}

@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import type { CoralMessage, CoralToolClient } from '@pardon/coral';
+import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './backoff';
+import type { ToolsProvider } from './conversation';
+import type { HealthRegistry } from './health';
+import { ThreadScheduler } from './scheduler';
+import type { PoolConnector, PoolSession } from './session';
+import { abortableSleep } from './sleep';
+
+/** Answers one message; jobs of the same thread never overlap. */
+export type MentionHandler = (
+  message: CoralMessage,
+  tools: ToolsProvider,
+  signal: AbortSignal,
+) => Promise<void>;
+
+export interface PoolConnectionOptions {
+  pool: string;
+  agentId: string;
+  connector: PoolConnector;
+  handler: MentionHandler;
+  logger: Logger;
+  health: HealthRegistry;
+  /** Threads answered at the same time (`AGENT_CONCURRENCY`). */
+  concurrency: number;
+  /** `timeoutMs` of each `coral_wait_for_mentions`. */
+  waitTimeoutMs: number;
+  backoff?: BackoffPolicy;
+  /** Stop fetching mentions while this many are queued or running (bounded memory under overload). */
+  maxQueued?: number;
+  /** How long a reply waits for a reconnect before it is given up. */
+  replyReconnectWaitMs?: number;
+  random?: () => number;
+}
+
+const LOST: unique symbol = Symbol('lost');
+
+/** Tool errors in a row after which the session is assumed broken and re-established. */
+const MAX_CONSECUTIVE_WAIT_ERRORS = 3;
+
+/**
+ * One agent's presence in one pool: connect (retrying forever with full-jitter backoff), then loop
+ * `coral_wait_for_mentions` → scheduler → handler, and reconnect whenever the connection is lost
+ * (gateway restart, network, stream error). Replies in flight during a reconnect wait for the new
+ * session instead of being dropped.
+ */
+export class PoolConnection {
+  private readonly scheduler: ThreadScheduler;
+  private session: PoolSession | undefined;
+  private sessionWaiters: Array<(session: PoolSession) => void> = [];
+  private readonly abort = new AbortController();
+  private running: Promise<void> | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly options: PoolConnectionOptions) {
+    this.log = options.logger.child({ pool: options.pool });
+    this.scheduler = new ThreadScheduler(options.concurrency, (threadId, error) => {
+      if (!this.abort.signal.aborted) {
+        this.log.error({ threadId, err: error }, 'failed to answer a message');
+      }
+    });
+  }
+
+  /** Starts the connect/serve loop in the background. */
+  start(): void {
+    this.running ??= this.run().catch((error: unknown) => {
+      if (!this.abort.signal.aborted) this.log.fatal({ err: error }, 'pool loop crashed');
+    });
+  }
+
+  /** Stops fetching, abandons replies in progress and closes the connection. */
+  async stop(): Promise<void> {
+    this.abort.abort(new Error('agent stopping'));
+    await this.session?.close();
+    await this.running;
+    this.options.health.set(this.options.pool, { state: 'stopped' });
+  }
+
+  /** Resolves when no reply is queued or running. */
+  whenIdle(): Promise<void> {
+    return this.scheduler.whenIdle();
+  }
+
+  private async run(): Promise<void> {
+    const { pool, connector, health } = this.options;
+    const signal = this.abort.signal;
+    const random = this.options.random ?? Math.random;
+    const policy = this.options.backoff ?? DEFAULT_BACKOFF;
+    while (!signal.aborted) {
+      health.set(pool, { state: 'connecting' });
+      const session = await retryForever(
+        async (attempt) => {
+          this.log.info({ attempt }, 'connecting');
+          health.set(pool, { state: 'connecting', attempt });
+          return connector(pool, signal);
+        },
+        {
+          signal,
+          policy,
+          random,
+          onRetry: ({ attempt, delayMs, error }) => {
+            const message = error instanceof Error ? error.message : String(error);
+            this.log.warn({ attempt, delayMs, err: message }, 'connect failed, retrying');
+            health.set(pool, { state: 'backoff', attempt, lastError: message });
+          },
+        },
+      ).catch((error: unknown) => {
+        if (signal.aborted) return undefined;
+        throw error;
+      });
+      if (!session) break;
+      this.session = session;
+      health.set(pool, { state: 'ready' });
+      this.log.info('connected');
+      const waiters = this.sessionWaiters;
+      this.sessionWaiters = [];
+      for (const resolve of waiters) resolve(session);
+
+      const reason = await this.serve(session);
+      this.session = undefined;
+      await session.close();
+      if (signal.aborted) break;
+      this.log.warn({ reason }, 'disconnected, reconnecting');
+      health.set(pool, { state: 'disconnected', lastError: reason });
+      // A short jittered pause so a connection that drops at once cannot spin.
+      await abortableSleep(backoffDelay(policy, 1, random), signal).catch(() => undefined);
+    }
+  }
+
+  /** Serves mentions until the session is lost; resolves with the reason. */
+  private async serve(session: PoolSession): Promise<string> {
+    const signal = this.abort.signal;
+    const maxQueued = this.options.maxQueued ?? this.options.concurrency * 16;
+    let lostReason: string | undefined;
+    const lost = session.lost.then((reason): typeof LOST => {
+      lostReason = reason;
+      return LOST;
+    });
+    const aborted = new Promise<typeof LOST>((resolve) =>
+      signal.addEventListener('abort', () => resolve(LOST), { once: true }),
+    );
+    let consecutiveErrors = 0;
+    while (!signal.aborted && lostReason === undefined) {
+      if ((await Promise.race([this.scheduler.whenBelow(maxQueued), lost, aborted])) === LOST)
+        break;
+      let outcome;
+      try {
+        const wait = session.tools.waitForMentions(
+          { timeoutMs: this.options.waitTimeoutMs },
+          { signal },
+        );
+        // When the session is lost first, the abandoned call rejects later: that is expected.
+        wait.catch(() => undefined);
+        outcome = await Promise.race([wait, lost, aborted]);
+      } catch (error) {
+        if (signal.aborted) break;
+        return `wait_for_mentions failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (outcome === LOST) break;
+      switch (outcome.result) {
+        case 'wait_for_mentions_success':
+          consecutiveErrors = 0;
+          for (const message of outcome.messages) this.dispatch(message);
+          break;
+        case 'error_timeout':
+          consecutiveErrors = 0;
+          break;
+        default:
+          consecutiveErrors++;
+          this.log.warn({ result: outcome }, 'wait_for_mentions refused');
+          if (consecutiveErrors >= MAX_CONSECUTIVE_WAIT_ERRORS) {
+            return `wait_for_mentions refused ${consecutiveErrors} times: ${outcome.message}`;
+          }
+      }
+    }
+    return lostReason ?? 'stopped';
+  }
+
+  private dispatch(message: CoralMessage): void {
+    if (message.senderId === this.options.agentId) return;
+    this.log.debug({ threadId: message.threadId, messageId: message.id }, 'mentioned');
+    this.options.health.countMention(this.options.pool);
+    this.scheduler.enqueue(message.threadId, async () => {
+      await this.options.handler(message, () => this.currentTools(), this.abort.signal);
+      this.options.health.countReply(this.options.pool);
+    });
+  }
+
+  /** The live session's client, waiting (bounded) for a reconnect when there is none. */
+  private currentTools(): Promise<CoralToolClient> {
+    if (this.session) return Promise.resolve(this.session.tools);
+    const waitMs = this.options.replyReconnectWaitMs ?? 60_000;
+    return new Promise<CoralToolClient>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sessionWaiters = this.sessionWaiters.filter((w) => w !== waiter);
+        reject(new Error(`no connection to ${this.options.pool} within ${waitMs} ms`));
+      }, waitMs);
+      timer.unref();
+      const waiter = (session: PoolSession): void => {
+        clearTimeout(timer);
+        resolve(session.tools);
+      };
+      this.sessionWaiters.push(waiter);
+    });
+  }
+}
