@@ -202,6 +202,9 @@ export class PoolBus {
   /** Per agent, the threads that may hold mentions it has not read yet. */
   private readonly pending = new Map<string, Set<string>>();
   private readonly listeners = new Set<PoolBusListener>();
+  /** Order in which this bus accepted each message: the order agents receive mentions in. */
+  private readonly arrival = new WeakMap<CoralMessage, number>();
+  private nextArrival = 0;
   private openThreadCount = 0;
   private closed = false;
 
@@ -365,7 +368,7 @@ export class PoolBus {
 
     const participants = new Set([input.creatorId, ...input.participantIds]);
     const messages = input.messages.map((m) =>
-      freezeMessage({
+      this.stamp({
         id: m.id,
         threadName: input.name,
         threadId: input.id,
@@ -551,7 +554,7 @@ export class PoolBus {
     const current = this.threads.get(state.id);
     const duplicate = current?.messagesById.get(ref.id);
     if (duplicate) return duplicate;
-    const message = freezeMessage({
+    const message = this.stamp({
       id: ref.id,
       threadName: state.name,
       threadId: state.id,
@@ -576,7 +579,8 @@ export class PoolBus {
 
   /**
    * Coral's `wait_for_mentions`: returns at once every unread message (across the agent's open
-   * threads) that mentions the agent, advancing its read positions; otherwise parks until a
+   * threads, in the order the bus accepted them) that mentions the agent, advancing its read
+   * positions; otherwise parks until a
    * mention arrives, `timeoutMs` passes, a newer wait of the agent replaces this one, or `signal`
    * aborts. One waiter per agent. `timeoutMs` 0 polls.
    */
@@ -630,6 +634,27 @@ export class PoolBus {
     });
   }
 
+  /**
+   * Makes every mention of `agentId` that it has not answered yet unread again, in all its open
+   * threads (read position = just after its own last message, the same rule as materialisation).
+   * Use when an agent reconnects after a crash: a mention it consumed but never answered is then
+   * delivered again, once. Returns how many threads hold something to redeliver.
+   */
+  redeliverUnanswered(agentId: string): number {
+    let threads = 0;
+    for (const state of this.threads.values()) {
+      if (state.isClosed || !state.participants.has(agentId)) continue;
+      const from = lastIndexOfSender(state.messages, agentId) + 1;
+      state.readIndex.set(agentId, from);
+      if (state.messages.slice(from).some((m) => m.mentions.includes(agentId))) {
+        this.markPending(agentId, state.id);
+        threads += 1;
+      }
+    }
+    if (threads > 0) this.waiters.get(agentId)?.tryDeliver();
+    return threads;
+  }
+
   /** True while the agent has a parked `waitForMentions`. */
   isWaiting(agentId: string): boolean {
     return this.waiters.has(agentId);
@@ -663,8 +688,15 @@ export class PoolBus {
       }
       if (last >= 0) state.readIndex.set(agentId, last + 1);
     }
-    // Oldest first across threads; the sort is stable, so a thread's own order is kept.
-    return unread.sort((a, b) => a.timestamp - b.timestamp);
+    return unread.sort((a, b) => (this.arrival.get(a) ?? 0) - (this.arrival.get(b) ?? 0));
+  }
+
+  private stamp(message: CoralMessage): CoralMessage {
+    Object.freeze(message.mentions);
+    Object.freeze(message);
+    this.arrival.set(message, this.nextArrival);
+    this.nextArrival += 1;
+    return message;
   }
 
   private settleWaiter(agentId: string, outcome: WaitOutcome): void {
@@ -726,11 +758,6 @@ export class PoolBus {
   private snapshot(state: ThreadState): CoralThread {
     return { ...this.header(state), messages: [...state.messages] };
   }
-}
-
-function freezeMessage(message: CoralMessage): CoralMessage {
-  Object.freeze(message.mentions);
-  return Object.freeze(message);
 }
 
 function lastIndexOfSender(messages: readonly CoralMessage[], senderId: string): number {

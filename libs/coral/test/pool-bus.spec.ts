@@ -1,0 +1,512 @@
+// Locks in the seams the gateway builds on: persist-before-deliver, observers, materialisation of
+// threads from storage with deliver-once of unanswered messages, closing from outside, and stats.
+// Agents are real MCP clients where delivery to an agent matters.
+import {
+  CoralError,
+  PoolBus,
+  type MessageDraft,
+  type PersistedMessageRef,
+  type PoolBusEvent,
+} from '@pardon/coral';
+import {
+  buildThreadHistory,
+  connectCoralAgent,
+  createTestBus,
+  type ConnectedCoralAgent,
+} from '@pardon/coral/testing';
+
+const WALLET = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
+
+let open: ConnectedCoralAgent[] = [];
+let buses: PoolBus[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.map((agent) => agent.close()));
+  for (const bus of buses) bus.close();
+  open = [];
+  buses = [];
+});
+
+function newBus(options: Partial<ConstructorParameters<typeof PoolBus>[0]> = {}): PoolBus {
+  const bus = createTestBus(options);
+  buses.push(bus);
+  return bus;
+}
+
+async function agent(bus: PoolBus, agentId: string): Promise<ConnectedCoralAgent> {
+  const connected = await connectCoralAgent(bus, { agentId });
+  open.push(connected);
+  return connected;
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+async function untilWaiting(bus: PoolBus, agentId: string): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!bus.isWaiting(agentId)) {
+    if (Date.now() > deadline) throw new Error(`${agentId} never parked a wait`);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function playerThread(bus: PoolBus, id = 'thread-1', agentId = 'trump-donald') {
+  return bus.createThread({
+    id,
+    name: `${WALLET}:${agentId}`,
+    creatorId: WALLET,
+    participantIds: [agentId],
+  });
+}
+
+describe('persist before deliver', () => {
+  it('stores an agent reply through beforeSend before anyone sees it, under the stored id', async () => {
+    const drafts: MessageDraft[] = [];
+    const gate = deferred<PersistedMessageRef>();
+    const events: PoolBusEvent[] = [];
+    const bus = newBus({
+      beforeSend: (draft) => {
+        drafts.push(draft);
+        return gate.promise;
+      },
+    });
+    const donald = await agent(bus, 'trump-donald');
+    const melania = await agent(bus, 'trump-melania');
+    const created = await donald.coral.createThread({
+      threadName: 'family',
+      participantIds: ['trump-melania'],
+    });
+    if (created.result !== 'create_thread_success') throw new Error('no thread');
+    bus.subscribe((event) => events.push(event));
+    const waiting = melania.coral.waitForMentions({ timeoutMs: 5_000 });
+    await untilWaiting(bus, 'trump-melania');
+
+    const sending = donald.coral.sendMessage({
+      threadId: created.thread.id,
+      content: 'dinner?',
+      mentions: ['trump-melania'],
+    });
+    const deadline = Date.now() + 2_000;
+    while (drafts.length === 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    expect(drafts).toEqual([
+      {
+        poolId: 'pool-test',
+        threadId: created.thread.id,
+        threadName: 'family',
+        senderId: 'trump-donald',
+        content: 'dinner?',
+        mentions: ['trump-melania'],
+      },
+    ]);
+    expect(bus.getThread(created.thread.id)?.messages).toEqual([]);
+    expect(events).toEqual([]);
+    expect(bus.isWaiting('trump-melania')).toBe(true);
+
+    gate.resolve({ id: 'db-42', timestamp: 1_234 });
+    expect(await sending).toMatchObject({
+      result: 'send_message_success',
+      message: { id: 'db-42', timestamp: 1_234 },
+    });
+    expect(await waiting).toMatchObject({
+      result: 'wait_for_mentions_success',
+      messages: [{ id: 'db-42', content: 'dinner?' }],
+    });
+    expect(events.map((event) => event.type)).toEqual(['message_sent']);
+  });
+
+  it('fails the send and changes nothing when storing fails', async () => {
+    const bus = newBus({ beforeSend: () => Promise.reject(new Error('database down')) });
+    const donald = await agent(bus, 'trump-donald');
+    playerThread(bus);
+    const events: PoolBusEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    expect(
+      await donald.coral.sendMessage({ threadId: 'thread-1', content: 'hi', mentions: [WALLET] }),
+    ).toMatchObject({ result: 'error', code: 'persist_failed' });
+    expect(bus.getThread('thread-1')?.messages).toEqual([]);
+    expect(events).toEqual([]);
+  });
+
+  it('does not call beforeSend for a refused message', async () => {
+    const beforeSend = jest.fn(async () => ({ id: 'x', timestamp: 1 }));
+    const bus = newBus({ beforeSend });
+    playerThread(bus);
+    await expect(
+      bus.sendMessage({ threadId: 'thread-1', senderId: 'stranger', content: 'hi' }),
+    ).rejects.toMatchObject({ code: 'not_participant' });
+    expect(beforeSend).not.toHaveBeenCalled();
+  });
+
+  it('publishes a player message the gateway stored itself, under its id, once', async () => {
+    const beforeSend = jest.fn(async () => ({ id: 'unused', timestamp: 1 }));
+    const bus = newBus({ beforeSend });
+    const donald = await agent(bus, 'trump-donald');
+    playerThread(bus);
+    const events: PoolBusEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+
+    const input = {
+      threadId: 'thread-1',
+      senderId: WALLET,
+      content: 'pardon me',
+      mentions: ['trump-donald'],
+    };
+    const first = await bus.sendMessage(input, { id: 'db-1', timestamp: 10 });
+    const retried = await bus.sendMessage(input, { id: 'db-1', timestamp: 10 });
+    expect(retried).toBe(first);
+    expect(beforeSend).not.toHaveBeenCalled();
+    expect(events).toHaveLength(1);
+
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'wait_for_mentions_success',
+      messages: [
+        {
+          id: 'db-1',
+          threadId: 'thread-1',
+          threadName: `${WALLET}:trump-donald`,
+          senderId: WALLET,
+          content: 'pardon me',
+          timestamp: 10,
+          mentions: ['trump-donald'],
+        },
+      ],
+    });
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+  });
+
+  it('records a message whose thread closed while it was being stored, but delivers it to nobody', async () => {
+    const gate = deferred<PersistedMessageRef>();
+    const bus = newBus({ beforeSend: () => gate.promise });
+    await agent(bus, 'trump-donald');
+    const melania = await agent(bus, 'trump-melania');
+    bus.createThread({
+      id: 't',
+      name: 't',
+      creatorId: 'trump-donald',
+      participantIds: ['trump-melania'],
+    });
+    const sending = bus.sendMessage({
+      threadId: 't',
+      senderId: 'trump-donald',
+      content: 'late',
+      mentions: ['trump-melania'],
+    });
+    bus.closeThread('t', 'closed by lifecycle');
+    gate.resolve({ id: 'db-9', timestamp: 5 });
+    expect((await sending).id).toBe('db-9');
+    expect(bus.getThread('t')?.messages.map((m) => m.id)).toEqual(['db-9']);
+    expect(await melania.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+  });
+});
+
+describe('observers', () => {
+  it('see connections, thread lifecycle and every message, in order', async () => {
+    const bus = newBus();
+    const events: PoolBusEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const donald = await agent(bus, 'trump-donald');
+    await agent(bus, 'cz');
+    playerThread(bus);
+    await bus.sendMessage(
+      { threadId: 'thread-1', senderId: WALLET, content: 'hi', mentions: ['trump-donald'] },
+      { id: 'p1', timestamp: 1 },
+    );
+    await donald.coral.sendMessage({
+      threadId: 'thread-1',
+      content: 'tremendous',
+      mentions: [WALLET],
+    });
+    bus.addParticipant('thread-1', 'cz');
+    bus.removeParticipant('thread-1', 'cz');
+    bus.closeThread('thread-1', 'expired');
+    await donald.close();
+
+    expect(events.map((event) => event.type)).toEqual([
+      'agent_connected',
+      'agent_connected',
+      'thread_created',
+      'message_sent',
+      'message_sent',
+      'participant_added',
+      'participant_removed',
+      'thread_closed',
+      'agent_disconnected',
+    ]);
+    expect(events[2]).toEqual({
+      type: 'thread_created',
+      poolId: 'pool-test',
+      materialized: false,
+      thread: {
+        id: 'thread-1',
+        name: `${WALLET}:trump-donald`,
+        creatorId: WALLET,
+        participants: [WALLET, 'trump-donald'],
+        isClosed: false,
+        summary: null,
+      },
+    });
+    expect(events[4]).toMatchObject({
+      type: 'message_sent',
+      message: { senderId: 'trump-donald', content: 'tremendous', mentions: [WALLET] },
+    });
+    expect(events[7]).toEqual({
+      type: 'thread_closed',
+      poolId: 'pool-test',
+      threadId: 'thread-1',
+      summary: 'expired',
+    });
+  });
+
+  it('never break the bus when they throw, and can unsubscribe', async () => {
+    const errors: unknown[] = [];
+    const bus = newBus({ onListenerError: (error) => errors.push(error) });
+    const seen: string[] = [];
+    bus.subscribe(() => {
+      throw new Error('observer bug');
+    });
+    const unsubscribe = bus.subscribe((event) => seen.push(event.type));
+    playerThread(bus);
+    unsubscribe();
+    bus.closeThread('thread-1', 'done');
+    expect(seen).toEqual(['thread_created']);
+    expect(errors).toHaveLength(2);
+    expect(bus.getThread('thread-1')?.isClosed).toBe(true);
+  });
+});
+
+describe('materialising a thread from storage', () => {
+  const history = buildThreadHistory([
+    [WALLET, 'can I get a pardon?', ['trump-donald']],
+    ['trump-donald', 'maybe', [WALLET]],
+    [WALLET, 'what would it take?', ['trump-donald']],
+  ]);
+
+  it('delivers a trailing unanswered player message once, and not the answered ones', async () => {
+    const bus = newBus();
+    const donald = await agent(bus, 'trump-donald');
+    const { created, thread } = bus.materializeThread({
+      id: 'thread-1',
+      name: 'rebuilt',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history,
+    });
+    expect(created).toBe(true);
+    expect(thread.messages.map((m) => m.id)).toEqual(['m1', 'm2', 'm3']);
+    expect(bus.readPosition('trump-donald', 'thread-1')).toBe(2);
+
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toMatchObject({
+      result: 'wait_for_mentions_success',
+      messages: [{ id: 'm3', content: 'what would it take?', threadId: 'thread-1' }],
+    });
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+    expect(
+      await donald.coral.sendMessage({
+        threadId: 'thread-1',
+        content: 'a lot',
+        mentions: [WALLET],
+      }),
+    ).toMatchObject({ result: 'send_message_success' });
+  });
+
+  it('wakes an agent already waiting when the rebuilt thread holds an unanswered mention', async () => {
+    const bus = newBus();
+    const donald = await agent(bus, 'trump-donald');
+    const waiting = donald.coral.waitForMentions({ timeoutMs: 5_000 });
+    await untilWaiting(bus, 'trump-donald');
+    bus.materializeThread({
+      id: 'thread-1',
+      name: 'rebuilt',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history,
+    });
+    expect(await waiting).toMatchObject({
+      result: 'wait_for_mentions_success',
+      messages: [{ id: 'm3' }],
+    });
+  });
+
+  it('delivers nothing when every mention was answered', async () => {
+    const bus = newBus();
+    const donald = await agent(bus, 'trump-donald');
+    bus.materializeThread({
+      id: 'thread-1',
+      name: 'rebuilt',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history.slice(0, 2),
+    });
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+  });
+
+  it('is idempotent: a second rebuild returns the live thread unchanged', async () => {
+    const bus = newBus();
+    const events: PoolBusEvent[] = [];
+    bus.subscribe((event) => events.push(event));
+    const input = {
+      id: 'thread-1',
+      name: 'rebuilt',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history,
+    };
+    bus.materializeThread(input);
+    await bus.sendMessage({ threadId: 'thread-1', senderId: 'trump-donald', content: 'a lot' });
+    const again = bus.materializeThread(input);
+    expect(again.created).toBe(false);
+    expect(again.thread.messages).toHaveLength(4);
+    expect(events.filter((event) => event.type === 'thread_created')).toEqual([
+      expect.objectContaining({ materialized: true }),
+    ]);
+    expect(bus.stats().openThreads).toBe(1);
+  });
+
+  it('honours explicit read positions and rebuilds closed threads without delivering', async () => {
+    const bus = newBus();
+    const donald = await agent(bus, 'trump-donald');
+    bus.materializeThread({
+      id: 'closed',
+      name: 'old',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history,
+      isClosed: true,
+      summary: 'expired',
+    });
+    bus.materializeThread({
+      id: 'explicit',
+      name: 'x',
+      creatorId: WALLET,
+      participantIds: ['trump-donald'],
+      messages: history,
+      readPositions: { 'trump-donald': 0 },
+    });
+    expect(bus.getThread('closed')).toMatchObject({ isClosed: true, summary: 'expired' });
+    expect(bus.stats().openThreads).toBe(1);
+    expect(await donald.coral.waitForMentions({ timeoutMs: 0 })).toMatchObject({
+      messages: [
+        { id: 'm1', threadId: 'explicit' },
+        { id: 'm3', threadId: 'explicit' },
+      ],
+    });
+  });
+});
+
+describe('closing a thread from outside', () => {
+  it('leaves a parked waiter parked, then lets it receive a mention from another thread', async () => {
+    const bus = newBus();
+    const donald = await agent(bus, 'trump-donald');
+    playerThread(bus, 'thread-1');
+    playerThread(bus, 'thread-2');
+    const waiting = donald.coral.waitForMentions({ timeoutMs: 5_000 });
+    await untilWaiting(bus, 'trump-donald');
+    bus.closeThread('thread-1', 'session expired');
+    expect(bus.isWaiting('trump-donald')).toBe(true);
+    await bus.sendMessage(
+      { threadId: 'thread-2', senderId: WALLET, content: 'still here', mentions: ['trump-donald'] },
+      { id: 'p2' },
+    );
+    expect(await waiting).toMatchObject({ messages: [{ id: 'p2', threadId: 'thread-2' }] });
+  });
+
+  it('refuses closing an unknown or already closed thread with a CoralError', () => {
+    const bus = newBus();
+    playerThread(bus);
+    bus.closeThread('thread-1', 'done');
+    expect(() => bus.closeThread('thread-1', 'again')).toThrow(CoralError);
+    expect(() => bus.closeThread('nope', 'x')).toThrow(
+      expect.objectContaining({ code: 'thread_not_found' }),
+    );
+  });
+});
+
+describe('pool stats and readiness', () => {
+  it('counts connected agents, open threads and waiters', async () => {
+    const bus = newBus({ poolId: 'pool-3' });
+    const donald = await agent(bus, 'trump-donald');
+    await agent(bus, 'cz');
+    playerThread(bus, 'a');
+    playerThread(bus, 'b');
+    playerThread(bus, 'c');
+    bus.closeThread('b', 'done');
+    const waiting = donald.coral.waitForMentions({ timeoutMs: 5_000 });
+    await untilWaiting(bus, 'trump-donald');
+    expect(bus.stats()).toEqual({
+      poolId: 'pool-3',
+      connectedAgents: ['cz', 'trump-donald'],
+      openThreads: 2,
+      totalThreads: 3,
+      waitingAgents: ['trump-donald'],
+    });
+    expect(bus.missingAgents(['trump-donald', 'cz', 'trump-eric'])).toEqual(['trump-eric']);
+    expect(bus.forgetThread('a')).toBe(true);
+    expect(bus.forgetThread('b')).toBe(true);
+    expect(bus.openThreads).toBe(1);
+    await donald.close();
+    expect(await waiting.catch(() => 'closed')).toBe('closed');
+    expect(bus.stats().connectedAgents).toEqual(['cz']);
+  });
+
+  it('ends every parked wait when the bus closes', async () => {
+    const bus = newBus();
+    bus.connectAgent({ id: 'trump-donald' });
+    const waiting = bus.waitForMentions('trump-donald', 5_000);
+    bus.close();
+    expect(await waiting).toEqual({ kind: 'aborted' });
+    expect(() => playerThread(bus)).toThrow(/closed/);
+  });
+
+  it('refuses a thread id that is already on the bus', () => {
+    const bus = newBus();
+    playerThread(bus);
+    expect(() => playerThread(bus)).toThrow(expect.objectContaining({ code: 'thread_exists' }));
+  });
+});
+
+describe('redelivering unanswered mentions', () => {
+  it('hands a consumed but unanswered mention to a reconnected agent once', async () => {
+    const bus = newBus();
+    const first = await agent(bus, 'trump-donald');
+    playerThread(bus);
+    await bus.sendMessage(
+      { threadId: 'thread-1', senderId: WALLET, content: 'answered', mentions: ['trump-donald'] },
+      { id: 'p1' },
+    );
+    await first.coral.waitForMentions({ timeoutMs: 0 });
+    await first.coral.sendMessage({ threadId: 'thread-1', content: 'reply', mentions: [WALLET] });
+    await bus.sendMessage(
+      { threadId: 'thread-1', senderId: WALLET, content: 'lost', mentions: ['trump-donald'] },
+      { id: 'p2' },
+    );
+    expect(await first.coral.waitForMentions({ timeoutMs: 0 })).toMatchObject({
+      messages: [{ id: 'p2' }],
+    });
+    // The agent crashed before answering p2 and comes back.
+    const second = await agent(bus, 'trump-donald');
+    expect(bus.redeliverUnanswered('trump-donald')).toBe(1);
+    expect(await second.coral.waitForMentions({ timeoutMs: 0 })).toMatchObject({
+      messages: [{ id: 'p2', content: 'lost' }],
+    });
+    expect(await second.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+  });
+});
