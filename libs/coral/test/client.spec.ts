@@ -3,7 +3,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CoralProtocolError, CoralToolClient, WaitForMentionsArgsSchema } from '@pardon/coral';
+import { CoralProtocolError, CoralToolClient, WaitForMentionsArgsSchema } from '../src';
 
 async function clientOf(
   server: McpServer,

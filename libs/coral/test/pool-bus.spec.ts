@@ -7,13 +7,13 @@ import {
   type MessageDraft,
   type PersistedMessageRef,
   type PoolBusEvent,
-} from '@pardon/coral';
+} from '../src';
 import {
   buildThreadHistory,
   connectCoralAgent,
   createTestBus,
   type ConnectedCoralAgent,
-} from '@pardon/coral/testing';
+} from '../src/testing';
 
 const WALLET = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
 

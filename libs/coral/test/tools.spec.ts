@@ -1,7 +1,7 @@
 // Locks in the Coral semantics of the seven tools as agents see them: a real MCP SDK Client calling
 // a real McpServer (tools registered by registerCoralTools) over the SDK's in-memory transport.
-import type { CreateThreadResult, SendMessageResult, WaitForMentionsResult } from '@pardon/coral';
-import { connectCoralAgent, createTestBus, type ConnectedCoralAgent } from '@pardon/coral/testing';
+import type { CreateThreadResult, SendMessageResult, WaitForMentionsResult } from '../src';
+import { connectCoralAgent, createTestBus, type ConnectedCoralAgent } from '../src/testing';
 
 type Bus = ReturnType<typeof createTestBus>;
 

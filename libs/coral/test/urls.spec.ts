@@ -1,5 +1,5 @@
 // Locks in Coral's devmode SSE addressing, as agents build it.
-import { buildCoralMessagePath, buildCoralSseUrl, CORAL_SSE_ROUTE } from '@pardon/coral';
+import { buildCoralMessagePath, buildCoralSseUrl, CORAL_SSE_ROUTE } from '../src';
 
 describe('Coral URLs', () => {
   it('builds the devmode SSE URL with agentId and agentDescription query parameters', () => {
