@@ -1,4 +1,3 @@
-export {};
 export { startAwsEmulator, awsEmulatorEnv } from './aws/emulator';
 export type {
   AwsEmulator,
@@ -9,3 +8,17 @@ export type {
 export { ensureMotoVenv } from './aws/moto-venv';
 export { startMotoServer } from './aws/moto-server';
 export type { MotoServer } from './aws/moto-server';
+// PostgreSQL (libs/db issue): servers, per-file test databases, migrations.
+export { startPostgresServer, freePort } from './postgres/server';
+export type { PostgresServer, StartPostgresServerOptions } from './postgres/server';
+export {
+  acquirePostgres,
+  createTestDatabase,
+  createMigratedTemplate,
+  dropDatabase,
+  withDatabase,
+  TEST_PG_ADMIN_URL_ENV,
+  TEST_PG_TEMPLATE_ENV,
+} from './postgres/provider';
+export type { AcquiredPostgres, PostgresSource, TestDatabase } from './postgres/provider';
+export { applyMigrations, DB_MIGRATIONS_DIR } from './postgres/migrations';

