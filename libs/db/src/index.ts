@@ -43,3 +43,5 @@ export type {
   ActiveCounts,
   LeaderboardEntry,
 } from './lib/types';
+export { authNoncesRepository } from './lib/auth-nonces';
+export type { AuthNonce, AuthNoncesRepository } from './lib/auth-nonces';

@@ -1,5 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client';
+import { authNoncesRepository, type AuthNoncesRepository } from './auth-nonces';
 import { DbConfigSchema } from './config';
 import { createContext } from './context';
 import { DbConfigError } from './config';
@@ -42,6 +43,8 @@ export interface Db {
   payments: PaymentsRepository;
   gatewayTasks: GatewayTasksRepository;
   poolHealth: PoolHealthRepository;
+  /** Wallet sign-in nonces (gateway). */
+  authNonces: AuthNoncesRepository;
   /** True when the writer answers a trivial query (for /health); never throws. */
   ping(): Promise<boolean>;
   /** Closes both pools. */
@@ -89,6 +92,7 @@ export function createDb(options: CreateDbOptions): Db {
     payments: paymentsRepository(ctx),
     gatewayTasks: gatewayTasksRepository(ctx),
     poolHealth: poolHealthRepository(ctx),
+    authNonces: authNoncesRepository(ctx),
     ping: async () => {
       try {
         await writer.$queryRaw`SELECT 1`;
