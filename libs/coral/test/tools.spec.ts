@@ -1,5 +1,6 @@
 // Locks in the Coral semantics of the seven tools as agents see them: a real MCP SDK Client calling
 // a real McpServer (tools registered by registerCoralTools) over the SDK's in-memory transport.
+import { getEventListeners } from 'node:events';
 import type { CreateThreadResult, SendMessageResult, WaitForMentionsResult } from '../src';
 import { connectCoralAgent, createTestBus, type ConnectedCoralAgent } from '../src/testing';
 
@@ -411,5 +412,14 @@ describe('coral_wait_for_mentions', () => {
     expect(await waiting).toMatchObject({ result: 'error', code: 'wait_aborted' });
     expect(bus.isWaiting('b')).toBe(false);
     expect(bus.isConnected('b')).toBe(false);
+  });
+
+  it('leaves no listeners behind on the connection after many waits', async () => {
+    const b = await agent('b');
+    const before = getEventListeners(b.connection.signal, 'abort').length;
+    for (let i = 0; i < 20; i += 1) {
+      expect(await b.coral.waitForMentions({ timeoutMs: 1 })).toEqual({ result: 'error_timeout' });
+    }
+    expect(getEventListeners(b.connection.signal, 'abort').length).toBe(before);
   });
 });

@@ -127,9 +127,9 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
     }),
 
     coral_wait_for_mentions: guard('coral_wait_for_mentions', async ({ timeoutMs }, signal) => {
-      const outcome = await bus.waitForMentions(agentId, timeoutMs, {
-        signal: signal ? AbortSignal.any([signal, connection.signal]) : connection.signal,
-      });
+      const outcome = await waitEndedBy(connection.signal, signal, (combined) =>
+        bus.waitForMentions(agentId, timeoutMs, { signal: combined }),
+      );
       switch (outcome.kind) {
         case 'messages':
           return { result: 'wait_for_mentions_success', messages: outcome.messages };
@@ -145,4 +145,28 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
       }
     }),
   };
+}
+
+/**
+ * Runs `wait` with a signal that aborts when either `a` or `b` does, and detaches from both when
+ * it settles. (Not `AbortSignal.any`: an agent waits in a loop on one long-lived connection, and
+ * every call would leave a dependent signal on it.)
+ */
+async function waitEndedBy<T>(
+  a: AbortSignal,
+  b: AbortSignal | undefined,
+  wait: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  if (!b) return wait(a);
+  const controller = new AbortController();
+  const abort = (): void => controller.abort();
+  if (a.aborted || b.aborted) abort();
+  a.addEventListener('abort', abort, { once: true });
+  b.addEventListener('abort', abort, { once: true });
+  try {
+    return await wait(controller.signal);
+  } finally {
+    a.removeEventListener('abort', abort);
+    b.removeEventListener('abort', abort);
+  }
 }
