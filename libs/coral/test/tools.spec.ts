@@ -87,6 +87,28 @@ describe('the server', () => {
   });
 });
 
+describe('unexpected failures', () => {
+  it('answer internal_error without detail and are reported to the server', async () => {
+    bus = createTestBus({
+      generateId: () => {
+        throw new Error('id source broken');
+      },
+    });
+    const reported: Array<[unknown, string]> = [];
+    const a = await connectCoralAgent(bus, {
+      agentId: 'a',
+      onUnexpectedError: (error, tool) => reported.push([error, tool]),
+    });
+    open.push(a);
+    expect(await a.coral.createThread({ threadName: 't', participantIds: [] })).toEqual({
+      result: 'error',
+      code: 'internal_error',
+      message: 'Internal error',
+    });
+    expect(reported).toEqual([[new Error('id source broken'), 'coral_create_thread']]);
+  });
+});
+
 describe('coral_list_agents', () => {
   it('lists agent ids, or with details their descriptions and states', async () => {
     const a = await agent('a', 'Agent A');
