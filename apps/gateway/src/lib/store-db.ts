@@ -1,0 +1,165 @@
+import {
+  createDb,
+  messageId,
+  parseMessageId,
+  type Db,
+  type Message,
+  type Thread,
+  type ThreadWithOwner,
+} from '@pardon/db';
+import type { FastifyBaseLogger } from 'fastify';
+import type { GatewayConfig } from '../config';
+import type { StoredMessage } from './messages';
+import type { AppendInput, NonceRow, PoolHealthRow, SessionRow, Store, ThreadRow } from './store';
+
+function toMessage(m: Message): StoredMessage {
+  return {
+    id: m.id,
+    threadId: m.threadId,
+    seq: m.seq,
+    senderId: m.senderId,
+    content: m.content,
+    mentions: m.mentions,
+    createdAt: m.createdAt,
+  };
+}
+
+function toThread(t: Thread, wallet: string, sessionEnded: boolean): ThreadRow {
+  return {
+    id: t.id,
+    sessionId: t.sessionId,
+    wallet,
+    pool: t.pool,
+    agentId: t.agentId,
+    createdAt: t.createdAt,
+    closedAt: t.closedAt,
+    sessionEnded,
+    lastMessageAt: t.lastMessageAt,
+  };
+}
+
+function ownedThread(t: ThreadWithOwner): ThreadRow {
+  return toThread(t, t.wallet, t.sessionEndedAt !== null);
+}
+
+/** The gateway's storage on @pardon/db (retries, DatabaseUnavailableError, the schema). */
+export class DbStore implements Store {
+  constructor(readonly db: Db) {}
+
+  ping(): Promise<boolean> {
+    return this.db.ping();
+  }
+
+  createNonce(row: Omit<NonceRow, 'usedAt'>): Promise<void> {
+    return this.db.authNonces.create(row);
+  }
+
+  findNonce(nonce: string): Promise<NonceRow | null> {
+    return this.db.authNonces.find(nonce);
+  }
+
+  consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean> {
+    return this.db.authNonces.consume(nonce, wallet, now);
+  }
+
+  async upsertUser(wallet: string): Promise<void> {
+    await this.db.users.upsert(wallet);
+  }
+
+  async findActiveSession(wallet: string): Promise<SessionRow | null> {
+    return this.db.sessions.findActive(wallet);
+  }
+
+  async openSession(wallet: string, pool: string, taskId: string): Promise<SessionRow> {
+    return (await this.db.sessions.openOrReuse({ wallet, pool, taskId })).session;
+  }
+
+  async createThread(sessionId: string, agentId: string): Promise<ThreadRow> {
+    const t = await this.db.threads.create({ sessionId, agentId });
+    const owner = await this.db.threads.get(t.id);
+    if (!owner) throw new Error(`thread ${t.id} vanished after create`);
+    return ownedThread(owner);
+  }
+
+  async getThread(threadId: string): Promise<ThreadRow | null> {
+    const t = await this.db.threads.get(threadId);
+    return t ? ownedThread(t) : null;
+  }
+
+  async listThreads(wallet: string): Promise<ThreadRow[]> {
+    const rows = await this.db.threads.listForWallet(wallet, { limit: 1000 });
+    // Oldest first, as the player created them.
+    return rows.map((t) => toThread(t, wallet, false)).reverse();
+  }
+
+  closeThread(threadId: string, reason: string): Promise<boolean> {
+    return this.db.threads.close(threadId, reason);
+  }
+
+  async appendMessage(input: AppendInput): Promise<{ message: StoredMessage; created: boolean }> {
+    const r = await this.db.messages.append(input);
+    return { message: toMessage(r.message), created: r.created };
+  }
+
+  async listMessages(threadId: string, afterSeq: number, limit = 500): Promise<StoredMessage[]> {
+    // The data layer's cursor is a message id; ids are `<threadId>-<seq>`, so seq 0 is "from
+    // the start" and any other seq is the id of that message.
+    const after = afterSeq > 0 ? messageId(threadId.toLowerCase(), afterSeq) : undefined;
+    return (await this.db.messages.listAfter(threadId, after, limit)).map(toMessage);
+  }
+
+  seqOf(threadId: string, messageId: string): number | undefined {
+    const parsed = parseMessageId(messageId);
+    return parsed && parsed.threadId === threadId.toLowerCase() ? parsed.seq : undefined;
+  }
+
+  async activeCounts(
+    taskId: string,
+  ): Promise<Record<string, { threads: number; sessions: number }>> {
+    const counts = await this.db.threads.countActive();
+    const out: Record<string, { threads: number; sessions: number }> = {};
+    for (const c of counts.tasks) {
+      if (c.taskId === taskId)
+        out[c.pool] = { threads: c.activeThreads, sessions: c.activeSessions };
+    }
+    return out;
+  }
+
+  async expireIdleSessions(
+    cutoff: Date,
+    batchSize: number,
+  ): Promise<{ sessions: number; threadIds: string[] }> {
+    const r = await this.db.sessions.expireIdle({ cutoff, batchSize });
+    return { sessions: r.sessions.length, threadIds: r.closedThreadIds };
+  }
+
+  async closeStaleThreads(idleCutoff: Date, batchSize: number): Promise<string[]> {
+    const ended = await this.db.threads.closeThreadsOfEndedSessions({ batchSize });
+    const idle = await this.db.threads.closeIdle({ cutoff: idleCutoff, batchSize });
+    return [...ended, ...idle].map((t) => t.threadId);
+  }
+
+  async heartbeat(taskId: string, baseUrl: string): Promise<void> {
+    await this.db.gatewayTasks.heartbeat({ taskId, baseUrl });
+  }
+
+  writePoolHealth(rows: PoolHealthRow[]): Promise<number> {
+    return this.db.poolHealth.record(rows);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+/** Opens the data layer from the gateway config (lazily: no connection until the first query). */
+export function createStore(config: GatewayConfig, log: FastifyBaseLogger): Store {
+  return new DbStore(
+    createDb({
+      writeUrl: config.databaseUrl,
+      ...(config.databaseReadUrl ? { readUrl: config.databaseReadUrl } : {}),
+      writePoolSize: config.databasePoolSize,
+      logger: log,
+    }),
+  );
+}

@@ -1,0 +1,86 @@
+import type { StoredMessage } from './messages';
+
+/**
+ * What the gateway needs from storage, in the gateway's words. `DbStore` (store-db.ts) backs it
+ * with @pardon/db; the seam keeps the gateway's logic readable and lets one file follow the data
+ * layer's API.
+ */
+export interface SessionRow {
+  id: string;
+  wallet: string;
+  pool: string;
+  taskId: string;
+}
+
+export interface ThreadRow {
+  id: string;
+  sessionId: string;
+  wallet: string;
+  pool: string;
+  agentId: string;
+  createdAt: Date;
+  closedAt: Date | null;
+  sessionEnded: boolean;
+  lastMessageAt: Date | null;
+}
+
+export interface NonceRow {
+  nonce: string;
+  wallet: string;
+  message: string;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
+export interface AppendInput {
+  threadId: string;
+  senderId: string;
+  content: string;
+  mentions: string[];
+  clientMessageId?: string;
+}
+
+export interface PoolHealthRow {
+  taskId: string;
+  pool: string;
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  activeThreads: number;
+  activeSessions: number;
+  agentsConnected: number;
+  takenAt: Date;
+}
+
+export interface Store {
+  /** True when the database answers; never throws. */
+  ping(): Promise<boolean>;
+  createNonce(row: Omit<NonceRow, 'usedAt'>): Promise<void>;
+  findNonce(nonce: string): Promise<NonceRow | null>;
+  /** Marks the nonce used if it still is unused and unexpired; false for a replay. */
+  consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean>;
+  upsertUser(wallet: string): Promise<void>;
+  findActiveSession(wallet: string): Promise<SessionRow | null>;
+  /** Opens a session on `pool`, or returns the wallet's active one if a racing request won. */
+  openSession(wallet: string, pool: string, taskId: string): Promise<SessionRow>;
+  createThread(sessionId: string, agentId: string): Promise<ThreadRow>;
+  getThread(threadId: string): Promise<ThreadRow | null>;
+  listThreads(wallet: string): Promise<ThreadRow[]>;
+  closeThread(threadId: string, reason: string): Promise<boolean>;
+  /**
+   * Idempotent on (threadId, clientMessageId): a retry returns the stored row, created=false.
+   * A player message also moves the session's lastActivityAt.
+   */
+  appendMessage(input: AppendInput): Promise<{ message: StoredMessage; created: boolean }>;
+  listMessages(threadId: string, afterSeq: number, limit?: number): Promise<StoredMessage[]>;
+  /** The seq a message id names in this thread, or undefined when it names none. */
+  seqOf(threadId: string, messageId: string): number | undefined;
+  /** Open threads per pool over active sessions owned by `taskId`, and sessions likewise. */
+  activeCounts(taskId: string): Promise<Record<string, { threads: number; sessions: number }>>;
+  expireIdleSessions(
+    cutoff: Date,
+    batchSize: number,
+  ): Promise<{ sessions: number; threadIds: string[] }>;
+  closeStaleThreads(idleCutoff: Date, batchSize: number): Promise<string[]>;
+  heartbeat(taskId: string, baseUrl: string): Promise<void>;
+  writePoolHealth(rows: PoolHealthRow[]): Promise<number>;
+  close(): Promise<void>;
+}

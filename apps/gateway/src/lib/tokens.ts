@@ -1,0 +1,34 @@
+import jwt from 'jsonwebtoken';
+import { GatewayError } from '../errors';
+
+const ISSUER = 'pardon-gateway';
+
+/** Issues the short-lived HS256 bearer token a signed-in wallet uses on every player route. */
+export function issueToken(
+  secret: string,
+  wallet: string,
+  ttlS: number,
+  now = Date.now(),
+): { token: string; expiresAt: Date } {
+  const iat = Math.floor(now / 1000);
+  const token = jwt.sign({ sub: wallet, iat, exp: iat + ttlS }, secret, {
+    algorithm: 'HS256',
+    issuer: ISSUER,
+  });
+  return { token, expiresAt: new Date((iat + ttlS) * 1000) };
+}
+
+/** Returns the wallet a token was issued to, or throws the matching 401. */
+export function verifyToken(secret: string, token: string): string {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER });
+    if (typeof payload === 'string' || typeof payload.sub !== 'string') {
+      throw new GatewayError('GW_ERR_UNAUTHORIZED');
+    }
+    return payload.sub;
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    if (err instanceof jwt.TokenExpiredError) throw new GatewayError('GW_ERR_TOKEN_EXPIRED');
+    throw new GatewayError('GW_ERR_UNAUTHORIZED', 'The bearer token is invalid.');
+  }
+}

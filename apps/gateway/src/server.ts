@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from './app';
+import type { GatewayConfig } from './config';
+
+export interface GatewayServer {
+  app: FastifyInstance;
+  /** Listens on config.host:config.port (0 = any free port) and returns the base URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, closes streams and agent connections, finishes in-flight requests. */
+  close(): Promise<void>;
+}
+
+/**
+ * The process-level shell around the app: logger, timeouts, request ids, listen and close.
+ * `main.ts` adds signal handling; tests call this directly with a port of 0.
+ */
+export async function createServer(
+  config: GatewayConfig,
+  options: Omit<AppOptions, 'config'> = {},
+): Promise<GatewayServer> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          'headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: config.bodyLimitBytes,
+    connectionTimeout: 0,
+    requestTimeout: config.requestTimeoutMs,
+    // Longer than the ALB's 60 s idle timeout, so the balancer closes idle connections, not us.
+    keepAliveTimeout: 65_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    // A number where a string belongs is bad input, not something to coerce.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+  await app.register(buildApp, { config, ...options });
+
+  return {
+    app,
+    async listen() {
+      return app.listen({ port: config.port, host: config.host });
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+/** Runs close() on SIGTERM/SIGINT, forcing the exit when it overruns `timeoutMs`. */
+export function closeOnSignals(server: GatewayServer, timeoutMs: number): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    server.app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      server.app.log.error({ timeoutMs }, 'shutdown overran its deadline; exiting');
+      process.exit(1);
+    }, timeoutMs);
+    force.unref();
+    server.close().then(
+      () => {
+        server.app.log.info('closed');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        server.app.log.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
