@@ -1,0 +1,263 @@
+// Locks in that bad input is answered with a 4xx JSON `{error, message}` and changes nothing in
+// the database: malformed JSON, wrong types, unknown agent, bad agent-endpoint addresses, a
+// message over the limit, bad or missing signatures, expired or forged tokens, another wallet's
+// thread, a replayed nonce. Also that SQL and HTML in content are stored and returned as data.
+import jwt from 'jsonwebtoken';
+import { connectRoster, type TestAgent } from './support/agents';
+import {
+  AGENT_KEY,
+  TOKEN_SECRET,
+  createTestDb,
+  startGateway,
+  type TestDb,
+  type TestGateway,
+} from './support/gateway';
+import { newWallet, postJson, request, signIn } from './support/wallet';
+
+const TABLES = ['users', 'sessions', 'threads', 'messages', 'auth_nonces'];
+
+describe('bad input', () => {
+  let db: TestDb;
+  let gw: TestGateway;
+  let agents: TestAgent[] = [];
+  let token: string;
+  let threadId: string;
+
+  async function snapshot(): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const t of TABLES) {
+      out[t] = await db.query(`SELECT * FROM ${t} ORDER BY 1`);
+    }
+    return out;
+  }
+
+  /** Runs `fn`, expects a 4xx JSON error with `status`, and no row changed anywhere. */
+  async function expectRejected(
+    status: number,
+    fn: () => Promise<{ status: number; json: any }>,
+  ): Promise<{ error: string; message: string }> {
+    const before = await snapshot();
+    const res = await fn();
+    expect(res.status).toBe(status);
+    expect(res.json).toEqual(
+      expect.objectContaining({ error: expect.any(String), message: expect.any(String) }),
+    );
+    expect(JSON.stringify(res.json)).not.toMatch(/at .*\.ts:\d+/);
+    expect(await snapshot()).toEqual(before);
+    return res.json;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    gw = await startGateway(db.url, { MAX_MESSAGE_CHARS: '100' });
+    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+    const wallet = newWallet();
+    token = await signIn(gw.url, wallet);
+    await request('POST', `${gw.url}/api/sessions`, { token });
+    threadId = (
+      await request('POST', `${gw.url}/api/threads`, { token, body: { agentId: 'agent-a' } })
+    ).json.threadId;
+  });
+
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.close()));
+    await gw?.close();
+    await db?.drop();
+  });
+
+  const raw = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${gw.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    }).then(async (r) => ({ status: r.status, json: await r.json() }));
+
+  it('answers malformed JSON with 400', async () => {
+    const e = await expectRejected(400, () =>
+      raw(`/api/threads/${threadId}/messages`, '{"content": "hi", ', {
+        authorization: `Bearer ${token}`,
+      }),
+    );
+    expect(e.error).toBe('bad_request');
+  });
+
+  it('answers wrong types with 400 instead of coercing them', async () => {
+    await expectRejected(400, () =>
+      request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 12345, clientMessageId: 'x' },
+      }),
+    );
+    await expectRejected(400, () =>
+      request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 'hi', clientMessageId: ['x'] },
+      }),
+    );
+    await expectRejected(400, () => postJson(`${gw.url}/api/auth/nonce`, { wallet: 42 }));
+    await expectRejected(400, () =>
+      postJson(`${gw.url}/api/auth/nonce`, { wallet: 'not-base58-0OIl'.padEnd(40, '0') }),
+    );
+  });
+
+  it('answers an unknown agent with 400', async () => {
+    const e = await expectRejected(400, () =>
+      request('POST', `${gw.url}/api/threads`, { token, body: { agentId: 'nobody' } }),
+    );
+    expect(e.error).toBe('unknown_agent');
+  });
+
+  it('answers a message over the limit with 400', async () => {
+    const e = await expectRejected(400, () =>
+      request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 'x'.repeat(101), clientMessageId: 'too-long' },
+      }),
+    );
+    expect(e.error).toBe('message_too_long');
+  });
+
+  it('answers a body over the size limit with 413', async () => {
+    await expectRejected(413, () =>
+      request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 'x'.repeat(70 * 1024), clientMessageId: 'huge' },
+      }),
+    );
+  });
+
+  it('refuses the agent endpoint for an unknown pool, a missing agentId or a wrong key', async () => {
+    const sse = (pool: string, query: string, key = AGENT_KEY) =>
+      fetch(`${gw.url}/sse/v1/devmode/app/priv/${pool}/sse${query}`, {
+        headers: { authorization: `Bearer ${key}` },
+      }).then(async (r) => ({ status: r.status, json: await r.json() }));
+    expect((await expectRejected(404, () => sse('pool-9', '?agentId=agent-a'))).error).toBe(
+      'unknown_pool',
+    );
+    await expectRejected(400, () => sse('pool-0', ''));
+    await expectRejected(401, () => sse('pool-0', '?agentId=agent-a', 'wrong-key-000000'));
+    const mcp = await fetch(`${gw.url}/mcp/v1/devmode/app/priv/pool-7/mcp?agentId=agent-a`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${AGENT_KEY}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-03-26',
+          capabilities: {},
+          clientInfo: { name: 'x', version: '1' },
+        },
+      }),
+    });
+    expect(mcp.status).toBe(404);
+    expect(await mcp.json()).toMatchObject({ error: 'unknown_pool' });
+  });
+
+  it('refuses a bad signature, a missing signature and a replayed nonce', async () => {
+    const wallet = newWallet();
+    const other = newWallet();
+    const n = await postJson(`${gw.url}/api/auth/nonce`, { wallet: wallet.address });
+    expect(n.status).toBe(200);
+    expect(n.json.message).toContain(n.json.nonce);
+    expect(
+      (
+        await expectRejected(401, () =>
+          postJson(`${gw.url}/api/auth/verify`, {
+            wallet: wallet.address,
+            nonce: n.json.nonce,
+            signature: other.sign(n.json.message),
+          }),
+        )
+      ).error,
+    ).toBe('bad_signature');
+    await expectRejected(400, () =>
+      postJson(`${gw.url}/api/auth/verify`, { wallet: wallet.address, nonce: n.json.nonce }),
+    );
+    const ok = await postJson(`${gw.url}/api/auth/verify`, {
+      wallet: wallet.address,
+      nonce: n.json.nonce,
+      signature: wallet.sign(n.json.message),
+    });
+    expect(ok.status).toBe(200);
+    expect(
+      (
+        await expectRejected(401, () =>
+          postJson(`${gw.url}/api/auth/verify`, {
+            wallet: wallet.address,
+            nonce: n.json.nonce,
+            signature: wallet.sign(n.json.message),
+          }),
+        )
+      ).error,
+    ).toBe('bad_nonce');
+  });
+
+  it('refuses missing, expired and forged tokens', async () => {
+    const wallet = newWallet().address;
+    const expired = jwt.sign({ sub: wallet, iat: 1000, exp: 2000 }, TOKEN_SECRET, {
+      algorithm: 'HS256',
+      issuer: 'pardon-gateway',
+    });
+    const forged = jwt.sign({ sub: wallet }, 'some-other-secret-that-is-long-enough', {
+      algorithm: 'HS256',
+      issuer: 'pardon-gateway',
+      expiresIn: 600,
+    });
+    const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: wallet })).toString('base64url')}.`;
+    await expectRejected(401, () => request('POST', `${gw.url}/api/sessions`));
+    expect(
+      (
+        await expectRejected(401, () =>
+          request('POST', `${gw.url}/api/sessions`, { token: expired }),
+        )
+      ).error,
+    ).toBe('token_expired');
+    await expectRejected(401, () => request('POST', `${gw.url}/api/sessions`, { token: forged }));
+    await expectRejected(401, () => request('POST', `${gw.url}/api/sessions`, { token: none }));
+  });
+
+  it("answers another wallet's thread with 404, on every thread route", async () => {
+    const intruder = await signIn(gw.url, newWallet());
+    await request('POST', `${gw.url}/api/sessions`, { token: intruder });
+    const before = await snapshot();
+    for (const [method, path, body] of [
+      ['GET', `/api/threads/${threadId}/messages`, undefined],
+      ['POST', `/api/threads/${threadId}/messages`, { content: 'hi', clientMessageId: 'i-1' }],
+      ['GET', `/api/threads/${threadId}/events`, undefined],
+      ['DELETE', `/api/threads/${threadId}`, undefined],
+    ] as const) {
+      const r = await request(method, `${gw.url}${path}`, { token: intruder, body });
+      expect(r.status).toBe(404);
+      expect(r.json.error).toBe('thread_not_found');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('stores SQL and HTML content as plain data and returns it unchanged', async () => {
+    const nasty = [
+      "'); DROP TABLE messages; --",
+      '<script>alert("x")</script><img src=x onerror=alert(1)>',
+      "Robert\"); DELETE FROM users WHERE ('1'='1",
+    ];
+    for (const [i, content] of nasty.entries()) {
+      const r = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content, clientMessageId: `nasty-${i}` },
+      });
+      expect(r.status).toBe(202);
+    }
+    const hist = await request('GET', `${gw.url}/api/threads/${threadId}/messages`, { token });
+    expect(hist.json.messages.map((m: { content: string }) => m.content)).toEqual(nasty);
+    const stored = await db.query<{ content: string }>(
+      'SELECT content FROM messages WHERE thread_id = $1 ORDER BY seq',
+      [threadId],
+    );
+    expect(stored.map((r) => r.content)).toEqual(nasty);
+    expect(hist.headers.get('content-type')).toMatch(/application\/json/);
+  });
+});
