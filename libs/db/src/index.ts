@@ -45,3 +45,36 @@ export type {
 } from './lib/types';
 export { authNoncesRepository } from './lib/auth-nonces';
 export type { AuthNonce, AuthNoncesRepository } from './lib/auth-nonces';
+// Lifecycle jobs shared by the cron-worker and the gateway's /api/cron/* endpoints.
+export {
+  runSessionCleanup,
+  runThreadCleanup,
+  runPoolHealth,
+  GatewayHealthBodySchema,
+} from './lib/jobs/runners';
+export type {
+  JobLogger,
+  SessionCleanupOptions,
+  SessionCleanupResult,
+  ThreadCleanupOptions,
+  ThreadCleanupResult,
+  PoolHealthOptions,
+  PoolHealthResult,
+  TaskPoolHealth,
+  GatewayHealthBody,
+} from './lib/jobs/runners';
+export {
+  LIFECYCLE_CHANNEL,
+  LIFECYCLE_PAYLOAD_MAX_BYTES,
+  encodeThreadsClosed,
+  decodeLifecycleEvent,
+  createLifecycleNotifier,
+  listenLifecycleEvents,
+} from './lib/jobs/lifecycle-events';
+export type {
+  ThreadsClosedEvent,
+  LifecycleNotifier,
+  LifecycleListener,
+  LifecycleLogger,
+  ListenOptions,
+} from './lib/jobs/lifecycle-events';

@@ -1,0 +1,89 @@
+import {
+  runPoolHealth,
+  runSessionCleanup,
+  runThreadCleanup,
+  type Db,
+  type GatewayTask,
+  type LifecycleNotifier,
+} from '@pardon/db';
+import type { JobName } from '@pardon/lifecycle';
+import type { Logger } from 'pino';
+import { request } from 'undici';
+import type { WorkerConfig } from './config';
+import { buildMetrics, type MetricsSink } from './metrics';
+
+export interface JobContext {
+  db: Db;
+  notifier: LifecycleNotifier;
+  metrics: MetricsSink;
+  config: WorkerConfig;
+  log: Logger;
+}
+
+/** GET `<baseUrl>/health` with a deadline; resolves to the JSON body whatever the status. */
+export async function fetchGatewayHealth(task: GatewayTask, timeoutMs: number): Promise<unknown> {
+  const url = new URL('/health', task.baseUrl);
+  const response = await request(url, {
+    method: 'GET',
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  // 503 still carries the per-pool JSON; anything else unparsable is reported by the runner.
+  return response.body.json();
+}
+
+/**
+ * Runs one job now with the shared runners of @pardon/db; pool-health then publishes the custom
+ * metrics. Resolves to the JSON the job reports (`--once` prints it).
+ */
+export async function runJob(
+  job: JobName,
+  ctx: JobContext,
+  now: number,
+): Promise<Record<string, unknown>> {
+  const { db, notifier, config, log } = ctx;
+  const common = { now, batchSize: config.batchSize, notifier, logger: log };
+  switch (job) {
+    case 'session-cleanup':
+      return { ...(await runSessionCleanup(db, { ...common, settings: config.settings })) };
+    case 'thread-cleanup':
+      return { ...(await runThreadCleanup(db, { ...common, settings: config.settings })) };
+    case 'pool-health': {
+      const result = await runPoolHealth(db, {
+        now,
+        settings: config.settings,
+        liveWindowMs: config.gatewayLiveWindowMs,
+        fetchHealth: (task) => fetchGatewayHealth(task, config.healthTimeoutMs),
+        logger: log,
+      });
+      const intervalMs = config.settings.schedules['pool-health'].intervalMs;
+      const payments = await db.payments.volume({
+        from: new Date(now - intervalMs),
+        to: new Date(now),
+      });
+      const metrics = buildMetrics({
+        counts: result.counts,
+        pools: result.pools,
+        payments,
+        currencies: config.metrics.currencies,
+      });
+      let metricsError: string | undefined;
+      try {
+        await ctx.metrics.publish(metrics, new Date(now));
+      } catch (err) {
+        // Snapshots are stored; a metrics outage must not fail the health check itself.
+        metricsError = err instanceof Error ? err.message : String(err);
+        log.warn({ err }, 'pool-health: publishing metrics failed');
+      }
+      return {
+        ...result,
+        metrics: {
+          sink: ctx.metrics.kind,
+          published: metricsError === undefined ? metrics.length : 0,
+          paymentWindowMs: intervalMs,
+          ...(metricsError !== undefined ? { error: metricsError } : {}),
+        },
+      };
+    }
+  }
+}
