@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 import { authNoncesRepository, type AuthNoncesRepository } from './auth-nonces';
 import { DbConfigSchema } from './config';
@@ -51,8 +52,36 @@ export interface Db {
   close(): Promise<void>;
 }
 
-function prismaFor(url: string, poolSize: number, connectTimeoutMs: number): PrismaClient {
-  const adapter = new PrismaPg({
+// Validation throws synchronously inside the repositories; callers always get a rejected promise.
+function rejectingOnThrow<T extends object>(repository: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(repository)) {
+    wrapped[name] =
+      typeof fn === 'function'
+        ? (...args: unknown[]) => {
+            try {
+              return (fn as (...a: unknown[]) => unknown)(...args);
+            } catch (error) {
+              return Promise.reject(error);
+            }
+          }
+        : fn;
+  }
+  return wrapped as T;
+}
+
+interface Connection {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+}
+
+function connect(
+  url: string,
+  poolSize: number,
+  connectTimeoutMs: number,
+  logger: DbLogger | undefined,
+): Connection {
+  const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     connectionTimeoutMillis: connectTimeoutMs,
@@ -60,7 +89,11 @@ function prismaFor(url: string, poolSize: number, connectTimeoutMs: number): Pri
     // adapter-pg sends timestamps as UTC text without an offset: the session must be in UTC.
     options: '-c TimeZone=UTC',
   });
-  return new PrismaClient({ adapter });
+  // An idle connection the server dropped (restart, failover) must not crash the process.
+  pool.on('error', (error) => {
+    logger?.warn({ err: { message: error.message } }, 'idle database connection failed');
+  });
+  return { prisma: new PrismaClient({ adapter: new PrismaPg(pool) }), pool };
 }
 
 /**
@@ -77,34 +110,49 @@ export function createDb(options: CreateDbOptions): Db {
   }
   const writePoolSize = options.writePoolSize ?? 10;
   const connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
-  const writer = prismaFor(options.writeUrl, writePoolSize, connectTimeoutMs);
+  const writer = connect(options.writeUrl, writePoolSize, connectTimeoutMs, options.logger);
   const reader =
     options.readUrl && options.readUrl !== options.writeUrl
-      ? prismaFor(options.readUrl, options.readPoolSize ?? writePoolSize, connectTimeoutMs)
+      ? connect(
+          options.readUrl,
+          options.readPoolSize ?? writePoolSize,
+          connectTimeoutMs,
+          options.logger,
+        )
       : writer;
-  const ctx = createContext(writer, reader, options.logger, options.retry ?? {});
+  const ctx = createContext(
+    writer.prisma,
+    writer.pool,
+    reader.prisma,
+    options.logger,
+    options.retry ?? {},
+  );
   let closed: Promise<void> | undefined;
   return {
-    users: usersRepository(ctx),
-    sessions: sessionsRepository(ctx),
-    threads: threadsRepository(ctx),
-    messages: messagesRepository(ctx),
-    payments: paymentsRepository(ctx),
-    gatewayTasks: gatewayTasksRepository(ctx),
-    poolHealth: poolHealthRepository(ctx),
+    users: rejectingOnThrow(usersRepository(ctx)),
+    sessions: rejectingOnThrow(sessionsRepository(ctx)),
+    threads: rejectingOnThrow(threadsRepository(ctx)),
+    messages: rejectingOnThrow(messagesRepository(ctx)),
+    payments: rejectingOnThrow(paymentsRepository(ctx)),
+    gatewayTasks: rejectingOnThrow(gatewayTasksRepository(ctx)),
+    poolHealth: rejectingOnThrow(poolHealthRepository(ctx)),
     authNonces: authNoncesRepository(ctx),
     ping: async () => {
       try {
-        await writer.$queryRaw`SELECT 1`;
+        await writer.pool.query('SELECT 1');
         return true;
       } catch {
         return false; // health checks report, they do not throw
       }
     },
     close: () => {
+      const disconnect = async (c: Connection) => {
+        await c.prisma.$disconnect();
+        await c.pool.end();
+      };
       closed ??= Promise.all([
-        writer.$disconnect(),
-        reader === writer ? Promise.resolve() : reader.$disconnect(),
+        disconnect(writer),
+        reader === writer ? Promise.resolve() : disconnect(reader),
       ]).then(() => undefined);
       return closed;
     },

@@ -1,14 +1,13 @@
 import { Prisma } from '../generated/prisma/client';
-import { isUuid, type RepoContext } from './context';
+import { inTransaction, isUuid, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError, ThreadClosedError } from './errors';
 import { requireText } from './sessions';
 import type { Message, UnansweredMessage } from './types';
 
-const MESSAGE_COLUMNS = Prisma.raw(
-  `m.id, m.thread_id::text AS "threadId", m.seq, m.sender_id AS "senderId", m.content,
+const MESSAGE_SQL_COLUMNS = `m.id, m.thread_id::text AS "threadId", m.seq, m.sender_id AS "senderId", m.content,
    COALESCE(m.mentions, ARRAY[]::text[]) AS mentions, m.client_message_id AS "clientMessageId",
-   m.created_at AS "createdAt"`,
-);
+   m.created_at AS "createdAt"`;
+const MESSAGE_COLUMNS = Prisma.raw(MESSAGE_SQL_COLUMNS);
 
 const SEQ_DIGITS = 10;
 const MESSAGE_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d{10})$/;
@@ -83,52 +82,61 @@ export function messagesRepository(ctx: RepoContext): MessagesRepository {
       if (!isUuid(threadId)) return Promise.reject(new NotFoundError('thread', threadId));
 
       return ctx.run('messages.append', () =>
-        ctx.writer.$transaction(async (tx) => {
-          const locked = await tx.$queryRaw<
-            Array<{ closed: boolean; wallet: string; sessionId: string }>
-          >`
-            SELECT t.closed_at IS NOT NULL AS closed, s.wallet, s.id::text AS "sessionId"
-            FROM threads t JOIN sessions s ON s.id = t.session_id
-            WHERE t.id = ${threadId}::uuid
-            FOR UPDATE OF t`;
-          const thread = locked[0];
+        inTransaction(ctx.writerPool, async (client) => {
+          const locked = await client.query<{ closed: boolean; wallet: string; sessionId: string }>(
+            `SELECT t.closed_at IS NOT NULL AS closed, s.wallet, s.id::text AS "sessionId"
+             FROM threads t JOIN sessions s ON s.id = t.session_id
+             WHERE t.id = $1::uuid
+             FOR UPDATE OF t`,
+            [threadId],
+          );
+          const thread = locked.rows[0];
           if (!thread) throw new NotFoundError('thread', threadId);
           if (clientMessageId !== null) {
-            const existing = await tx.$queryRaw<Message[]>`
-              SELECT ${MESSAGE_COLUMNS} FROM messages m
-              WHERE m.thread_id = ${threadId}::uuid AND m.client_message_id = ${clientMessageId}`;
-            if (existing[0]) return { message: existing[0], created: false };
+            const existing = await client.query<Message>(
+              `SELECT ${MESSAGE_SQL_COLUMNS} FROM messages m
+               WHERE m.thread_id = $1::uuid AND m.client_message_id = $2`,
+              [threadId, clientMessageId],
+            );
+            if (existing.rows[0]) return { message: existing.rows[0], created: false };
           }
           if (thread.closed) throw new ThreadClosedError(threadId);
           const fromPlayer = senderId === thread.wallet;
-          const inserted = await tx.$queryRaw<Message[]>`
-            WITH t AS (
-              UPDATE threads SET
-                last_seq = last_seq + 1,
-                last_player_seq = CASE WHEN ${fromPlayer}::boolean THEN last_seq + 1 ELSE last_player_seq END,
-                last_agent_seq = CASE WHEN ${fromPlayer}::boolean THEN last_agent_seq ELSE last_seq + 1 END,
-                last_message_at = now(),
-                updated_at = now()
-              WHERE id = ${threadId}::uuid
-              RETURNING last_seq
-            )
-            INSERT INTO messages AS m (id, thread_id, seq, sender_id, content, mentions, client_message_id)
-            SELECT ${threadId}::text || '-' || lpad(t.last_seq::text, ${SEQ_DIGITS}::int, '0'),
-                   ${threadId}::uuid, t.last_seq, ${senderId}, ${content}, ${mentions}::text[],
-                   ${clientMessageId}
-            FROM t
-            RETURNING ${MESSAGE_COLUMNS}`;
-          const message = inserted[0];
+          const inserted = await client.query<Message>(
+            `WITH clock AS (
+               -- Read under the thread's row lock, so createdAt never decreases along seq.
+               SELECT clock_timestamp() AS at
+             ), t AS (
+               UPDATE threads SET
+                 last_seq = last_seq + 1,
+                 last_player_seq = CASE WHEN $2::boolean THEN last_seq + 1 ELSE last_player_seq END,
+                 last_agent_seq = CASE WHEN $2::boolean THEN last_agent_seq ELSE last_seq + 1 END,
+                 last_message_at = (SELECT at FROM clock),
+                 updated_at = (SELECT at FROM clock)
+               WHERE id = $1::uuid
+               RETURNING last_seq
+             )
+             INSERT INTO messages AS m (id, thread_id, seq, sender_id, content, mentions,
+                                        client_message_id, created_at, updated_at)
+             SELECT $1::text || '-' || lpad(t.last_seq::text, ${SEQ_DIGITS}, '0'), $1::uuid,
+                    t.last_seq, $3, $4, $5::text[], $6, clock.at, clock.at
+             FROM t, clock
+             RETURNING ${MESSAGE_SQL_COLUMNS}`,
+            [threadId, fromPlayer, senderId, content, mentions, clientMessageId],
+          );
+          const message = inserted.rows[0];
           if (!message) throw new NotFoundError('thread', threadId);
           if (fromPlayer) {
-            await tx.$executeRaw`
-              WITH s AS (
-                UPDATE sessions SET last_activity_at = now(), updated_at = now()
-                WHERE id = ${thread.sessionId}::uuid AND ended_at IS NULL
-                RETURNING wallet
-              )
-              UPDATE users SET last_active_at = now(), updated_at = now()
-              FROM s WHERE users.wallet = s.wallet`;
+            await client.query(
+              `WITH s AS (
+                 UPDATE sessions SET last_activity_at = now(), updated_at = now()
+                 WHERE id = $1::uuid AND ended_at IS NULL
+                 RETURNING wallet
+               )
+               UPDATE users SET last_active_at = now(), updated_at = now()
+               FROM s WHERE users.wallet = s.wallet`,
+              [thread.sessionId],
+            );
           }
           return { message, created: true };
         }),
