@@ -21,6 +21,20 @@ function summary(result: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
+ * The tick a run belongs to: the latest scheduled instant at or before `now`. croner fires a few
+ * ms after it, and the same instant names the tick on every worker whatever their timer jitter.
+ */
+export function scheduledInstant(pattern: Cron, intervalMs: number, now: number): Date {
+  let tick = new Date(now);
+  let next = pattern.nextRun(new Date(now - intervalMs - 1));
+  while (next && next.getTime() <= now) {
+    tick = next;
+    next = pattern.nextRun(next);
+  }
+  return tick;
+}
+
+/**
  * Schedules every job with croner. On each tick the worker runs the job only if it leads it
  * (advisory lock, see {@link JobLeadership}), so across the fleet each tick runs once.
  */
@@ -62,9 +76,10 @@ export function startWorker(ctx: JobContext, clock: () => number = Date.now): Ru
 
   const crons = JOB_NAMES.map((job) => {
     const schedule = config.settings.schedules[job];
+    const pattern = new Cron(schedule.cron, cronOptions()); // no callback: never fires
     // protect: a run that outlasts its period skips the overlapping tick instead of stacking.
-    return new Cron(schedule.cron, { ...cronOptions(), protect: true, name: job }, (self: Cron) => {
-      const run = tick(job, self.currentRun());
+    return new Cron(schedule.cron, { ...cronOptions(), protect: true, name: job }, () => {
+      const run = tick(job, scheduledInstant(pattern, schedule.intervalMs, clock()));
       running.add(run);
       return run.finally(() => running.delete(run));
     });

@@ -92,6 +92,10 @@ export async function startHealthServer(pools: HealthPool[], taskId = 'task-a') 
       hold = value;
     },
     heldCount: () => held.length,
+    /** Answers every request held so far. */
+    releaseHeld() {
+      for (const res of held.splice(0)) answer(res);
+    },
     close: async () => {
       for (const res of held.splice(0)) res.destroy();
       server.closeAllConnections();
