@@ -109,6 +109,8 @@ export class PoolManager {
       { once: true },
     );
     await server.connect(transport);
+    // An agent that crashed after taking a mention but before answering it gets it again.
+    bus.redeliverUnanswered(agentId);
   }
 
   listAgents(pool: string): CoralAgentInfo[] {
