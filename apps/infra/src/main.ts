@@ -1,10 +1,6 @@
 // Entry point of the infra CLI: wires the process (stdio, exit status) to runCli.
 import { runCli } from './lib/cli';
 
-// The SDK versions are pinned for Node 20 on purpose (see DEPENDENCIES.md); its notice that
-// later releases need Node 22 would only clutter every command's output.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-
 /** Reads a secret from stdin. On a terminal, echo is off (raw mode) and input ends at Enter. */
 function readSecret(): Promise<string> {
   const stdin = process.stdin;

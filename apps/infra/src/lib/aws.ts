@@ -9,6 +9,10 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 
+// The SDK versions are pinned for Node 20 on purpose (see DEPENDENCIES.md); its notice that
+// later releases need Node 22 would only clutter every command's output.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 export interface AwsClients {
   region: string;
   /** Set only when talking to an emulator (AWS_ENDPOINT_URL). */

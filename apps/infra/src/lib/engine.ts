@@ -1,4 +1,4 @@
-import { Listr, ProcessOutput, type ListrTask } from 'listr2';
+import { Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
 import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { EnvConfig } from './config';
 import { buildDesiredState, GATEWAY_CONTAINER, imageTagOf } from './desired';
@@ -67,14 +67,16 @@ export interface RunOptions {
 }
 
 function runner<T>(tasks: ListrTask<T>[], options: RunOptions): Listr<T> {
+  // Progress goes to stderr so that stdout carries only the result (and --json stays parseable).
   const processOutput = new ProcessOutput(process.stderr, process.stderr);
   return new Listr<T>(tasks, {
     concurrent: false,
     exitOnError: true,
-    renderer: options.progress ? (process.stderr.isTTY ? 'default' : 'simple') : 'silent',
-    fallbackRenderer: options.progress ? 'simple' : 'silent',
+    renderer: options.progress ? 'default' : 'silent',
     rendererOptions: { processOutput },
-    fallbackRendererOptions: { processOutput },
+    fallbackRenderer: options.progress ? 'simple' : 'silent',
+    fallbackRendererOptions: { logger: new ListrLogger({ processOutput, useIcons: true }) },
+    fallbackRendererCondition: () => !process.stderr.isTTY,
   } as never);
 }
 

@@ -1,0 +1,318 @@
+// Locks in the desired state of DESIGN.md section 7: every resource and setting the CLI sends,
+// checked without AWS. Settings an emulator drops (circuit breaker, grace period) are checked here.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { poolIds } from '@pardon/pooling';
+import { ENVIRONMENTS } from '../src/lib/config';
+import {
+  AGENT_IDS,
+  buildDesiredState,
+  ecrRepositoryArn,
+  imageTagOf,
+  secretSpecs,
+} from '../src/lib/desired';
+import { InfraError } from '../src/lib/errors';
+import { loadEnvConfig } from '../src/lib/load-config';
+import { type Json, type Resource, isRef, refsOf } from '../src/lib/model';
+
+const config = ENVIRONMENTS.prod;
+const state = buildDesiredState(config, { imageTag: 'v7' });
+const get = (key: string): Resource => {
+  const r = state.resources.find((x) => x.key === key);
+  if (!r) throw new Error(`no resource ${key}`);
+  return r;
+};
+type Obj = Record<string, unknown>;
+const props = (key: string): Obj => get(key).props as Obj;
+
+describe('buildDesiredState', () => {
+  it('lists every resource after the resources it references', () => {
+    const seen = new Set<string>();
+    for (const r of state.resources) {
+      for (const dep of [...refsOf(r.props), ...r.dependsOn])
+        expect(seen.has(dep) || dep === r.key).toBe(true);
+      seen.add(r.key);
+    }
+  });
+
+  it('is pure: the same config and tag give the same state', () => {
+    expect(buildDesiredState(config, { imageTag: 'v7' })).toEqual(state);
+  });
+
+  it('builds a VPC with public and private subnets in two availability zones', () => {
+    const subnets = state.resources.filter((r) => r.type === 'subnet').map((r) => r.props as Obj);
+    expect(subnets).toHaveLength(4);
+    expect(new Set(subnets.map((s) => s['availabilityZone']))).toEqual(
+      new Set(config.availabilityZones),
+    );
+    expect(props('route-table/public')['routes']).toEqual([
+      { destinationCidrBlock: '0.0.0.0/0', gatewayId: { $ref: 'internet-gateway' } },
+    ]);
+    expect(props('route-table/private')['routes']).toEqual([
+      { destinationCidrBlock: '0.0.0.0/0', natGatewayId: { $ref: 'nat-gateway' } },
+    ]);
+  });
+
+  it('opens nothing to the world but 80 and 443 on the ALB, and chains ALB → 5555 → 5432', () => {
+    const groups = state.resources.filter((r) => r.type === 'security-group');
+    const world = groups.flatMap((g) =>
+      ((g.props['ingress'] as Obj[]) ?? [])
+        .filter((rule) => rule['cidrIp'] === '0.0.0.0/0')
+        .map((rule) => ({ key: g.key, port: rule['fromPort'] })),
+    );
+    expect(world).toEqual([
+      { key: 'security-group/alb', port: 80 },
+      { key: 'security-group/alb', port: 443 },
+    ]);
+    expect(props('security-group/tasks')['ingress']).toEqual([
+      {
+        protocol: 'tcp',
+        fromPort: 5555,
+        toPort: 5555,
+        sourceSecurityGroupId: { $ref: 'security-group/alb' },
+      },
+    ]);
+    expect(props('security-group/db')['ingress']).toEqual([
+      {
+        protocol: 'tcp',
+        fromPort: 5432,
+        toPort: 5432,
+        sourceSecurityGroupId: { $ref: 'security-group/tasks' },
+      },
+    ]);
+  });
+
+  it('defines a 2 vCPU / 8 GB Fargate task with the gateway, six agents and the cron-worker', () => {
+    const td = props('task-definition');
+    expect(td).toMatchObject({
+      cpu: '2048',
+      memory: '8192',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+    });
+    const containers = td['containerDefinitions'] as Obj[];
+    expect(containers.map((c) => c['name'])).toEqual([
+      'gateway',
+      ...AGENT_IDS.map((a) => `agent-${a}`),
+      'cron-worker',
+    ]);
+    expect(containers.reduce((sum, c) => sum + (c['cpu'] as number), 0)).toBeLessThanOrEqual(2048);
+    expect(
+      containers.reduce((sum, c) => sum + (c['memoryReservation'] as number), 0),
+    ).toBeLessThanOrEqual(8192);
+    for (const c of containers) expect(c['image']).toBe(`${config.imageRepository}:v7`);
+  });
+
+  it('gives the gateway a /health container health check on port 5555', () => {
+    const gateway = (props('task-definition')['containerDefinitions'] as Obj[])[0] as Obj;
+    expect(gateway['portMappings']).toEqual([{ containerPort: 5555, protocol: 'tcp' }]);
+    expect((gateway['healthCheck'] as Obj)['command']).toEqual([
+      'CMD-SHELL',
+      'curl -fsS http://localhost:5555/health || exit 1',
+    ]);
+  });
+
+  it('has every agent list every pool in CORAL_SESSIONS', () => {
+    const pools = poolIds(config.capacity.poolsPerTask).join(',');
+    const agents = (props('task-definition')['containerDefinitions'] as Obj[]).filter((c) =>
+      String(c['name']).startsWith('agent-'),
+    );
+    expect(agents).toHaveLength(6);
+    for (const a of agents) {
+      expect(
+        (a['environment'] as Obj[]).find((e) => e['name'] === 'CORAL_SESSIONS')?.['value'],
+      ).toBe('pool-0,pool-1,pool-2,pool-3,pool-4');
+      expect(pools).toBe('pool-0,pool-1,pool-2,pool-3,pool-4');
+    }
+  });
+
+  it('passes secrets to containers by ARN reference only, never as plain environment values', () => {
+    const secretEnvNames = [
+      'DATABASE_URL',
+      'DATABASE_READ_URL',
+      'AGENT_API_KEY',
+      'CRON_SECRET',
+      'JWT_SECRET',
+      'LLM_API_KEY',
+    ];
+    for (const c of props('task-definition')['containerDefinitions'] as Obj[]) {
+      for (const e of c['environment'] as Obj[]) expect(secretEnvNames).not.toContain(e['name']);
+      for (const s of c['secrets'] as Obj[]) {
+        expect(isRef(s['valueFrom'] as Json)).toBe(true);
+        expect(s['valueFrom']).toMatchObject({ attr: 'arn' });
+      }
+    }
+  });
+
+  it('runs the service at 3 tasks with circuit-breaker rollback and scales it between 3 and 10', () => {
+    expect(props('ecs-service')).toMatchObject({
+      desiredCount: 3,
+      launchType: 'FARGATE',
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      networkConfiguration: { assignPublicIp: 'DISABLED' },
+    });
+    expect(props('scalable-target')).toMatchObject({ minCapacity: 3, maxCapacity: 10 });
+  });
+
+  it('scales out +1 above 70 % CPU for 2 minutes and in −1 below 30 % for 5 minutes', () => {
+    expect(props('scaling-policy/out')['stepAdjustments']).toEqual([
+      { metricIntervalLowerBound: 0, scalingAdjustment: 1 },
+    ]);
+    expect(props('scaling-policy/in')['stepAdjustments']).toEqual([
+      { metricIntervalUpperBound: 0, scalingAdjustment: -1 },
+    ]);
+    expect(props('alarm/scale-out')).toMatchObject({
+      metricName: 'CPUUtilization',
+      threshold: 70,
+      comparisonOperator: 'GreaterThanThreshold',
+      period: 60,
+      evaluationPeriods: 2,
+      alarmActions: [{ $ref: 'scaling-policy/out', attr: 'arn' }],
+    });
+    expect(props('alarm/scale-in')).toMatchObject({
+      metricName: 'CPUUtilization',
+      threshold: 30,
+      comparisonOperator: 'LessThanThreshold',
+      period: 60,
+      evaluationPeriods: 5,
+      alarmActions: [{ $ref: 'scaling-policy/in', attr: 'arn' }],
+    });
+  });
+
+  it('redirects HTTP to HTTPS and forwards HTTPS with the configured certificate to a sticky /health-checked target group', () => {
+    expect(props('listener/http')['defaultAction']).toEqual({
+      type: 'redirect',
+      protocol: 'HTTPS',
+      port: '443',
+      statusCode: 'HTTP_301',
+    });
+    expect(props('listener/https')).toMatchObject({
+      protocol: 'HTTPS',
+      port: 443,
+      certificateArn: config.certificateArn,
+    });
+    expect(props('target-group')).toMatchObject({
+      port: 5555,
+      healthCheckPath: '/health',
+      attributes: {
+        'stickiness.enabled': 'true',
+        'stickiness.type': 'lb_cookie',
+        'stickiness.lb_cookie.duration_seconds': '3600',
+      },
+    });
+  });
+
+  it('keeps PostgreSQL Multi-AZ, encrypted, private, with 7-day backups and a read replica', () => {
+    expect(props('db-instance/writer')).toMatchObject({
+      engine: 'postgres',
+      multiAz: true,
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      backupRetentionPeriod: 7,
+    });
+    expect(props('db-instance/reader')).toMatchObject({
+      publiclyAccessible: false,
+      readReplicaOf: { $ref: 'db-instance/writer' },
+    });
+  });
+
+  it('rotates generated secrets every 90 days once a rotation Lambda is configured, and says so when not', () => {
+    expect(
+      secretSpecs(config)
+        .filter((s) => s.source.kind === 'generated')
+        .map((s) => s.rotationDays),
+    ).toEqual([90, 90, 90, 90]);
+    expect(props('secret/jwt-secret')['rotationDays']).toBeNull();
+    const lambda = 'arn:aws:lambda:eu-west-1:000000000000:function:rotate';
+    const rotated = buildDesiredState({ ...config, rotationLambdaArn: lambda }, { imageTag: 'v7' });
+    expect(rotated.resources.find((r) => r.key === 'secret/jwt-secret')?.props).toMatchObject({
+      rotationDays: 90,
+      rotationLambdaArn: lambda,
+    });
+    expect(rotated.resources.find((r) => r.key === 'secret/llm-api-key')?.props).toMatchObject({
+      rotationDays: null,
+    });
+  });
+
+  it('grants the execution role image pull, log writes and only its own secrets, and the task role metrics only', () => {
+    const exec = JSON.stringify(props('iam-role/execution')['policy']);
+    for (const s of secretSpecs(config)) expect(exec).toContain(`"$ref":"secret/${s.id}"`);
+    expect(exec).not.toContain('"secretsmanager:*"');
+    const task = props('iam-role/task')['policy'] as { Statement: Obj[] };
+    expect(task.Statement.map((s) => s['Action'])).toEqual([['cloudwatch:PutMetricData']]);
+    expect(task.Statement[0]?.['Condition']).toEqual({
+      StringEquals: { 'cloudwatch:namespace': 'Pardon' },
+    });
+  });
+
+  it('sends the six operational alarms to the SNS topic and builds the dashboard', () => {
+    const ops = state.resources.filter(
+      (r) => r.type === 'alarm' && !r.key.startsWith('alarm/scale'),
+    );
+    expect(
+      ops.map((a) => [a.props['metricName'], a.props['comparisonOperator'], a.props['threshold']]),
+    ).toEqual([
+      ['CPUUtilization', 'GreaterThanThreshold', 80],
+      ['MemoryUtilization', 'GreaterThanThreshold', 85],
+      ['UnHealthyHostCount', 'GreaterThanThreshold', 0],
+      ['HTTPCode_Target_5XX_Count', 'GreaterThanThreshold', 10],
+      ['CPUUtilization', 'GreaterThanThreshold', 80],
+      ['FreeStorageSpace', 'LessThanThreshold', config.db.freeStorageAlarmBytes],
+    ]);
+    for (const a of ops)
+      expect(a.props['alarmActions']).toEqual([{ $ref: 'sns-topic', attr: 'arn' }]);
+    const body = JSON.stringify(props('dashboard')['body']);
+    for (const m of [
+      'CPUUtilization',
+      'MemoryUtilization',
+      'TargetResponseTime',
+      '"p95"',
+      '"p99"',
+      'RequestCount',
+      'HTTPCode_Target_5XX_Count',
+      'RunningTaskCount',
+      'AWS/RDS',
+    ]) {
+      expect(body).toContain(m);
+    }
+    expect(props('log-group')['retentionInDays']).toBe(90);
+    expect(props('sns-topic')['emailSubscription']).toBeNull();
+  });
+});
+
+describe('helpers', () => {
+  it('derives an ECR repository ARN from its URL and falls back to * for other registries', () => {
+    expect(ecrRepositoryArn('123456789012.dkr.ecr.eu-west-1.amazonaws.com/pardon')).toBe(
+      'arn:aws:ecr:eu-west-1:123456789012:repository/pardon',
+    );
+    expect(ecrRepositoryArn('ghcr.io/x/pardon')).toBe('*');
+  });
+
+  it('reads the tag of an image reference, ignoring a registry port', () => {
+    expect(imageTagOf('localhost:5000/pardon:v1.2')).toBe('v1.2');
+    expect(imageTagOf('localhost:5000/pardon')).toBeUndefined();
+  });
+});
+
+describe('loadEnvConfig', () => {
+  it('rejects an unknown environment with the list of known ones', () => {
+    expect(() => loadEnvConfig('qa')).toThrow(
+      new InfraError(
+        'INFRA_ERR_CONFIG',
+        'unknown environment "qa": expected one of dev, staging, prod',
+      ),
+    );
+  });
+
+  it('names every invalid field of an override file', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'infra-')), 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ prod: { certificateArn: 'nope', capacity: { tasksMin: 11 } } }),
+    );
+    expect(() => loadEnvConfig('prod', file)).toThrow(
+      /certificateArn: .*ARN.*capacity\.tasksMin: tasksMin exceeds tasksMax/,
+    );
+  });
+});
