@@ -1,2 +1,11 @@
-// Public API of @pardon/pooling: filled in by its issue.
-export {};
+// Public API of @pardon/pooling: pool assignment and capacity maths, pure and synchronous.
+export { DEFAULT_VIRTUAL_NODES, createHashRing, poolIds } from './lib/ring';
+export type { HashRing, HashRingOptions } from './lib/ring';
+export { assignPool } from './lib/assign';
+export type { AssignOptions, Assignment } from './lib/assign';
+export { DEFAULT_POOLING_SETTINGS } from './lib/settings';
+export type { PoolingSettings } from './lib/settings';
+export { fleetCapacity, monthlyCost, tasksForPlayers } from './lib/capacity';
+export type { FleetCapacity, MonthlyCost, TasksNeeded } from './lib/capacity';
+export { erlangC, estimateReplyTime, maxThreadsPerPool } from './lib/erlang';
+export type { ReplyTimeEstimate } from './lib/erlang';

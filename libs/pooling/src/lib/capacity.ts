@@ -1,0 +1,84 @@
+import { DEFAULT_POOLING_SETTINGS, type PoolingSettings } from './settings';
+
+export interface FleetCapacity {
+  /** Concurrent players (one active thread each) per pool. */
+  readonly perPool: number;
+  /** Concurrent players per task: pools per task × threads per pool. */
+  readonly perTask: number;
+  /** Concurrent players at the minimum task count. */
+  readonly fleetMin: number;
+  /** Concurrent players at the maximum task count. */
+  readonly fleetMax: number;
+}
+
+export interface TasksNeeded {
+  /** Tasks to run: the tasks required, clamped to [minTasks, maxTasks]. */
+  readonly tasks: number;
+  /** Tasks the load needs before clamping. */
+  readonly required: number;
+  /** Which bound clamped `required`, if any. */
+  readonly clamped: 'min' | 'max' | null;
+  /** Concurrent players `tasks` hold. */
+  readonly capacity: number;
+  /** Players beyond `capacity`: more than the fleet can take at its maximum. */
+  readonly unserved: number;
+}
+
+export interface MonthlyCost {
+  readonly taskHours: number;
+  readonly usd: number;
+  /** `usd` per concurrent player (the players given, else the capacity of the tasks). */
+  readonly usdPerPlayer: number;
+}
+
+function requireNonNegative(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a finite number ≥ 0, got ${value}`);
+  }
+}
+
+/** Capacity per pool, per task and per fleet (design: 30, 150, 450 at 3 tasks, 1,500 at 10). */
+export function fleetCapacity(settings: PoolingSettings = DEFAULT_POOLING_SETTINGS): FleetCapacity {
+  const perTask = settings.poolsPerTask * settings.threadsPerPool;
+  return {
+    perPool: settings.threadsPerPool,
+    perTask,
+    fleetMin: perTask * settings.minTasks,
+    fleetMax: perTask * settings.maxTasks,
+  };
+}
+
+/** Tasks needed to hold `players` concurrent players, within the service's task bounds. */
+export function tasksForPlayers(
+  players: number,
+  settings: PoolingSettings = DEFAULT_POOLING_SETTINGS,
+): TasksNeeded {
+  requireNonNegative('players', players);
+  const { perTask } = fleetCapacity(settings);
+  const required = Math.ceil(players / perTask);
+  const clamped =
+    required < settings.minTasks ? 'min' : required > settings.maxTasks ? 'max' : null;
+  const tasks =
+    clamped === 'min' ? settings.minTasks : clamped === 'max' ? settings.maxTasks : required;
+  const capacity = tasks * perTask;
+  return { tasks, required, clamped, capacity, unserved: Math.max(0, players - capacity) };
+}
+
+/**
+ * Monthly cost of running `averageTasks` tasks (a fractional average is fine) and its cost per
+ * concurrent player. An estimate from the settings' task-hour price, not a bill.
+ */
+export function monthlyCost(
+  averageTasks: number,
+  options: { readonly concurrentPlayers?: number } = {},
+  settings: PoolingSettings = DEFAULT_POOLING_SETTINGS,
+): MonthlyCost {
+  requireNonNegative('averageTasks', averageTasks);
+  const players = options.concurrentPlayers ?? averageTasks * fleetCapacity(settings).perTask;
+  requireNonNegative('concurrentPlayers', players);
+  const taskHours = averageTasks * settings.hoursPerMonth;
+  const usd = taskHours * settings.taskHourPriceUsd;
+  // No players: nothing to share the cost between (free when nothing runs either).
+  const usdPerPlayer = players > 0 ? usd / players : usd > 0 ? Infinity : 0;
+  return { taskHours, usd, usdPerPlayer };
+}
