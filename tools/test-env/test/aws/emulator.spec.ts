@@ -3,6 +3,9 @@
 import { CreateTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { startAwsEmulator, type AwsEmulator } from '../../src/index';
 
+// The SDK pin for Node 20 is deliberate (DEPENDENCIES.md); skip its upgrade notice.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
+
 describe('startAwsEmulator', () => {
   let emulator: AwsEmulator | undefined;
 
