@@ -1,6 +1,5 @@
 import { Cron } from 'croner';
 import { JOB_NAMES, cronOptions, type JobName } from '@pardon/lifecycle';
-import type { Logger } from 'pino';
 import type { JobContext } from './jobs';
 import { runJob } from './jobs';
 import { JobLeadership } from './leadership';
