@@ -17,7 +17,7 @@ describe('two tasks on one database', () => {
   let db: TestDb;
   let a: TestGateway;
   let b: TestGateway;
-  let agents: TestAgent[] = [];
+  const agents: TestAgent[] = [];
   const stops: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {

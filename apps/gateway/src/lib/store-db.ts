@@ -160,6 +160,7 @@ export function createStore(config: GatewayConfig, log: FastifyBaseLogger): Stor
       ...(config.databaseReadUrl ? { readUrl: config.databaseReadUrl } : {}),
       writePoolSize: config.databasePoolSize,
       logger: log,
+      retry: { maxElapsedMs: config.dbRetryBudgetMs },
     }),
   );
 }
