@@ -165,13 +165,15 @@ export function sessionsRepository(ctx: RepoContext): SessionsRepository {
               LIMIT ${batchSize}
               FOR UPDATE SKIP LOCKED
             ), ended AS (
+              -- = ANY(ARRAY(...)) keeps the plan on the primary key: a join against the CTE lets
+              -- the planner pick a hash join over the whole table once it has 100k rows.
               UPDATE sessions s SET ended_at = now(), end_reason = ${reason}, updated_at = now()
-              FROM picked WHERE s.id = picked.id
+              WHERE s.id = ANY (ARRAY(SELECT id FROM picked))
               RETURNING s.id, s.wallet, s.pool, s.task_id
             ), closed AS (
               UPDATE threads t SET closed_at = now(), close_reason = 'session_expired',
                                    updated_at = now()
-              FROM ended WHERE t.session_id = ended.id AND t.closed_at IS NULL
+              WHERE t.session_id = ANY (ARRAY(SELECT id FROM ended)) AND t.closed_at IS NULL
               RETURNING t.id
             )
             SELECT 'session' AS kind, id::text AS "sessionId", wallet, pool, task_id AS "taskId",

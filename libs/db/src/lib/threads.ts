@@ -117,7 +117,7 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
               FOR UPDATE OF t SKIP LOCKED
             )
             UPDATE threads t SET closed_at = now(), close_reason = 'session_ended', updated_at = now()
-            FROM picked WHERE t.id = picked.id
+            WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
             RETURNING t.id::text AS "threadId", t.session_id::text AS "sessionId", t.pool,
                       t.agent_id AS "agentId"`,
         batchSize,
@@ -138,7 +138,7 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
               FOR UPDATE SKIP LOCKED
             )
             UPDATE threads t SET closed_at = now(), close_reason = ${reason}, updated_at = now()
-            FROM picked WHERE t.id = picked.id
+            WHERE t.id = ANY (ARRAY(SELECT id FROM picked))
             RETURNING t.id::text AS "threadId", t.session_id::text AS "sessionId", t.pool,
                       t.agent_id AS "agentId"`,
         batchSize,
