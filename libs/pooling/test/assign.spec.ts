@@ -53,7 +53,8 @@ describe('assignPool', () => {
 
   it('skips a home pool that would exceed the balance factor although it has capacity', () => {
     // 20 threads over 5 pools, factor 1.25: a pool may reach ⌈1.25 × 21 / 5⌉ = 6.
-    const loads = loadsOf(ring, (p) => (p === home ? 6 : p === second ? 6 : 8 / 3));
+    const byRank = [6, 6, 3, 3, 2]; // home, second, third, … on the wallet's way round the ring
+    const loads = loadsOf(ring, (p) => byRank[ring.preferenceList(WALLET).indexOf(p)] ?? 0);
     const result = assignPool(ring, WALLET, { loads, capacityPerPool: 30, balanceFactor: 1.25 });
     expect(result).toEqual({ kind: 'assigned', pool: third, home, spilled: true });
   });
@@ -67,12 +68,12 @@ describe('assignPool', () => {
   });
 
   it.each([
-    [{ capacityPerPool: 0 }, /capacityPerPool/],
-    [{ capacityPerPool: Number.NaN }, /capacityPerPool/],
-    [{ capacityPerPool: 30, balanceFactor: 0.9 }, /balanceFactor/],
-    [{ capacityPerPool: 30, balanceFactor: Number.NaN }, /balanceFactor/],
-    [{ capacityPerPool: 30, balanceFactor: Infinity }, /balanceFactor/],
-  ])('rejects %j', (options, message) => {
+    ['a capacity of 0', { capacityPerPool: 0 }, /capacityPerPool/],
+    ['a capacity of NaN', { capacityPerPool: Number.NaN }, /capacityPerPool/],
+    ['a factor below 1', { capacityPerPool: 30, balanceFactor: 0.9 }, /balanceFactor/],
+    ['a factor of NaN', { capacityPerPool: 30, balanceFactor: Number.NaN }, /balanceFactor/],
+    ['an infinite factor', { capacityPerPool: 30, balanceFactor: Infinity }, /balanceFactor/],
+  ])('rejects %s', (_label, options, message) => {
     expect(() => assignPool(ring, WALLET, { loads: {}, ...options })).toThrow(message);
   });
 
@@ -90,11 +91,11 @@ describe('assignPool', () => {
       fc.property(scenario, ({ pools, capacity, factor, loadSeeds, wallet }) => {
         const r = rings.get(pools) ?? createHashRing(poolIds(pools), { virtualNodes: 50 });
         rings.set(pools, r);
-        const loads = loadsOf(r, (p) => loadSeeds[r.pools.indexOf(p)]!);
+        const loads = loadsOf(r, (p) => loadSeeds[r.pools.indexOf(p)] ?? 0);
         const total = Object.values(loads).reduce((a, b) => a + b, 0);
         const factorBound =
           factor === undefined ? Infinity : Math.ceil((factor * (total + 1)) / pools - 1e-9);
-        const eligible = (p: string) => loads[p]! < capacity && loads[p]! < factorBound;
+        const eligible = (p: string) => (loads[p] ?? 0) < Math.min(capacity, factorBound);
 
         const result = assignPool(r, wallet, {
           loads,
@@ -104,7 +105,7 @@ describe('assignPool', () => {
         const expected = r.preferenceList(wallet).find(eligible);
         if (expected === undefined) {
           expect(result).toEqual({ kind: 'full' });
-          expect(r.pools.every((p) => loads[p]! >= capacity)).toBe(true);
+          expect(r.pools.every((p) => (loads[p] ?? 0) >= capacity)).toBe(true);
         } else {
           expect(result).toEqual({
             kind: 'assigned',
@@ -122,10 +123,13 @@ describe('assignPool', () => {
       fc.property(
         fc.integer(),
         fc.constantFrom(1, 1.1, 1.25, 1.5, 2),
-        fc.integer({ min: 200, max: 1200 }),
+        fc.integer({ min: 100, max: 300 }),
         (seed, factor, capacity) => {
           const loads: Record<string, number> = loadsOf(ring, () => 0);
           let total = 0;
+          let worstOverFactor = 0;
+          let worstOverCapacity = 0;
+          let fullBeforeCapacity = false;
           for (const wallet of randomWallets(1000, seed)) {
             const result = assignPool(ring, wallet, {
               loads,
@@ -133,17 +137,27 @@ describe('assignPool', () => {
               balanceFactor: factor,
             });
             if (result.kind === 'full') {
-              expect(total).toBe(5 * capacity);
+              fullBeforeCapacity ||= total < 5 * capacity;
               continue;
             }
-            loads[result.pool]! += 1;
+            const load = (loads[result.pool] ?? 0) + 1;
+            loads[result.pool] = load;
             total += 1;
-            expect(loads[result.pool]).toBeLessThanOrEqual(capacity);
-            expect(loads[result.pool]).toBeLessThanOrEqual(Math.ceil((factor * total) / 5 - 1e-9));
+            // One assertion per run, not per wallet: this loop is the hot part of the suite.
+            worstOverFactor = Math.max(
+              worstOverFactor,
+              load - Math.ceil((factor * total) / 5 - 1e-9),
+            );
+            worstOverCapacity = Math.max(worstOverCapacity, load - capacity);
           }
+          expect({ worstOverFactor, worstOverCapacity, fullBeforeCapacity }).toEqual({
+            worstOverFactor: 0,
+            worstOverCapacity: 0,
+            fullBeforeCapacity: false,
+          });
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 10 },
     );
   });
 });

@@ -87,7 +87,7 @@ describe('createHashRing', () => {
         const counts = countPerPool(ring5.pools, wallets, (w) => ring5.lookup(w));
         expect(maxOverMean(counts)).toBeLessThanOrEqual(1.1);
       }),
-      { numRuns: 3 },
+      { numRuns: 2 },
     );
   });
 
@@ -102,7 +102,7 @@ describe('createHashRing', () => {
         );
         expect(Math.abs(moved - 1 / 6)).toBeLessThanOrEqual(0.02);
       }),
-      { numRuns: 3 },
+      { numRuns: 2 },
     );
   });
 
@@ -132,7 +132,7 @@ describe('createHashRing', () => {
         fc.nat(),
         fc.array(fc.string()),
         (pools, which, keys) => {
-          const removed = pools[which % pools.length]!;
+          const removed = pools[which % pools.length] ?? '';
           const before = createHashRing(pools, smallRing);
           const after = createHashRing(
             pools.filter((p) => p !== removed),

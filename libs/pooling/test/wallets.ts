@@ -40,7 +40,7 @@ export function countPerPool(
   for (const key of keys) {
     const i = index.get(poolOf(key));
     if (i === undefined) throw new Error(`key ${key} mapped to unknown pool`);
-    counts[i]! += 1;
+    counts[i] = (counts[i] ?? 0) + 1;
   }
   return counts;
 }
