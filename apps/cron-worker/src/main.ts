@@ -9,6 +9,8 @@ import { runJob, type JobContext } from './lib/jobs';
 import { cloudWatchSink, emfSink, offSink, type MetricsSink } from './lib/metrics';
 import { startWorker } from './lib/worker';
 
+const CLOSE_DEADLINE_MS = 5_000;
+
 function parseNow(text: string): number {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO 8601 time');
@@ -79,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled rejection');
+    process.exit(1);
+  });
   const worker = startWorker(ctx);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -89,6 +95,8 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', onSignal);
   });
   const finished = await worker.stop();
+  // An abandoned job may keep a pool busy; exit anyway once the connections had their chance.
+  setTimeout(() => process.exit(0), CLOSE_DEADLINE_MS).unref();
   await closeAll();
   log.info({ finished }, 'cron-worker stopped');
   return 0;

@@ -179,4 +179,24 @@ describe('two workers on one database', () => {
       b.logs.some((l) => l.msg === 'took the lead for this job' && l.job === 'pool-health'),
     ).toBe(true);
   });
+
+  it('on SIGTERM abandon a job that outlasts the grace period, unlock and exit 0', async () => {
+    await registerGateway();
+    health.setHold(true);
+    const a = worker('worker-a', { POOL_HEALTH_SCHEDULE: EVERY_SECOND, SHUTDOWN_GRACE_MS: '300' });
+    await eventually(
+      'worker-a mid-run',
+      () => (started(a, 'pool-health').length > 0 && health.heldCount() > 0 ? true : undefined),
+      30_000,
+      diagnostics(a),
+    );
+    const exit = await a.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(a.logs.some((l) => l.msg.startsWith('abandoning the running job'))).toBe(true);
+    expect(a.logs.find((l) => l.msg === 'cron-worker stopped')).toMatchObject({ finished: false });
+    const { rows } = await getDb().sql.query(
+      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 28772",
+    );
+    expect(rows).toEqual([]);
+  });
 });
