@@ -447,19 +447,33 @@ describe('infra CLI against the AWS emulator', () => {
     expect(unknown.stderr).toContain('unknown secret "nope"');
   });
 
-  it('runs the migrations as a one-off task with a command override and reports its exit', async () => {
-    const run = await cli(['migrate', ...common, '--json']);
+  it('runs the migrations of the next release as a one-off task, which deploy then reuses', async () => {
+    const before = await serviceState();
+    const next = firstRevision + 2;
+    const run = await cli(['migrate', ...common, '--image-tag', 'v3.0.0', '--json']);
     expect(run.code).toBe(0);
-    const out = JSON.parse(run.stdout) as { taskArn: string; exitCode: number; lastStatus: string };
-    expect(out).toMatchObject({ exitCode: 0, lastStatus: 'STOPPED' });
+    const out = JSON.parse(run.stdout) as {
+      taskArn: string;
+      exitCode: number;
+      lastStatus: string;
+      revision: number;
+    };
+    expect(out).toMatchObject({ exitCode: 0, lastStatus: 'STOPPED', revision: next });
     const task = (
       await aws.ecs.send(
         new DescribeTasksCommand({ cluster: `pardon-${ENV}`, tasks: [out.taskArn] }),
       )
     ).tasks?.[0];
+    expect(task?.taskDefinitionArn).toMatch(new RegExp(`:${next}$`));
     expect(task?.overrides?.containerOverrides).toEqual([
       expect.objectContaining({ name: 'gateway', command: config.migrateCommand }),
     ]);
+    // the migration does not switch traffic
+    expect((await serviceState()).taskDefinition).toBe(before.taskDefinition);
+
+    const deployed = await cli(['deploy', ...common, '--image-tag', 'v3.0.0', '--json']);
+    expect(JSON.parse(deployed.stdout)).toMatchObject({ revision: next });
+    expect((await serviceState()).revisions).toHaveLength(before.revisions.length + 1);
   });
 
   it('shows service counts, deployments, target health and alarms', async () => {

@@ -210,12 +210,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .description('run the database migrations as a one-off ECS task and report its exit'),
   )
     .option('--timeout <seconds>', 'how long to wait for the task to stop', '1200')
-    .action(async (o: GlobalOptions & { timeout: string }) =>
+    .option(
+      '--image-tag <tag>',
+      'run the migrations of this release (registered, not yet deployed) instead of the running one',
+    )
+    .action(async (o: GlobalOptions & { timeout: string; imageTag?: string }) =>
       withEnv(o, async (ctx) => {
         const seconds = Number(o.timeout);
         if (!Number.isInteger(seconds) || seconds <= 0)
           throw new InfraError('INFRA_ERR_INPUT', `--timeout must be a positive number of seconds`);
-        const r = await migrate(ctx, { timeoutMs: seconds * 1000 });
+        const r = await migrate(ctx, {
+          timeoutMs: seconds * 1000,
+          ...(o.imageTag !== undefined ? { imageTag: o.imageTag } : {}),
+        });
         out(
           `${r.env}: migration task ${r.taskArn.split('/').pop()} (revision ${r.revision}) exited with ${r.exitCode}`,
           r,

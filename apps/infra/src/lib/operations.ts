@@ -16,9 +16,10 @@ import { type EnvConfig, ImageTagSchema } from './config';
 import { GATEWAY_CONTAINER, names, secretSpecs } from './desired';
 import { type EnvState, loadState } from './engine';
 import { InfraError } from './errors';
-import { activeRevisions, registerTaskDefinition } from './handlers/compute';
+import { activeRevisions, registerTaskDefinition, taskDefinitionProps } from './handlers/compute';
 import type { Ctx } from './handlers/types';
 import { type Props, resolve } from './model';
+import { diffProps } from './plan';
 
 /** `family:N` → N. */
 export function revisionOf(arn: string): number {
@@ -53,20 +54,48 @@ export interface DeployResult {
 }
 
 /** Registers revision N+1 with `imageTag` (all containers share the image) and points the service at it. */
-export async function deploy(ctx: Ctx, config: EnvConfig, imageTag: string): Promise<DeployResult> {
+function parseTag(imageTag: string): string {
   const tag = ImageTagSchema.safeParse(imageTag);
-  if (!tag.success)
+  if (!tag.success) {
     throw new InfraError(
       'INFRA_ERR_INPUT',
       `malformed image tag "${imageTag}": ${tag.error.issues[0]?.message}`,
     );
-  const service = await requireService(ctx);
-  const state: EnvState = await loadState(ctx, config, tag.data);
+  }
+  return tag.data;
+}
+
+/**
+ * The task-definition revision that runs `imageTag`: one registered after the service's current
+ * revision with exactly the desired settings (e.g. by `migrate --image-tag`), else a new one.
+ */
+async function revisionFor(
+  ctx: Ctx,
+  config: EnvConfig,
+  tag: string,
+  current: number,
+): Promise<string> {
+  const state: EnvState = await loadState(ctx, config, tag);
   const td = state.desired.resources.find((r) => r.type === 'task-definition');
   if (!td) throw new Error('desired state has no task definition');
   const ids = new Map([...state.observed].map(([k, o]) => [k, o.attrs]));
-  const attrs = await registerTaskDefinition(ctx, td.name, resolve(td.props, ids) as Props);
-  const arn = attrs['arn'] as string;
+  const want = resolve(td.props, ids) as Props;
+  for (const arn of await activeRevisions(ctx)) {
+    if (revisionOf(arn) <= current) break;
+    const have = (
+      await ctx.aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))
+    ).taskDefinition;
+    if (have && diffProps(want, taskDefinitionProps(have)).length === 0) return arn;
+  }
+  return (await registerTaskDefinition(ctx, td.name, want))['arn'] as string;
+}
+
+/** Points the service at a revision (N+1) running `imageTag`; all containers share the image. */
+export async function deploy(ctx: Ctx, config: EnvConfig, imageTag: string): Promise<DeployResult> {
+  const tag = parseTag(imageTag);
+  const service = await requireService(ctx);
+  const previous = revisionOf(service.taskDefinition as string);
+  const arn = await revisionFor(ctx, config, tag, previous);
   await ctx.aws.ecs.send(
     new UpdateServiceCommand({
       cluster: service.clusterArn,
@@ -76,8 +105,8 @@ export async function deploy(ctx: Ctx, config: EnvConfig, imageTag: string): Pro
   );
   return {
     env: config.env,
-    imageTag: tag.data,
-    previousRevision: revisionOf(service.taskDefinition as string),
+    imageTag: tag,
+    previousRevision: previous,
     revision: revisionOf(arn),
     taskDefinitionArn: arn,
   };
@@ -282,15 +311,21 @@ export interface MigrateResult {
  */
 export async function migrate(
   ctx: Ctx,
-  options: { timeoutMs: number } = { timeoutMs: 20 * 60_000 },
+  options: { timeoutMs: number; imageTag?: string } = { timeoutMs: 20 * 60_000 },
 ): Promise<MigrateResult> {
+  const tag = options.imageTag === undefined ? undefined : parseTag(options.imageTag);
   const s = await requireService(ctx);
+  // With a tag, the migration runs the release about to be deployed (registered, not yet serving).
+  const taskDefinition =
+    tag === undefined
+      ? (s.taskDefinition as string)
+      : await revisionFor(ctx, ctx.config, tag, revisionOf(s.taskDefinition as string));
   const command = ctx.config.migrateCommand;
   const net = s.networkConfiguration;
   const run = await ctx.aws.ecs.send(
     new RunTaskCommand({
       cluster: s.clusterArn,
-      taskDefinition: s.taskDefinition,
+      taskDefinition,
       launchType: 'FARGATE',
       count: 1,
       startedBy: 'pardon-infra-migrate',
@@ -323,7 +358,7 @@ export async function migrate(
   const result: MigrateResult = {
     env: ctx.config.env,
     taskArn,
-    revision: revisionOf(s.taskDefinition as string),
+    revision: revisionOf(taskDefinition),
     command,
     lastStatus: task.lastStatus ?? 'UNKNOWN',
     exitCode: gateway?.exitCode ?? null,

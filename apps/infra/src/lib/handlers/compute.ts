@@ -27,6 +27,7 @@ import {
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
   type Service,
+  type TaskDefinition,
   UpdateClusterSettingsCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -393,12 +394,28 @@ export async function activeRevisions(ctx: Ctx): Promise<string[]> {
     out.push(...(res.taskDefinitionArns ?? []));
     nextToken = res.nextToken;
   } while (nextToken);
-  return out;
+  // Sorted here too: not every backend honours sort=DESC.
+  const revision = (arn: string): number => Number(arn.slice(arn.lastIndexOf(':') + 1));
+  return out.sort((a, b) => revision(b) - revision(a));
 }
 
 /** The task definition the service runs (or, before the service exists, the newest revision). */
 export async function currentTaskDefinitionArn(ctx: Ctx): Promise<string | undefined> {
   return (await describeService(ctx))?.taskDefinition ?? (await activeRevisions(ctx))[0];
+}
+
+/** The settings of a registered revision, in the shape of the desired state. */
+export function taskDefinitionProps(td: TaskDefinition): Props {
+  return {
+    family: td.family ?? null,
+    cpu: td.cpu ?? null,
+    memory: td.memory ?? null,
+    networkMode: td.networkMode ?? null,
+    requiresCompatibilities: td.requiresCompatibilities ?? [],
+    executionRoleArn: td.executionRoleArn ?? null,
+    taskRoleArn: td.taskRoleArn ?? null,
+    containerDefinitions: (td.containerDefinitions ?? []) as unknown as Json[],
+  };
 }
 
 export const taskDefinitionHandler: Handler = {
@@ -415,16 +432,7 @@ export const taskDefinitionHandler: Handler = {
         arn: td.taskDefinitionArn,
         revision: String(td.revision ?? 0),
       },
-      props: {
-        family: td.family ?? null,
-        cpu: td.cpu ?? null,
-        memory: td.memory ?? null,
-        networkMode: td.networkMode ?? null,
-        requiresCompatibilities: td.requiresCompatibilities ?? [],
-        executionRoleArn: td.executionRoleArn ?? null,
-        taskRoleArn: td.taskRoleArn ?? null,
-        containerDefinitions: (td.containerDefinitions ?? []) as unknown as Json[],
-      },
+      props: taskDefinitionProps(td),
     };
   },
   async create(ctx, r, p) {
