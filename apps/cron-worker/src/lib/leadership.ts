@@ -36,6 +36,18 @@ export class JobLeadership {
    */
   async tryLead(job: JobName): Promise<boolean> {
     const client = await this.connection();
+    try {
+      return await this.check(client, job);
+    } catch (err) {
+      // A connection that does not answer may still hold our locks on the server: drop it, so
+      // the server frees them and the next tick starts from a clean connection.
+      if (this.client === client) this.client = undefined;
+      void client.end().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async check(client: Client, job: JobName): Promise<boolean> {
     // One query both proves the connection is alive and tells whether the lock is still ours;
     // re-taking a held lock would stack it (session locks are re-entrant).
     const { rows } = await client.query<{ held: boolean; taken: boolean | null }>(
@@ -81,6 +93,7 @@ export class JobLeadership {
       connectionString: this.url,
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
+      query_timeout: 5_000,
       application_name: 'cron-worker-locks',
     });
     client.on('error', (err) => {
