@@ -69,6 +69,7 @@ export const EnvSchema = z
     REQUEST_TIMEOUT_MS: int(30000, 1000),
     SHUTDOWN_TIMEOUT_MS: int(25000, 1000),
     HEARTBEAT_INTERVAL_MS: int(30000, 100),
+    RECONCILE_INTERVAL_MS: int(60000, 100),
     DB_RETRY_AFTER_S: int(5, 1),
     DB_RETRY_BUDGET_MS: int(5000, 0),
     LOG_LEVEL: z
@@ -100,6 +101,7 @@ export const EnvSchema = z
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     dbRetryAfterS: e.DB_RETRY_AFTER_S,
     dbRetryBudgetMs: e.DB_RETRY_BUDGET_MS,
     logLevel: e.LOG_LEVEL,

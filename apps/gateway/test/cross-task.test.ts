@@ -5,6 +5,7 @@
 import { connectRoster, runEcho, type TestAgent } from './support/agents';
 import {
   AGENT_KEY,
+  CRON_SECRET,
   createTestDb,
   startGateway,
   type TestDb,
@@ -82,5 +83,35 @@ describe('two tasks on one database', () => {
       'echo: and back',
     ]);
     expect(new Set(all.map((e) => e.id)).size).toBe(4);
+  });
+
+  it("closes a thread on every task's bus when a job on one task expires its session", async () => {
+    const wallet = newWallet();
+    const token = await signIn(a.url, wallet);
+    const s = await request('POST', `${a.url}/api/sessions`, { token });
+    const t = await request('POST', `${a.url}/api/threads`, {
+      token,
+      body: { agentId: 'agent-b' },
+    });
+    const agentOnA = agents.find((x) => x.pool === s.json.pool && x.id === 'agent-b')!;
+    await db.query(
+      `UPDATE sessions SET last_activity_at = now() - interval '2 hours' WHERE id = $1`,
+      [s.json.sessionId],
+    );
+    const r = await request('POST', `${b.url}/api/cron/session-cleanup`, { token: CRON_SECRET });
+    expect(r.json).toMatchObject({ expiredSessions: 1, closedThreads: 1, busThreadsClosed: 0 });
+    // Task A hears the announcement and closes the thread its agent is in.
+    const deadline = Date.now() + 10_000;
+    let result: unknown;
+    do {
+      result = await agentOnA.tools.sendMessage({
+        threadId: t.json.threadId,
+        content: 'still?',
+        mentions: [],
+      });
+      if ((result as { result: string }).result === 'error') break;
+      await new Promise((res) => setTimeout(res, 50));
+    } while (Date.now() < deadline);
+    expect(result).toMatchObject({ result: 'error', code: 'thread_closed' });
   });
 });

@@ -93,11 +93,12 @@ describe('operations', () => {
 
     const r = await request('POST', `${gw.url}/api/cron/session-cleanup`, { token: CRON_SECRET });
     expect(r.status).toBe(200);
-    expect(r.json).toEqual({
+    expect(r.json).toMatchObject({
       job: 'session-cleanup',
       expiredSessions: 1,
       closedThreads: 1,
       busThreadsClosed: 1,
+      notifications: 1,
     });
     const [row] = await db.query<{ closed: boolean }>(
       'SELECT closed_at IS NOT NULL AS closed FROM threads WHERE id = $1',

@@ -7,8 +7,6 @@ import {
 } from '@pardon/coral';
 import {
   classifyPoolHealth,
-  sessionExpiryCutoff,
-  threadIdleCutoff,
   orphanReason,
   summarizePoolHealth,
   type LifecycleSettings,
@@ -534,78 +532,95 @@ export class GatewayCore {
     return this.pools.statuses();
   }
 
-  async sessionCleanup(
-    now = Date.now(),
-  ): Promise<{ expiredSessions: number; closedThreads: number; busThreadsClosed: number }> {
-    const cutoff = new Date(sessionExpiryCutoff(now, this.options.lifecycle));
-    let expiredSessions = 0;
-    const threadIds: string[] = [];
-    for (;;) {
-      const r = await this.store.expireIdleSessions(cutoff, CLEANUP_BATCH);
-      expiredSessions += r.sessions;
-      threadIds.push(...r.threadIds);
-      if (r.sessions < CLEANUP_BATCH) break;
-    }
-    const busThreadsClosed = this.closeKnownThreads(threadIds, 'Session expired.');
-    return { expiredSessions, closedThreads: threadIds.length, busThreadsClosed };
+  async sessionCleanup(now = Date.now()): Promise<{
+    expiredSessions: number;
+    closedThreads: number;
+    busThreadsClosed: number;
+    notifications: number;
+  }> {
+    const r = await this.store.runSessionCleanup(now, this.options.lifecycle);
+    const busThreadsClosed = this.closeLocalThreads(r.closedThreadIds, 'Session expired.');
+    return {
+      expiredSessions: r.expiredSessions,
+      closedThreads: r.closedThreadIds.length,
+      busThreadsClosed,
+      notifications: r.notifications,
+    };
   }
 
-  async threadCleanup(
-    now = Date.now(),
-  ): Promise<{ closedThreads: number; busThreadsClosed: number; orphansClosed: number }> {
-    const idleCutoff = new Date(threadIdleCutoff(now, this.options.lifecycle));
-    const closed: string[] = [];
-    for (;;) {
-      const ids = await this.store.closeStaleThreads(idleCutoff, CLEANUP_BATCH);
-      closed.push(...ids);
-      if (ids.length < CLEANUP_BATCH) break;
-    }
-    const busThreadsClosed = this.closeKnownThreads(closed, 'Thread closed by cleanup.');
-    // Sweep: bus threads whose row is gone, whose session ended, or that idled out.
+  async threadCleanup(now = Date.now()): Promise<{
+    closedThreads: number;
+    busThreadsClosed: number;
+    orphansClosed: number;
+    notifications: number;
+  }> {
+    const r = await this.store.runThreadCleanup(now, this.options.lifecycle);
+    const busThreadsClosed = this.closeLocalThreads(r.closedThreadIds, 'Thread closed by cleanup.');
+    // Sweep: open bus threads the database has closed meanwhile, or has no row for at all.
     let orphansClosed = 0;
     for (const bus of this.pools.allBuses()) {
       const open = bus.listThreads().filter((t) => !t.isClosed);
       for (let i = 0; i < open.length; i += CLEANUP_BATCH) {
-        const batch = open.slice(i, i + CLEANUP_BATCH);
-        const rows = new Map<string, ThreadRow>();
-        for (const t of batch) {
-          const row = UUID.test(t.id) ? await this.store.getThread(t.id) : null;
-          if (row) rows.set(t.id, row);
-        }
-        for (const t of batch) {
-          const row = rows.get(t.id);
-          const msgs = bus.getThread(t.id)?.messages;
-          const lastActivity = Math.max(
-            row?.lastMessageAt?.getTime() ?? 0,
-            row?.createdAt.getTime() ?? 0,
-            msgs?.at(-1)?.timestamp ?? 0,
-          );
+        const batch = open.slice(i, i + CLEANUP_BATCH).map((t) => t.id);
+        const found = await this.store.findClosedOrMissing(batch);
+        for (const id of found.missing) {
           const reason = orphanReason(
-            {
-              hasDbRow: row !== undefined,
-              hasLiveSession: row !== undefined && !row.sessionEnded,
-              lastActivityAt: lastActivity || now,
-            },
+            { hasDbRow: false, hasLiveSession: false, lastActivityAt: now },
             now,
             this.options.lifecycle,
           );
-          if (reason === null) continue;
-          if (row && !row.closedAt) await this.store.closeThread(row.id, `orphan_${reason}`);
-          if (this.closeOnBus(bus.poolId, t.id, `Orphaned thread closed (${reason}).`))
+          if (this.closeOnBus(bus.poolId, id, `Orphaned thread closed (${reason}).`)) {
             orphansClosed += 1;
+          }
+        }
+        for (const id of found.closed) {
+          if (this.closeOnBus(bus.poolId, id, 'Thread closed in the database.')) orphansClosed += 1;
         }
       }
     }
-    return { closedThreads: closed.length, busThreadsClosed, orphansClosed };
+    return {
+      closedThreads: r.closedThreadIds.length,
+      busThreadsClosed,
+      orphansClosed,
+      notifications: r.notifications,
+    };
   }
 
-  private closeKnownThreads(threadIds: string[], summary: string): number {
+  /**
+   * Closes threads on this task's buses that the database (a lifecycle job on any task) has
+   * closed; returns how many were open here. Agents stop waiting on them.
+   */
+  closeLocalThreads(threadIds: readonly string[], summary: string): number {
     let n = 0;
     for (const id of threadIds) {
-      const p = this.playerThreads.get(id);
-      if (p && this.closeOnBus(p.pool, id, summary)) n += 1;
+      const known = this.playerThreads.get(id);
+      if (known) {
+        if (this.closeOnBus(known.pool, id, summary)) n += 1;
+        continue;
+      }
+      for (const bus of this.pools.allBuses()) {
+        if (bus.hasThread(id) && this.closeOnBus(bus.poolId, id, summary)) n += 1;
+      }
     }
     return n;
+  }
+
+  /**
+   * The fallback for missed lifecycle notifications: closes player threads open on this task's
+   * buses that the database has closed. Run after (re)connecting the listener and periodically.
+   */
+  async reconcile(): Promise<number> {
+    const open: string[] = [];
+    for (const bus of this.pools.allBuses()) {
+      for (const t of bus.listThreads())
+        if (!t.isClosed && this.playerThreads.has(t.id)) open.push(t.id);
+    }
+    let closed = 0;
+    for (let i = 0; i < open.length; i += CLEANUP_BATCH) {
+      const found = await this.store.findClosedOrMissing(open.slice(i, i + CLEANUP_BATCH));
+      closed += this.closeLocalThreads(found.closed, 'Thread closed in the database.');
+    }
+    return closed;
   }
 
   async poolHealth(now = Date.now()): Promise<{

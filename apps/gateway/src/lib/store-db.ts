@@ -1,12 +1,17 @@
 import {
   createDb,
+  createLifecycleNotifier,
   messageId,
   parseMessageId,
+  runSessionCleanup,
+  runThreadCleanup,
   type Db,
+  type LifecycleNotifier,
   type Message,
   type Thread,
   type ThreadWithOwner,
 } from '@pardon/db';
+import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config';
 import type { StoredMessage } from './messages';
@@ -44,7 +49,11 @@ function ownedThread(t: ThreadWithOwner): ThreadRow {
 
 /** The gateway's storage on @pardon/db (retries, DatabaseUnavailableError, the schema). */
 export class DbStore implements Store {
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    private readonly notifier: LifecycleNotifier,
+    private readonly log: FastifyBaseLogger,
+  ) {}
 
   ping(): Promise<boolean> {
     return this.db.ping();
@@ -125,18 +134,32 @@ export class DbStore implements Store {
     return out;
   }
 
-  async expireIdleSessions(
-    cutoff: Date,
-    batchSize: number,
-  ): Promise<{ sessions: number; threadIds: string[] }> {
-    const r = await this.db.sessions.expireIdle({ cutoff, batchSize });
-    return { sessions: r.sessions.length, threadIds: r.closedThreadIds };
+  async runSessionCleanup(now: number, settings: LifecycleSettings) {
+    const r = await runSessionCleanup(this.db, {
+      now,
+      settings,
+      notifier: this.notifier,
+      logger: this.log,
+    });
+    return {
+      expiredSessions: r.expiredSessions,
+      closedThreadIds: r.closedThreadIds,
+      notifications: r.notifications,
+    };
   }
 
-  async closeStaleThreads(idleCutoff: Date, batchSize: number): Promise<string[]> {
-    const ended = await this.db.threads.closeThreadsOfEndedSessions({ batchSize });
-    const idle = await this.db.threads.closeIdle({ cutoff: idleCutoff, batchSize });
-    return [...ended, ...idle].map((t) => t.threadId);
+  async runThreadCleanup(now: number, settings: LifecycleSettings) {
+    const r = await runThreadCleanup(this.db, {
+      now,
+      settings,
+      notifier: this.notifier,
+      logger: this.log,
+    });
+    return { closedThreadIds: r.closedThreadIds, notifications: r.notifications };
+  }
+
+  findClosedOrMissing(threadIds: readonly string[]) {
+    return this.notifier.findClosedOrMissing(threadIds);
   }
 
   async heartbeat(taskId: string, baseUrl: string): Promise<void> {
@@ -147,8 +170,8 @@ export class DbStore implements Store {
     return this.db.poolHealth.record(rows);
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await Promise.all([this.db.close(), this.notifier.close()]);
   }
 }
 
@@ -162,5 +185,7 @@ export function createStore(config: GatewayConfig, log: FastifyBaseLogger): Stor
       logger: log,
       retry: { maxElapsedMs: config.dbRetryBudgetMs },
     }),
+    createLifecycleNotifier(config.databaseUrl, { logger: log }),
+    log,
   );
 }

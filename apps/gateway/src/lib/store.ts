@@ -1,3 +1,4 @@
+import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { StoredMessage } from './messages';
 
 /**
@@ -75,11 +76,20 @@ export interface Store {
   seqOf(threadId: string, messageId: string): number | undefined;
   /** Open threads per pool over active sessions owned by `taskId`, and sessions likewise. */
   activeCounts(taskId: string): Promise<Record<string, { threads: number; sessions: number }>>;
-  expireIdleSessions(
-    cutoff: Date,
-    batchSize: number,
-  ): Promise<{ sessions: number; threadIds: string[] }>;
-  closeStaleThreads(idleCutoff: Date, batchSize: number): Promise<string[]>;
+  /** session-cleanup (libs/db runner): ends idle sessions, closes and announces their threads. */
+  runSessionCleanup(
+    now: number,
+    settings: LifecycleSettings,
+  ): Promise<{ expiredSessions: number; closedThreadIds: string[]; notifications: number }>;
+  /** thread-cleanup (libs/db runner): closes threads of ended sessions and idle threads. */
+  runThreadCleanup(
+    now: number,
+    settings: LifecycleSettings,
+  ): Promise<{ closedThreadIds: string[]; notifications: number }>;
+  /** Of these thread ids, which are closed in the database and which have no row. */
+  findClosedOrMissing(
+    threadIds: readonly string[],
+  ): Promise<{ closed: string[]; missing: string[] }>;
   heartbeat(taskId: string, baseUrl: string): Promise<void>;
   writePoolHealth(rows: PoolHealthRow[]): Promise<number>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { listenLifecycleEvents, type LifecycleListener } from '@pardon/db';
 import { parseLifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -53,6 +54,35 @@ export const corePlugin = fp(
       });
       await notifier.start();
     }
+    // Lifecycle jobs on any task (cron-worker, /api/cron/*) announce the threads they closed;
+    // this task closes them on its buses. Reconciliation covers notifications missed while the
+    // listener was down, on reconnect and periodically.
+    const reconcile = () =>
+      void core
+        .reconcile()
+        .catch((err: unknown) => app.log.warn({ err }, 'bus reconciliation failed'));
+    let lifecycle: LifecycleListener | undefined;
+    if (opts.notify !== false) {
+      lifecycle = listenLifecycleEvents(
+        config.databaseUrl,
+        (event) => {
+          const n = core.closeLocalThreads(
+            event.threadIds,
+            `Closed by lifecycle job (${event.reason}).`,
+          );
+          if (n > 0)
+            app.log.info(
+              { reason: event.reason, closed: n },
+              'closed threads announced by a lifecycle job',
+            );
+        },
+        app.log,
+        { onConnected: reconcile },
+      );
+    }
+    const reconciler = setInterval(reconcile, config.reconcileIntervalMs);
+    reconciler.unref();
+
     app.decorate('store', store);
     app.decorate('core', core);
     app.decorate('pools', core.pools);
@@ -81,10 +111,11 @@ export const corePlugin = fp(
     app.addHook('preClose', async () => {
       app.shuttingDown = true;
       if (heartbeat) clearInterval(heartbeat);
+      clearInterval(reconciler);
       await core.close();
     });
     app.addHook('onClose', async () => {
-      await notifier?.close();
+      await Promise.all([notifier?.close(), lifecycle?.close()]);
       if (ownStore) await store.close();
     });
   },
