@@ -2,7 +2,17 @@
 // here under tsx rather than inside Jest). The parent drives it over stdin with one command per line
 // (`stop`, `start`, `close`) and reads JSON events from stdout. When stdin closes — the parent
 // exited, crashed or was killed — the server is stopped, so no PostgreSQL outlives its run.
-import { existsSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chownSync,
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
@@ -20,6 +30,8 @@ type EmbeddedPostgresInstance = {
 };
 
 const LOG_TAIL_LINES = 40;
+// Bump when initdb flags or credentials change, so stale cached clusters are not reused.
+const PG_CACHE_KEY = 'v1-18';
 
 function emit(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -49,8 +61,7 @@ async function main(): Promise<void> {
   const speedFlags = options.durable
     ? []
     : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
-  const pg = new EmbeddedPostgres({
-    databaseDir: options.dataDir,
+  const settings = {
     port: options.port,
     user: 'postgres',
     password: 'postgres',
@@ -69,7 +80,10 @@ async function main(): Promise<void> {
     ],
     onLog: remember,
     onError: remember,
-  });
+  };
+  const makeInstance = (databaseDir: string): EmbeddedPostgresInstance =>
+    new EmbeddedPostgres({ ...settings, databaseDir });
+  const pg = makeInstance(options.dataDir);
 
   let running = false;
   let closing = false;
@@ -98,7 +112,9 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) await pg.initialise();
+    if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+      await initialiseFromCache(options.dataDir, makeInstance, remember);
+    }
     await start();
   } catch (error) {
     emit({ event: 'error', message: `${String(error)}\n${logTail.join('\n')}` });
@@ -135,6 +151,39 @@ async function main(): Promise<void> {
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void close(0));
+  }
+}
+
+/**
+ * initdb costs seconds on a busy machine and its result is the same every time (same binaries,
+ * same user and password), so the first run keeps a pristine cluster in the temp dir and later
+ * servers copy it. Any failure falls back to a plain initdb.
+ */
+async function initialiseFromCache(
+  dataDir: string,
+  makeInstance: (dir: string) => EmbeddedPostgresInstance,
+  log: (message: unknown) => void,
+): Promise<void> {
+  const cache = path.join(os.tmpdir(), `pardon-pg-initdb-${PG_CACHE_KEY}-${os.userInfo().uid}`);
+  try {
+    if (!existsSync(path.join(cache, 'PG_VERSION'))) {
+      const fresh = mkdtempSync(`${cache}.tmp-`);
+      await makeInstance(fresh).initialise();
+      try {
+        renameSync(fresh, cache); // atomic: a concurrent first run may win instead
+      } catch {
+        rmSync(fresh, { recursive: true, force: true }); // lost the race: use the winner's copy
+      }
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    execFileSync('cp', ['-a', cache, dataDir]);
+    const owner = statSync(cache);
+    chownSync(dataDir, owner.uid, owner.gid);
+    chmodSync(dataDir, 0o700);
+  } catch (error) {
+    log(`initdb cache unusable, running initdb: ${String(error)}`);
+    rmSync(dataDir, { recursive: true, force: true });
+    await makeInstance(dataDir).initialise();
   }
 }
 

@@ -71,7 +71,10 @@ export async function startPostgresServer(
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     [
-      require.resolve('tsx/cli'),
+      // One process (not the tsx CLI, which forks a second one): the child's stdin is the pipe
+      // from this process, so it sees EOF the moment this process dies.
+      '--require',
+      require.resolve('tsx/cjs'),
       CHILD_SCRIPT,
       JSON.stringify({ dataDir, port, removeDataDirOnClose: temporary, durable: !temporary }),
     ],
