@@ -486,6 +486,9 @@ describe('infra CLI against the AWS emulator', () => {
       alarms: unknown[];
     };
     expect(out.service.desired).toBe(3);
+    expect((out as unknown as { loadBalancerDns: string }).loadBalancerDns).toMatch(
+      /^pardon-staging-alb/,
+    );
     expect(out.deployments.length).toBeGreaterThan(0);
     expect(out.alarms).toHaveLength(8);
     expect(Array.isArray(out.targets)).toBe(true);

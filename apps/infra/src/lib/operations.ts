@@ -7,6 +7,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import {
+  DescribeLoadBalancersCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
@@ -161,6 +162,8 @@ export async function rollback(ctx: Ctx, to?: string): Promise<RollbackResult> {
 
 export interface StatusReport {
   env: string;
+  /** Public DNS name of the ALB (point the game's hostname at it). */
+  loadBalancerDns: string | null;
   service: {
     name: string;
     status: string;
@@ -215,8 +218,16 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
   const alarms = await ctx.aws.cloudwatch.send(
     new DescribeAlarmsCommand({ AlarmNamePrefix: `${n.prefix}-` }),
   );
+  let loadBalancerDns: string | null = null;
+  try {
+    const lb = await ctx.aws.elb.send(new DescribeLoadBalancersCommand({ Names: [n.alb] }));
+    loadBalancerDns = lb.LoadBalancers?.[0]?.DNSName ?? null;
+  } catch (err) {
+    if (!isAwsError(err, 'LoadBalancerNotFound', 'LoadBalancerNotFoundException')) throw err;
+  }
   return {
     env: ctx.config.env,
+    loadBalancerDns,
     service: {
       name: s.serviceName ?? n.service,
       status: s.status ?? 'UNKNOWN',
@@ -249,6 +260,7 @@ export function formatStatus(r: StatusReport): string {
   const lines = [
     `${r.env}: service ${r.service.name} ${r.service.status} — revision ${r.service.revision} (image ${r.service.imageTag ?? '?'})`,
     `  tasks: ${r.service.running} running / ${r.service.desired} desired / ${r.service.pending} pending`,
+    `  load balancer: ${r.loadBalancerDns ?? '(none)'}`,
     '  deployments:',
     ...r.deployments.map(
       (d) =>
