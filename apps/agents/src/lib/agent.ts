@@ -84,6 +84,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
         health,
         concurrency: config.AGENT_CONCURRENCY,
         waitTimeoutMs: config.CORAL_WAIT_TIMEOUT_MS,
+        backoff: { baseMs: config.AGENT_RECONNECT_BASE_MS, capMs: config.AGENT_RECONNECT_MAX_MS },
       }),
   );
   const healthServer =

@@ -62,6 +62,9 @@ export const AgentEnvSchema = z
     CORAL_TRANSPORT: z.enum(['sse', 'streamable-http']).default('sse'),
     /** How long one `coral_wait_for_mentions` call blocks on the server. */
     CORAL_WAIT_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    /** Full-jitter reconnect backoff: first ceiling and cap. */
+    AGENT_RECONNECT_BASE_MS: int(1, 60_000).default(250),
+    AGENT_RECONNECT_MAX_MS: int(1, 600_000).default(15_000),
     AGENT_API_KEY: z.string().min(1, 'required: the gateway rejects agents without it'),
     AGENT_CONCURRENCY: int(1, 1000).default(4),
     AGENT_LATENCY_MS: latency.default(parseLatency('1500')),
@@ -80,6 +83,13 @@ export const AgentEnvSchema = z
       .default('info'),
   })
   .superRefine((env, ctx) => {
+    if (env.AGENT_RECONNECT_MAX_MS < env.AGENT_RECONNECT_BASE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENT_RECONNECT_MAX_MS'],
+        message: 'must not be below AGENT_RECONNECT_BASE_MS',
+      });
+    }
     if (env.AGENT_BRAIN !== 'openai') return;
     if (!env.MODEL_NAME) {
       ctx.addIssue({

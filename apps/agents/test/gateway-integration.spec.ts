@@ -1,0 +1,236 @@
+// Locks in the agents against the real system: a gateway child process (apps/gateway) on real
+// PostgreSQL, and the six agents as child processes speaking Coral's HTTP+SSE transport to all
+// five pools. Every pool becomes ready, every agent answers a player in persona, one thread is
+// answered in order while another thread is not held up, and after the gateway is killed and
+// started again on the same port every agent reconnects and answers again.
+import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
+import { AGENT_IDS, getPersona, type LineKind } from '../src/lib/personas';
+import { containsTemplate } from '../src/lib/template';
+import { Player, type ApiMessage } from './support/player';
+import { eventually, startTs, stopAll, type TsProcess } from './support/processes';
+
+jest.setTimeout(120_000);
+
+const POOLS = ['pool-0', 'pool-1', 'pool-2', 'pool-3', 'pool-4'];
+const AGENT_KEY = 'integration-agent-key-0123456789';
+/** cz thinks for a fixed time so ordering and concurrency are observable; the others answer at once. */
+const CZ_LATENCY_MS = 600;
+
+let db: TestDatabase;
+let gatewayPort: number;
+let baseUrl: string;
+let gateway: TsProcess;
+const agents = new Map<string, { proc: TsProcess; healthPort: number }>();
+
+function startGateway(): TsProcess {
+  return startTs('gateway', 'apps/gateway/src/main.ts', 'apps/gateway/tsconfig.json', {
+    PORT: String(gatewayPort),
+    HOST: '127.0.0.1',
+    POOL_COUNT: String(POOLS.length),
+    AGENT_API_KEY: AGENT_KEY,
+    TOKEN_SECRET: 'integration-token-secret-0123456789-abcdef',
+    TASK_ID: `agents-it-${process.pid}`,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'warn',
+  });
+}
+
+/** Gives up early when a process the test needs has died. */
+function deadProcess(): string | undefined {
+  if (!gateway.alive()) return `gateway exited`;
+  for (const [id, { proc }] of agents) if (!proc.alive()) return `agent ${id} exited`;
+  return undefined;
+}
+
+function diagnostics(): string {
+  const parts = [`--- gateway ---\n${gateway?.output() ?? ''}`];
+  for (const [id, { proc }] of agents)
+    parts.push(`--- ${id} ---\n${proc.output().split('\n').slice(-8).join('\n')}`);
+  return parts.join('\n');
+}
+
+interface GatewayHealth {
+  status: string;
+  pools: Array<{ pool: string; ready: boolean; agentsConnected: string[] }>;
+}
+
+async function gatewayHealth(): Promise<GatewayHealth> {
+  const response = await fetch(`${baseUrl}/health`);
+  return (await response.json()) as GatewayHealth;
+}
+
+/** Resolves once the gateway's /health lists every pool ready with all six agents connected. */
+async function allPoolsReady(timeoutMs: number): Promise<GatewayHealth> {
+  return eventually(
+    'every pool ready with all six agents',
+    async () => {
+      const health = await gatewayHealth();
+      const complete =
+        health.pools.length === POOLS.length &&
+        health.pools.every(
+          (p) => p.ready && AGENT_IDS.every((id) => p.agentsConnected.includes(id)),
+        );
+      return complete ? health : undefined;
+    },
+    timeoutMs,
+    diagnostics,
+    deadProcess,
+  );
+}
+
+async function agentReady(id: string): Promise<boolean> {
+  const response = await fetch(`http://127.0.0.1:${agents.get(id)?.healthPort}/ready`);
+  return response.status === 200;
+}
+
+/** Waits until the thread holds `count` messages from `agentId` and returns the whole thread. */
+async function repliesFrom(
+  player: Player,
+  threadId: string,
+  agentId: string,
+  count: number,
+): Promise<ApiMessage[]> {
+  return eventually(
+    `${count} repl${count === 1 ? 'y' : 'ies'} from ${agentId}`,
+    async () => {
+      const messages = await player.messages(threadId);
+      return messages.filter((m) => m.senderId === agentId).length >= count ? messages : undefined;
+    },
+    30_000,
+    diagnostics,
+    deadProcess,
+  );
+}
+
+function lineKinds(agentId: string, text: string): LineKind[] {
+  const persona = getPersona(agentId);
+  return (Object.keys(persona.lines) as LineKind[]).filter((kind) =>
+    persona.lines[kind].some((line) => containsTemplate(text, line)),
+  );
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  gatewayPort = await freePort();
+  baseUrl = `http://127.0.0.1:${gatewayPort}`;
+  gateway = startGateway();
+  for (const id of AGENT_IDS) {
+    const healthPort = await freePort();
+    const proc = startTs(id, 'apps/agents/src/main.ts', 'apps/agents/tsconfig.json', {
+      AGENT_ID: id,
+      CORAL_SSE_URL: `${baseUrl}/sse/v1/devmode/pardon/local`,
+      CORAL_SESSIONS: POOLS.join(','),
+      AGENT_API_KEY: AGENT_KEY,
+      AGENT_LATENCY_MS: id === 'cz' ? `fixed:${CZ_LATENCY_MS}` : '0',
+      AGENT_CONCURRENCY: '4',
+      AGENT_SEED: 'integration',
+      CORAL_WAIT_TIMEOUT_MS: '10000',
+      AGENT_RECONNECT_MAX_MS: '2000',
+      HEALTH_PORT: String(healthPort),
+      LOG_LEVEL: 'info',
+    });
+    agents.set(id, { proc, healthPort });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await stopAll();
+  await db?.drop();
+});
+
+describe('agents against a real gateway', () => {
+  it('connect all six agents to all five pools, so /health shows every pool ready', async () => {
+    const health = await allPoolsReady(90_000);
+    expect(health.status).toBe('ok');
+    expect(health.pools.map((p) => p.pool).sort()).toEqual(POOLS);
+    // The gateway counts an agent as soon as its stream opens; the agent once its MCP session is up.
+    await eventually(
+      'every agent to report all pools ready',
+      async () =>
+        (await Promise.all(AGENT_IDS.map(agentReady))).every(Boolean) ? true : undefined,
+      10_000,
+      diagnostics,
+      deadProcess,
+    );
+  });
+
+  it('answer a player message to each agent in persona, mentioning the player', async () => {
+    await Promise.all(
+      AGENT_IDS.map(async (id) => {
+        const player = await new Player(baseUrl).signIn();
+        const threadId = await player.openThread(id);
+        await player.say(threadId, 'Hello there! How much does a favour cost?');
+        const messages = await repliesFrom(player, threadId, id, 1);
+        const reply = messages.find((m) => m.senderId === id) as ApiMessage;
+        expect(reply.mentions).toContain(player.wallet);
+        expect(lineKinds(id, reply.content)).toContain('money');
+      }),
+    );
+  });
+
+  it('answer the messages of one thread in order while a slow reply does not hold up another thread', async () => {
+    const alice = await new Player(baseUrl).signIn();
+    const bob = await new Player(baseUrl).signIn();
+    const aliceThread = await alice.openThread('cz');
+    const bobThread = await bob.openThread('cz');
+    await alice.say(aliceThread, 'hello CZ');
+    await alice.say(aliceThread, 'you are a pathetic clown');
+    await alice.say(aliceThread, 'what is your price for a favour?');
+    await bob.say(bobThread, 'gm, what is your price?');
+
+    const aliceMessages = await repliesFrom(alice, aliceThread, 'cz', 3);
+    const aliceReplies = aliceMessages.filter((m) => m.senderId === 'cz');
+    expect(aliceReplies.map((m) => lineKinds('cz', m.content)[0])).toEqual([
+      'greeting',
+      'insult',
+      'money',
+    ]);
+    // Each reply of the thread came after the previous one had finished thinking.
+    const times = aliceReplies.map((m) => Date.parse(m.createdAt));
+    for (let i = 1; i < times.length; i++) {
+      expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(
+        CZ_LATENCY_MS - 100,
+      );
+    }
+    const bobReply = (await repliesFrom(bob, bobThread, 'cz', 1)).find(
+      (m) => m.senderId === 'cz',
+    ) as ApiMessage;
+    // Bob's thread was answered alongside Alice's first message, not after her whole queue.
+    expect(Date.parse(bobReply.createdAt)).toBeLessThan(times[1] as number);
+  });
+
+  it('reconnect every agent after the gateway is killed and started again on the same port, and answer again', async () => {
+    await gateway.stop('SIGKILL');
+    await eventually(
+      'every agent to notice the gateway is gone',
+      async () =>
+        (await Promise.all(AGENT_IDS.map(agentReady))).every((r) => !r) ? true : undefined,
+      30_000,
+      diagnostics,
+    );
+    gateway = startGateway();
+    await allPoolsReady(90_000);
+    await eventually(
+      'every agent ready again',
+      async () =>
+        (await Promise.all(AGENT_IDS.map(agentReady))).every(Boolean) ? true : undefined,
+      30_000,
+      diagnostics,
+    );
+    await Promise.all(
+      AGENT_IDS.map(async (id) => {
+        const player = await new Player(baseUrl).signIn();
+        const threadId = await player.openThread(id);
+        await player.say(threadId, 'Are you still there? You idiot.');
+        const messages = await repliesFrom(player, threadId, id, 1);
+        const reply = messages.find((m) => m.senderId === id) as ApiMessage;
+        expect(lineKinds(id, reply.content)).toContain('insult');
+      }),
+    );
+    // Each agent logged its reconnection attempts and came back on every pool.
+    for (const { proc } of agents.values()) {
+      expect(proc.output()).toMatch(/"attempt":\d+,"msg":"connecting"/);
+      expect(proc.output()).toMatch(/"msg":"connected"/);
+    }
+  });
+});
