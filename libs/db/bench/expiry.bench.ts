@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquirePostgres, applyMigrations, dropDatabase, withDatabase } from '@pardon/test-env';
-import { createDb } from '@pardon/db';
+import { createDb } from '../src';
 import pg from 'pg';
 
 const SIZES = [100_000, 1_000_000];

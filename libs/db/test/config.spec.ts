@@ -1,6 +1,6 @@
 // Locks in environment parsing: the reader falls back to the writer, pool sizes are numbers with
 // defaults, and every bad or missing variable is named at once.
-import { createDb, DbConfigError, loadDbConfig } from '@pardon/db';
+import { createDb, DbConfigError, loadDbConfig } from '../src';
 
 describe('loadDbConfig', () => {
   test('falls back to the writer URL and pool size for the reader', () => {

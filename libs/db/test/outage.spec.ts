@@ -3,8 +3,8 @@
 // budget the caller gets DatabaseUnavailableError and nothing is half-written. Uses a server of
 // its own, since it stops it.
 import { applyMigrations, startPostgresServer, type PostgresServer } from '@pardon/test-env';
-import { createDb, DatabaseUnavailableError, type Db } from '@pardon/db';
-import { randomWallet, recordingLogger } from '@pardon/db/testing';
+import { createDb, DatabaseUnavailableError, type Db } from '../src';
+import { randomWallet, recordingLogger } from '../src/testing';
 import pg from 'pg';
 
 let server: PostgresServer;

@@ -1,7 +1,7 @@
 // Locks in payments (idempotent on signature, Decimal volumes in a window), the gateway task
 // registry, pool-health snapshots and the leaderboard.
-import { Decimal, InvalidInputError } from '@pardon/db';
-import { randomWallet } from '@pardon/db/testing';
+import { Decimal, InvalidInputError } from '../src';
+import { randomWallet } from '../src/testing';
 import { count, MINUTE_MS, useTestDb } from './support';
 
 const fx = useTestDb();

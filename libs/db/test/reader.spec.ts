@@ -1,8 +1,8 @@
 // Locks in the reader/writer split: reads that may lag go to DATABASE_READ_URL, everything else
 // to the writer. The "replica" here is a separate database, so where each read went is visible.
 import { createTestDatabase, type TestDatabase } from '@pardon/test-env';
-import { createDb, type Db } from '@pardon/db';
-import { randomWallet } from '@pardon/db/testing';
+import { createDb, type Db } from '../src';
+import { randomWallet } from '../src/testing';
 
 let writerDb: TestDatabase;
 let readerDb: TestDatabase;

@@ -1,8 +1,8 @@
 // Locks in the retry policy: only transient failures are retried, with full-jitter exponential
 // backoff bounded by attempts and by total time, each retry logged, and exhaustion reported as
 // DatabaseUnavailableError.
-import { DatabaseUnavailableError, isTransientError, withRetry } from '@pardon/db';
-import { recordingLogger } from '@pardon/db/testing';
+import { DatabaseUnavailableError, isTransientError, withRetry } from '../src';
+import { recordingLogger } from '../src/testing';
 
 function pgError(code: string): Error {
   return Object.assign(new Error(`pg ${code}`), { code, severity: 'ERROR' });

@@ -1,7 +1,7 @@
 // Locks in users and sessions: at most one active session per wallet (race-safe), activity moves
 // both clocks, ending closes threads, and idle expiry ends exactly the sessions idle >= N.
-import { InvalidInputError } from '@pardon/db';
-import { randomWallet } from '@pardon/db/testing';
+import { InvalidInputError } from '../src';
+import { randomWallet } from '../src/testing';
 import { count, MINUTE_MS, useTestDb } from './support';
 
 const fx = useTestDb();

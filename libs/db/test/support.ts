@@ -1,6 +1,6 @@
 // Shared setup for the database suites: one cloned database and one Db per test file.
 import { createTestDatabase, type TestDatabase } from '@pardon/test-env';
-import { createDb, type CreateDbOptions, type Db } from '@pardon/db';
+import { createDb, type CreateDbOptions, type Db } from '../src';
 import pg from 'pg';
 
 export interface DbFixture {

@@ -6,8 +6,8 @@ import {
   parseMessageId,
   SessionEndedError,
   ThreadClosedError,
-} from '@pardon/db';
-import { randomWallet } from '@pardon/db/testing';
+} from '../src';
+import { randomWallet } from '../src/testing';
 import { count, MINUTE_MS, useTestDb } from './support';
 
 const fx = useTestDb();
