@@ -52,6 +52,7 @@ describe('thread-cleanup', () => {
         closedSessionEnded: 1,
         closedIdle: 2,
         closedThreads: 3,
+        sweepRequested: true,
       });
       expect(await rowState(sql, 'threads', ended.threadIds[0] as string)).toEqual({
         ended: true,

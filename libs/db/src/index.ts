@@ -68,11 +68,14 @@ export {
   LIFECYCLE_PAYLOAD_MAX_BYTES,
   encodeThreadsClosed,
   decodeLifecycleEvent,
+  encodeSweepRequested,
+  decodeSweepRequested,
   createLifecycleNotifier,
   listenLifecycleEvents,
 } from './lib/jobs/lifecycle-events';
 export type {
   ThreadsClosedEvent,
+  SweepRequestedEvent,
   LifecycleNotifier,
   LifecycleListener,
   LifecycleLogger,

@@ -8,11 +8,14 @@ import {
   createDb,
   createLifecycleNotifier,
   decodeLifecycleEvent,
+  decodeSweepRequested,
+  encodeSweepRequested,
   encodeThreadsClosed,
   LIFECYCLE_CHANNEL,
   LIFECYCLE_PAYLOAD_MAX_BYTES,
   listenLifecycleEvents,
   runPoolHealth,
+  runThreadCleanup,
   type Db,
   type LifecycleNotifier,
   type ThreadsClosedEvent,
@@ -99,6 +102,31 @@ describe('listenLifecycleEvents', () => {
       await until('the event after reconnecting', () =>
         events.some((e) => e.threadIds.includes(after)) ? true : undefined,
       );
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+describe('sweep requests', () => {
+  it('reach onSweepRequested and not the closed-threads handler, and thread-cleanup sends one per run', async () => {
+    const closedEvents: ThreadsClosedEvent[] = [];
+    const sweeps: number[] = [];
+    const listener = listenLifecycleEvents(database.url, (e) => closedEvents.push(e), quiet, {
+      onSweepRequested: (e) => sweeps.push(e.at),
+    });
+    try {
+      await listener.ready;
+      const result = await runThreadCleanup(db, { now: 1_234_567, notifier });
+      expect(result).toMatchObject({ closedThreads: 0, sweepRequested: true });
+      await until('the sweep request', () => (sweeps.length > 0 ? true : undefined));
+      expect(sweeps).toEqual([1_234_567]);
+      expect(closedEvents).toEqual([]);
+      expect(decodeLifecycleEvent(encodeSweepRequested(1))).toBeNull();
+      expect(decodeSweepRequested(encodeSweepRequested(5))).toEqual({
+        type: 'sweep_requested',
+        at: 5,
+      });
     } finally {
       await listener.close();
     }

@@ -19,6 +19,17 @@ export interface ThreadsClosedEvent {
   threadIds: string[];
 }
 
+/**
+ * Sent after every thread-cleanup run: each gateway then sweeps its own pool buses for open
+ * threads that are closed in the database or have no row at all (DESIGN.md §5), so the sweep
+ * follows the job's fleet-wide schedule (one run per tick) instead of a timer per task.
+ */
+export interface SweepRequestedEvent {
+  type: 'sweep_requested';
+  /** Epoch ms the requesting job took as "now". */
+  at: number;
+}
+
 /** Logger for the listener: pino-compatible. */
 export interface LifecycleLogger extends DbLogger {
   info?(obj: Record<string, unknown>, msg?: string): void;
@@ -53,17 +64,33 @@ export function encodeThreadsClosed(
   return payloads;
 }
 
-/** Parses one NOTIFY payload; null for anything that is not a well-formed event. */
-export function decodeLifecycleEvent(payload: string | undefined): ThreadsClosedEvent | null {
+/** The NOTIFY payload of a {@link SweepRequestedEvent}. */
+export function encodeSweepRequested(at: number): string {
+  return JSON.stringify({ type: 'sweep_requested', at } satisfies SweepRequestedEvent);
+}
+
+function parsePayload(payload: string | undefined): Record<string, unknown> | null {
   if (!payload) return null;
-  let value: unknown;
   try {
-    value = JSON.parse(payload);
+    const value: unknown = JSON.parse(payload);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
   } catch {
     return null; // another sender's payload, or a truncated one: not ours to act on
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const { type, reason, threadIds } = value as Record<string, unknown>;
+}
+
+/** Parses a sweep request; null for anything else. */
+export function decodeSweepRequested(payload: string | undefined): SweepRequestedEvent | null {
+  const value = parsePayload(payload);
+  if (value?.['type'] !== 'sweep_requested' || typeof value['at'] !== 'number') return null;
+  return { type: 'sweep_requested', at: value['at'] };
+}
+
+/** Parses one NOTIFY payload; null for anything that is not a well-formed closed-threads event. */
+export function decodeLifecycleEvent(payload: string | undefined): ThreadsClosedEvent | null {
+  const value = parsePayload(payload);
+  if (!value) return null;
+  const { type, reason, threadIds } = value;
   if (type !== 'threads_closed' || typeof reason !== 'string' || !Array.isArray(threadIds)) {
     return null;
   }
@@ -75,6 +102,8 @@ export function decodeLifecycleEvent(payload: string | undefined): ThreadsClosed
 export interface LifecycleNotifier {
   /** NOTIFYs the closed threads (chunked); resolves to the number of notifications sent. */
   publishClosedThreads(reason: string, threadIds: readonly string[]): Promise<number>;
+  /** Asks every gateway to sweep its buses now (see {@link SweepRequestedEvent}). */
+  requestBusSweep(at: number): Promise<void>;
   /**
    * Of these thread ids (e.g. every thread open on a gateway's buses), which are closed in the
    * database and which have no row at all: the periodic fallback for missed notifications.
@@ -110,6 +139,9 @@ export function createLifecycleNotifier(
         await pool.query('SELECT pg_notify($1, $2)', [LIFECYCLE_CHANNEL, payload]);
       }
       return payloads.length;
+    },
+    requestBusSweep: async (at) => {
+      await pool.query('SELECT pg_notify($1, $2)', [LIFECYCLE_CHANNEL, encodeSweepRequested(at)]);
     },
     findClosedOrMissing: async (threadIds) => {
       const unique = [...new Set(threadIds)];
@@ -149,6 +181,8 @@ export interface ListenOptions {
    * gateway should reconcile its buses against the database here.
    */
   onConnected?: () => void;
+  /** Called for each {@link SweepRequestedEvent}; without it sweep requests are ignored. */
+  onSweepRequested?: (event: SweepRequestedEvent) => void;
 }
 
 /**
@@ -193,6 +227,15 @@ export function listenLifecycleEvents(
     });
     next.on('notification', (message) => {
       if (message.channel !== LIFECYCLE_CHANNEL) return;
+      const sweep = decodeSweepRequested(message.payload);
+      if (sweep) {
+        try {
+          options.onSweepRequested?.(sweep);
+        } catch (err) {
+          log.warn({ err }, 'lifecycle listener: sweep handler failed');
+        }
+        return;
+      }
       const event = decodeLifecycleEvent(message.payload);
       if (!event) {
         log.warn({ payload: message.payload?.slice(0, 200) }, 'lifecycle listener: bad payload');

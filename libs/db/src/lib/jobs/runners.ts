@@ -24,7 +24,8 @@ export interface JobLogger {
   error(obj: Record<string, unknown>, msg?: string): void;
 }
 
-type Announcer = Pick<LifecycleNotifier, 'publishClosedThreads'>;
+type Announcer = Pick<LifecycleNotifier, 'publishClosedThreads'> &
+  Partial<Pick<LifecycleNotifier, 'requestBusSweep'>>;
 
 interface CleanupOptions {
   /** Epoch ms the job considers "now". */
@@ -94,13 +95,16 @@ export interface ThreadCleanupResult {
   closedThreads: number;
   notifications: number;
   notifyFailed: boolean;
+  /** Whether the gateways were asked to sweep their buses (needs a notifier). */
+  sweepRequested: boolean;
   closedThreadIds: string[];
 }
 
 /**
  * thread-cleanup: closes open threads whose session has ended and threads idle for
  * `threadIdleMs` or longer (30 min by default), then announces them. Bus threads with no database
- * row at all are each gateway's to sweep (see `findClosedOrMissing`). Idempotent.
+ * row at all are each gateway's to sweep: the run ends by asking every gateway to do so
+ * (`requestBusSweep`, when the notifier has it). Idempotent.
  */
 export async function runThreadCleanup(
   db: Db,
@@ -115,6 +119,16 @@ export async function runThreadCleanup(
   const idleIds = idle.map((t) => t.threadId);
   const first = await announce(options, 'session_ended', endedIds);
   const second = await announce(options, 'idle', idleIds);
+  let sweepRequested = false;
+  if (options.notifier?.requestBusSweep) {
+    try {
+      await options.notifier.requestBusSweep(options.now);
+      sweepRequested = true;
+    } catch (err) {
+      // Each gateway's periodic reconciliation still closes what the database has closed.
+      options.logger?.warn({ err }, 'bus sweep request failed');
+    }
+  }
   return {
     job: 'thread-cleanup',
     cutoff: cutoff.toISOString(),
@@ -123,6 +137,7 @@ export async function runThreadCleanup(
     closedThreads: endedIds.length + idleIds.length,
     notifications: first.notifications + second.notifications,
     notifyFailed: first.notifyFailed || second.notifyFailed,
+    sweepRequested,
     closedThreadIds: [...endedIds, ...idleIds],
   };
 }
