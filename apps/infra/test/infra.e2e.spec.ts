@@ -12,6 +12,7 @@ import {
 import { DescribeAlarmsCommand, ListDashboardsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  AuthorizeSecurityGroupIngressCommand,
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
@@ -28,6 +29,7 @@ import {
   DescribeLoadBalancersCommand,
   DescribeTargetGroupAttributesCommand,
   DescribeTargetGroupsCommand,
+  ModifyTargetGroupAttributesCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { GetRoleCommand } from '@aws-sdk/client-iam';
 import { DescribeDBInstancesCommand } from '@aws-sdk/client-rds';
@@ -367,6 +369,74 @@ describe('infra CLI against the AWS emulator', () => {
     const run = await cliProcess(['plan', ...common, '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ empty: true, changes: [] });
+  });
+
+  it('repairs settings changed by hand and plans nothing afterwards', async () => {
+    const tg = (
+      await aws.elb.send(new DescribeTargetGroupsCommand({ Names: [`pardon-${ENV}-tg`] }))
+    ).TargetGroups?.[0];
+    await aws.elb.send(
+      new ModifyTargetGroupAttributesCommand({
+        TargetGroupArn: tg?.TargetGroupArn,
+        Attributes: [{ Key: 'stickiness.lb_cookie.duration_seconds', Value: '60' }],
+      }),
+    );
+    const tasks = (
+      await aws.ec2.send(
+        new DescribeSecurityGroupsCommand({
+          Filters: [{ Name: 'group-name', Values: [`pardon-${ENV}-tasks`] }],
+        }),
+      )
+    ).SecurityGroups?.[0];
+    await aws.ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: tasks?.GroupId,
+        IpPermissions: [
+          { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+        ],
+      }),
+    );
+    const drift = JSON.parse((await cli(['plan', ...common, '--json'])).stdout) as {
+      changes: { key: string; action: string }[];
+    };
+    expect(drift.changes.map((c) => [c.key, c.action]).sort()).toEqual([
+      ['security-group/tasks', 'update'],
+      ['target-group', 'update'],
+    ]);
+    expect((await cli(['apply', ...common, '--json'])).code).toBe(0);
+    expect(JSON.parse((await cli(['plan', ...common, '--json'])).stdout)).toMatchObject({
+      empty: true,
+    });
+    const fixed = (
+      await aws.ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [tasks?.GroupId as string] }),
+      )
+    ).SecurityGroups?.[0];
+    expect(fixed?.IpPermissions?.map((p) => p.FromPort)).toEqual([5555]);
+  });
+
+  it('refuses a change that needs a resource replaced and changes nothing', async () => {
+    const moved = join(mkdtempSync(join(tmpdir(), 'infra-e2e-')), 'moved.json');
+    writeFileSync(
+      moved,
+      JSON.stringify({
+        staging: {
+          certificateArn: CERT,
+          vpcCidr: '10.99.0.0/16',
+          publicSubnetCidrs: ['10.99.0.0/24', '10.99.1.0/24'],
+          privateSubnetCidrs: ['10.99.10.0/24', '10.99.11.0/24'],
+        },
+      }),
+    );
+    const run = await cli(['apply', '--env', ENV, '--config', moved, '--json']);
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stderr)).toMatchObject({
+      error: 'INFRA_ERR_REPLACE_REQUIRED',
+      message: expect.stringContaining('vpc (cidrBlock)'),
+    });
+    expect(JSON.parse((await cli(['plan', ...common, '--json'])).stdout)).toMatchObject({
+      empty: true,
+    });
   });
 
   let firstRevision = 0;
