@@ -7,7 +7,9 @@ import {
   chownSync,
   chmodSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -21,6 +23,7 @@ interface ChildOptions {
   port: number;
   removeDataDirOnClose: boolean;
   durable: boolean;
+  settings: Record<string, string>;
 }
 
 type EmbeddedPostgresInstance = {
@@ -77,6 +80,10 @@ async function main(): Promise<void> {
       '-c',
       'max_connections=300',
       ...speedFlags,
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
     ],
     onLog: remember,
     onError: remember,
@@ -165,6 +172,11 @@ async function initialiseFromCache(
   log: (message: unknown) => void,
 ): Promise<void> {
   const cache = path.join(os.tmpdir(), `pardon-pg-initdb-${PG_CACHE_KEY}-${os.userInfo().uid}`);
+  // Never clear a directory that holds something else than an (empty) PostgreSQL data dir.
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0) {
+    throw new Error(`${dataDir} is not empty and is not a PostgreSQL data directory`);
+  }
+  mkdirSync(path.dirname(dataDir), { recursive: true });
   try {
     if (!existsSync(path.join(cache, 'PG_VERSION'))) {
       const fresh = mkdtempSync(`${cache}.tmp-`);

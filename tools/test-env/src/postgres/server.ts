@@ -15,6 +15,8 @@ export interface StartPostgresServerOptions {
   database?: string;
   /** How long to wait for the server to accept connections. Default 60 s. */
   startTimeoutMs?: number;
+  /** Extra server settings (`-c name=value`), e.g. `{ shared_buffers: '512MB' }` for a benchmark. */
+  settings?: Record<string, string>;
 }
 
 /** An embedded PostgreSQL server in a child process, stoppable and restartable on the same port. */
@@ -76,7 +78,13 @@ export async function startPostgresServer(
       '--require',
       require.resolve('tsx/cjs'),
       CHILD_SCRIPT,
-      JSON.stringify({ dataDir, port, removeDataDirOnClose: temporary, durable: !temporary }),
+      JSON.stringify({
+        dataDir,
+        port,
+        removeDataDirOnClose: temporary,
+        durable: !temporary,
+        settings: options.settings ?? {},
+      }),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
