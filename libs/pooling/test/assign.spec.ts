@@ -30,6 +30,16 @@ describe('assignPool', () => {
     });
   });
 
+  it('counts pools missing from the loads as empty when spilling and when applying the factor', () => {
+    // Only the home pool reports a load: 4 threads in all, so the bound is ⌈1.25 × 5 / 5⌉ = 2.
+    const result = assignPool(ring, WALLET, {
+      loads: { [home]: 4 },
+      capacityPerPool: 30,
+      balanceFactor: 1.25,
+    });
+    expect(result).toEqual({ kind: 'assigned', pool: second, home, spilled: true });
+  });
+
   it('spills to the next pool clockwise that is under capacity', () => {
     const result = assignPool(ring, WALLET, {
       loads: loadsOf(ring, (p) => (p === home || p === second ? 30 : 0)),
