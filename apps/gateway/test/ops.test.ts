@@ -2,6 +2,7 @@
 // pool), /metrics in Prometheus format, and the cron endpoints: 401 without the bearer secret,
 // disabled (404) when no secret is configured, and each job's effect on the database and on this
 // task's buses (expired sessions and orphaned bus threads are closed, agents stop seeing them).
+import { createHashRing } from '@pardon/pooling';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
   AGENT_KEY,
@@ -79,13 +80,18 @@ describe('operations', () => {
   });
 
   it('expires idle sessions and closes their threads in the database and on the bus', async () => {
-    const wallet = newWallet();
+    // Only pool-0 has its agents: take a wallet whose home is pool-0.
+    const ring = createHashRing(['pool-0', 'pool-1']);
+    let wallet = newWallet();
+    while (ring.lookup(wallet.address) !== 'pool-0') wallet = newWallet();
     const token = await signIn(gw.url, wallet);
     const s = await request('POST', `${gw.url}/api/sessions`, { token });
+    expect(s.json.pool).toBe('pool-0');
     const t = await request('POST', `${gw.url}/api/threads`, {
       token,
       body: { agentId: 'agent-a' },
     });
+    expect(t.status).toBe(201);
     await db.query(
       `UPDATE sessions SET last_activity_at = now() - interval '61 minutes' WHERE id = $1`,
       [s.json.sessionId],

@@ -64,7 +64,7 @@ export class GatewayCore {
   /** DB-backed (player) threads on this task's buses, by id → pool and player-side facts. */
   private readonly playerThreads = new Map<
     string,
-    { pool: string; wallet: string; agentId: string }
+    { pool: string; wallet: string; agentId: string; closed: boolean }
   >();
   private readonly rebuilding = new Map<string, Promise<void>>();
   /** Time of the oldest unanswered player message per thread, for the reply-latency histogram. */
@@ -174,7 +174,7 @@ export class GatewayCore {
     const session = await this.store.findActiveSession(wallet);
     if (!session || !this.pools.hasPool(session.pool)) throw new GatewayError('GW_ERR_NO_SESSION');
     const thread = await this.store.createThread(session.id, agentId);
-    this.playerThreads.set(thread.id, { pool: thread.pool, wallet, agentId });
+    this.playerThreads.set(thread.id, { pool: thread.pool, wallet, agentId, closed: false });
     this.pools.bus(thread.pool).createThread({
       id: thread.id,
       name: threadName(wallet, agentId),
@@ -216,33 +216,42 @@ export class GatewayCore {
     threadId: string,
     input: { content: string; clientMessageId: string },
   ): Promise<{ messageId: string }> {
-    const thread = await this.ownedThread(wallet, threadId);
-    if (thread.closedAt || thread.sessionEnded) throw new GatewayError('GW_ERR_THREAD_CLOSED');
-    if (!this.pools.hasPool(thread.pool)) throw new GatewayError('GW_ERR_THREAD_CLOSED');
+    // Hot path: a thread this task already holds open for this wallet needs no ownership query
+    // (a close elsewhere still refuses the append in the database).
+    const known = this.playerThreads.get(threadId);
+    let target: { pool: string; agentId: string; row?: ThreadRow };
+    if (known && !known.closed && known.wallet === wallet) {
+      target = { pool: known.pool, agentId: known.agentId };
+    } else {
+      const thread = await this.ownedThread(wallet, threadId);
+      if (thread.closedAt || thread.sessionEnded) throw new GatewayError('GW_ERR_THREAD_CLOSED');
+      if (!this.pools.hasPool(thread.pool)) throw new GatewayError('GW_ERR_THREAD_CLOSED');
+      target = { pool: thread.pool, agentId: thread.agentId, row: thread };
+    }
     const { message, created } = await this.store.appendMessage({
       threadId,
       senderId: wallet,
       content: input.content,
-      mentions: [thread.agentId],
+      mentions: [target.agentId],
       clientMessageId: input.clientMessageId,
     });
     if (created) {
-      this.options.metrics.messages.inc({ pool: thread.pool, sender: 'player' });
+      this.options.metrics.messages.inc({ pool: target.pool, sender: 'player' });
       this.published(message);
       if (!this.awaitingReply.has(threadId)) this.awaitingReply.set(threadId, Date.now());
     }
     // Persisted: from here on the message survives anything. Now deliver it to the agent.
-    await this.deliverPlayerMessage(thread, message);
+    if (target.row) await this.ensureOnBus(target.row);
+    await this.deliverPlayerMessage(target.pool, message);
     return { messageId: message.id };
   }
 
-  private async deliverPlayerMessage(thread: ThreadRow, message: StoredMessage): Promise<void> {
-    await this.ensureOnBus(thread);
+  private async deliverPlayerMessage(pool: string, message: StoredMessage): Promise<void> {
     try {
       // Same id as stored: the bus ignores a message it already holds (retries, rebuilds).
-      await this.pools.bus(thread.pool).sendMessage(
+      await this.pools.bus(pool).sendMessage(
         {
-          threadId: thread.id,
+          threadId: message.threadId,
           senderId: message.senderId,
           content: message.content,
           mentions: message.mentions,
@@ -250,7 +259,7 @@ export class GatewayCore {
         { id: message.id, timestamp: message.createdAt.getTime() },
       );
     } catch (err) {
-      if (isCoralError(err) && err.code === 'thread_closed') {
+      if (isCoralError(err) && (err.code === 'thread_closed' || err.code === 'thread_not_found')) {
         // The agent or a job closed the thread on the bus; storage already has the message.
         throw new GatewayError('GW_ERR_THREAD_CLOSED');
       }
@@ -421,11 +430,14 @@ export class GatewayCore {
   async ensureOnBus(thread: ThreadRow): Promise<void> {
     const bus = this.pools.bus(thread.pool);
     if (bus.hasThread(thread.id)) {
-      this.playerThreads.set(thread.id, {
-        pool: thread.pool,
-        wallet: thread.wallet,
-        agentId: thread.agentId,
-      });
+      if (!this.playerThreads.has(thread.id)) {
+        this.playerThreads.set(thread.id, {
+          pool: thread.pool,
+          wallet: thread.wallet,
+          agentId: thread.agentId,
+          closed: bus.getThread(thread.id)?.isClosed ?? true,
+        });
+      }
       return;
     }
     let pending = this.rebuilding.get(thread.id);
@@ -453,6 +465,7 @@ export class GatewayCore {
       pool: thread.pool,
       wallet: thread.wallet,
       agentId: thread.agentId,
+      closed: thread.closedAt !== null || thread.sessionEnded,
     });
     const { created } = bus.materializeThread({
       id: thread.id,
@@ -503,7 +516,10 @@ export class GatewayCore {
   }
 
   private onBusEvent(event: PoolBusEvent): void {
-    if (event.type === 'thread_closed' && this.playerThreads.has(event.threadId)) {
+    const known =
+      event.type === 'thread_closed' ? this.playerThreads.get(event.threadId) : undefined;
+    if (event.type === 'thread_closed' && known) {
+      known.closed = true;
       this.awaitingReply.delete(event.threadId);
       // An agent may close a player's thread (coral_close_thread); storage follows the bus.
       this.store
