@@ -133,7 +133,9 @@ describe('operations', () => {
     if (created.result !== 'create_thread_success') throw new Error(JSON.stringify(created));
     const r = await request('POST', `${gw.url}/api/cron/thread-cleanup`, { token: CRON_SECRET });
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ job: 'thread-cleanup', orphansClosed: 1 });
+    // The run also asks every task to sweep (NOTIFY), so this task's own sweep may race it for
+    // the count; what matters is that the thread is closed when the call returns.
+    expect(r.json).toMatchObject({ job: 'thread-cleanup', orphansClosed: expect.any(Number) });
     const sent = await a.tools.sendMessage({
       threadId: created.thread.id,
       content: 'x',

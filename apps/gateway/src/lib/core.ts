@@ -572,7 +572,21 @@ export class GatewayCore {
   }> {
     const r = await this.store.runThreadCleanup(now, this.options.lifecycle);
     const busThreadsClosed = this.closeLocalThreads(r.closedThreadIds, 'Thread closed by cleanup.');
-    // Sweep: open bus threads the database has closed meanwhile, or has no row for at all.
+    const orphansClosed = await this.sweepOrphans(now);
+    return {
+      closedThreads: r.closedThreadIds.length,
+      busThreadsClosed,
+      orphansClosed,
+      notifications: r.notifications,
+    };
+  }
+
+  /**
+   * Sweeps this task's buses for open threads the database has closed meanwhile, or has no row
+   * for at all (the orphan rule); returns how many were closed. Run by thread-cleanup here and on
+   * a fleet-wide sweep request.
+   */
+  async sweepOrphans(now = Date.now()): Promise<number> {
     let orphansClosed = 0;
     for (const bus of this.pools.allBuses()) {
       const open = bus.listThreads().filter((t) => !t.isClosed);
@@ -594,12 +608,7 @@ export class GatewayCore {
         }
       }
     }
-    return {
-      closedThreads: r.closedThreadIds.length,
-      busThreadsClosed,
-      orphansClosed,
-      notifications: r.notifications,
-    };
+    return orphansClosed;
   }
 
   /**

@@ -77,7 +77,13 @@ export const corePlugin = fp(
             );
         },
         app.log,
-        { onConnected: reconcile },
+        {
+          onConnected: reconcile,
+          onSweepRequested: () =>
+            void core
+              .sweepOrphans()
+              .catch((err: unknown) => app.log.warn({ err }, 'requested bus sweep failed')),
+        },
       );
     }
     const reconciler = setInterval(reconcile, config.reconcileIntervalMs);
