@@ -1,28 +1,32 @@
 // Locks in the agents against the real system: a gateway child process (apps/gateway) on real
-// PostgreSQL, and the six agents as child processes speaking Coral's HTTP+SSE transport to all
-// five pools. Every pool becomes ready, every agent answers a player in persona, one thread is
+// PostgreSQL, and the six agents as child processes connected to all five pools (four over
+// Coral's HTTP+SSE transport, two over MCP Streamable HTTP). Every pool becomes ready, every agent answers a player in persona, one thread is
 // answered in order while another thread is not held up, and after the gateway is killed and
 // started again on the same port every agent reconnects and answers again.
 import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
 import { AGENT_IDS, getPersona, type LineKind } from '../src/lib/personas';
 import { containsTemplate } from '../src/lib/template';
 import { Player, type ApiMessage } from './support/player';
-import { eventually, startTs, stopAll, type TsProcess } from './support/processes';
+import { bundleAgent } from './support/bundle';
+import { eventually, startJs, startTs, stopAll, type ChildHandle } from './support/processes';
 
 jest.setTimeout(120_000);
 
 const POOLS = ['pool-0', 'pool-1', 'pool-2', 'pool-3', 'pool-4'];
 const AGENT_KEY = 'integration-agent-key-0123456789';
+/** These agents use MCP Streamable HTTP; the others Coral's HTTP+SSE, so both transports are covered. */
+const STREAMABLE = new Set(['trump-barron', 'cz']);
 /** cz thinks for a fixed time so ordering and concurrency are observable; the others answer at once. */
 const CZ_LATENCY_MS = 600;
 
 let db: TestDatabase;
 let gatewayPort: number;
 let baseUrl: string;
-let gateway: TsProcess;
-const agents = new Map<string, { proc: TsProcess; healthPort: number }>();
+let gateway: ChildHandle;
+let agentBundle: { file: string; remove: () => void } | undefined;
+const agents = new Map<string, { proc: ChildHandle; healthPort: number }>();
 
-function startGateway(): TsProcess {
+function startGateway(): ChildHandle {
   return startTs('gateway', 'apps/gateway/src/main.ts', 'apps/gateway/tsconfig.json', {
     PORT: String(gatewayPort),
     HOST: '127.0.0.1',
@@ -114,12 +118,14 @@ beforeAll(async () => {
   gatewayPort = await freePort();
   baseUrl = `http://127.0.0.1:${gatewayPort}`;
   gateway = startGateway();
+  agentBundle = await bundleAgent();
   for (const id of AGENT_IDS) {
     const healthPort = await freePort();
-    const proc = startTs(id, 'apps/agents/src/main.ts', 'apps/agents/tsconfig.json', {
+    const proc = startJs(id, agentBundle.file, {
       AGENT_ID: id,
       CORAL_SSE_URL: `${baseUrl}/sse/v1/devmode/pardon/local`,
       CORAL_SESSIONS: POOLS.join(','),
+      CORAL_TRANSPORT: STREAMABLE.has(id) ? 'streamable-http' : 'sse',
       AGENT_API_KEY: AGENT_KEY,
       AGENT_LATENCY_MS: id === 'cz' ? `fixed:${CZ_LATENCY_MS}` : '0',
       AGENT_CONCURRENCY: '4',
@@ -135,6 +141,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAll();
+  agentBundle?.remove();
   await db?.drop();
 });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 
-export interface TsProcess {
+export interface ChildHandle {
   name: string;
   child: ChildProcess;
   /** The last lines the process wrote (stdout and stderr). */
@@ -19,7 +19,7 @@ export interface TsProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-const started = new Set<TsProcess>();
+const started = new Set<ChildHandle>();
 
 /**
  * Starts `file` (relative to the repository root) with tsx and the given environment. `tsconfig`
@@ -30,17 +30,16 @@ export function startTs(
   file: string,
   tsconfig: string,
   env: Record<string, string>,
-): TsProcess {
+): ChildHandle {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, file)], {
     cwd: REPO_ROOT,
-    env: {
-      PATH: process.env['PATH'] ?? '',
-      HOME: process.env['HOME'] ?? '',
-      TSX_TSCONFIG_PATH: path.join(REPO_ROOT, tsconfig),
-      ...env,
-    },
+    env: baseEnv({ TSX_TSCONFIG_PATH: path.join(REPO_ROOT, tsconfig), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return track(name, child);
+}
+
+function track(name: string, child: ChildProcess): ChildHandle {
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) if (line) lines.push(line);
@@ -51,16 +50,14 @@ export function startTs(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const proc: TsProcess = {
+  const proc: ChildHandle = {
     name,
     child,
     output: () => lines.slice(-60).join('\n'),
     alive: () => child.exitCode === null && child.signalCode === null,
     exited,
     stop: async (signal = 'SIGTERM') => {
-      if (proc.alive() && child.pid !== undefined) {
-        process.kill(child.pid, signal);
-      }
+      if (proc.alive() && child.pid !== undefined) process.kill(child.pid, signal);
       await exited;
       started.delete(proc);
     },
@@ -68,6 +65,22 @@ export function startTs(
   started.add(proc);
   void exited.then(() => started.delete(proc));
   return proc;
+}
+
+/** Starts a plain JavaScript file (e.g. a bundle) with node and the given environment. */
+export function startJs(name: string, file: string, env: Record<string, string>): ChildHandle {
+  return track(
+    name,
+    spawn(process.execPath, [file], {
+      cwd: REPO_ROOT,
+      env: baseEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+}
+
+function baseEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env };
 }
 
 /** Kills (SIGKILL, by PID) every process started here that is still running. */
