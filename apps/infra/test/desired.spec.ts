@@ -133,8 +133,8 @@ describe('buildDesiredState', () => {
       'DATABASE_READ_URL',
       'AGENT_API_KEY',
       'CRON_SECRET',
-      'JWT_SECRET',
-      'LLM_API_KEY',
+      'TOKEN_SECRET',
+      'MODEL_API_KEY',
     ];
     for (const c of props('task-definition')['containerDefinitions'] as Obj[]) {
       for (const e of c['environment'] as Obj[]) expect(secretEnvNames).not.toContain(e['name']);
@@ -143,6 +143,25 @@ describe('buildDesiredState', () => {
         expect(s['valueFrom']).toMatchObject({ attr: 'arn' });
       }
     }
+  });
+
+  it('gives agents the LLM key only when they use an OpenAI-compatible brain', () => {
+    const agentSecrets = (st: typeof state): string[] =>
+      (
+        (
+          (
+            st.resources.find((r) => r.key === 'task-definition')?.props[
+              'containerDefinitions'
+            ] as Obj[]
+          )[1] as Obj
+        )['secrets'] as Obj[]
+      ).map((x) => String(x['name']));
+    expect(agentSecrets(state)).toEqual(['AGENT_API_KEY']);
+    const llm = buildDesiredState(
+      { ...config, agents: { brain: 'openai', modelName: 'gpt-x' } },
+      { imageTag: 'v7' },
+    );
+    expect(agentSecrets(llm)).toEqual(['AGENT_API_KEY', 'MODEL_API_KEY']);
   });
 
   it('runs the service at 3 tasks with circuit-breaker rollback and scales it between 3 and 10', () => {
@@ -223,10 +242,10 @@ describe('buildDesiredState', () => {
         .filter((s) => s.source.kind === 'generated')
         .map((s) => s.rotationDays),
     ).toEqual([90, 90, 90, 90]);
-    expect(props('secret/jwt-secret')['rotationDays']).toBeNull();
+    expect(props('secret/token-secret')['rotationDays']).toBeNull();
     const lambda = 'arn:aws:lambda:eu-west-1:000000000000:function:rotate';
     const rotated = buildDesiredState({ ...config, rotationLambdaArn: lambda }, { imageTag: 'v7' });
-    expect(rotated.resources.find((r) => r.key === 'secret/jwt-secret')?.props).toMatchObject({
+    expect(rotated.resources.find((r) => r.key === 'secret/token-secret')?.props).toMatchObject({
       rotationDays: 90,
       rotationLambdaArn: lambda,
     });
@@ -242,7 +261,7 @@ describe('buildDesiredState', () => {
     const task = props('iam-role/task')['policy'] as { Statement: Obj[] };
     expect(task.Statement.map((s) => s['Action'])).toEqual([['cloudwatch:PutMetricData']]);
     expect(task.Statement[0]?.['Condition']).toEqual({
-      StringEquals: { 'cloudwatch:namespace': 'Pardon' },
+      StringEquals: { 'cloudwatch:namespace': 'PardonSimulator' },
     });
   });
 
@@ -264,6 +283,8 @@ describe('buildDesiredState', () => {
       expect(a.props['alarmActions']).toEqual([{ $ref: 'sns-topic', attr: 'arn' }]);
     const body = JSON.stringify(props('dashboard')['body']);
     for (const m of [
+      'PoolHealthy',
+      'ActiveThreads',
       'CPUUtilization',
       'MemoryUtilization',
       'TargetResponseTime',

@@ -354,8 +354,8 @@ describe('infra CLI against the AWS emulator', () => {
           'DATABASE_READ_URL',
           'AGENT_API_KEY',
           'CRON_SECRET',
-          'JWT_SECRET',
-          'LLM_API_KEY',
+          'TOKEN_SECRET',
+          'MODEL_API_KEY',
         ]).not.toContain(e.name);
       }
     }

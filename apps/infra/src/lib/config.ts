@@ -95,6 +95,10 @@ export const EnvConfigSchema = z
       .regex(/^arn:aws[a-z-]*:lambda:/)
       .optional(),
     alarmEmail: z.email().optional(),
+    /** Agent brains: scripted (default, no LLM) or an OpenAI-compatible model with the llm-api-key secret. */
+    agents: z
+      .object({ brain: z.enum(['scripted', 'openai']), modelName: z.string().min(1).optional() })
+      .default({ brain: 'scripted' }),
     /** Command of the one-off migration task (runs in the gateway container image). */
     migrateCommand: z.array(z.string().min(1)).min(1),
   })
@@ -104,6 +108,13 @@ export const EnvConfigSchema = z
         code: 'custom',
         path: ['capacity', 'tasksMin'],
         message: 'tasksMin exceeds tasksMax',
+      });
+    }
+    if (c.agents.brain === 'openai' && !c.agents.modelName) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['agents', 'modelName'],
+        message: 'required when agents.brain is openai',
       });
     }
     if (c.scaling.scaleInCpuPercent >= c.scaling.scaleOutCpuPercent) {

@@ -20,7 +20,8 @@ export const AGENT_IDS = [
 ] as const;
 export const GATEWAY_PORT = 5555;
 export const POSTGRES_PORT = 5432;
-export const METRICS_NAMESPACE = 'Pardon';
+/** Namespace of the custom metrics (the cron-worker's default, passed explicitly). */
+export const METRICS_NAMESPACE = 'PardonSimulator';
 export const GATEWAY_CONTAINER = 'gateway';
 
 /** How a secret gets its value. */
@@ -73,7 +74,7 @@ export function secretSpecs(config: EnvConfig): SecretSpec[] {
       rotationDays: rot,
     },
     {
-      id: 'jwt-secret',
+      id: 'token-secret',
       description: 'Signing key of player tokens',
       source: { kind: 'generated', length: 64 },
       rotationDays: rot,
@@ -127,18 +128,20 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
   const env = (map: Record<string, string>): Json[] =>
     Object.entries(map).map(([name, value]) => ({ name, value }));
 
+  // Variable names are those of each app's env schema (apps/*/src/**/config.ts).
   const gateway: Json = {
     name: GATEWAY_CONTAINER,
     image,
     essential: true,
     cpu: 512,
     memoryReservation: 2048,
-    command: ['node', 'dist/apps/gateway/main.js'],
+    command: ['node', 'dist/apps/gateway/main.cjs'],
     portMappings: [{ containerPort: GATEWAY_PORT, protocol: 'tcp' }],
     environment: env({
       HOST: '0.0.0.0',
       PORT: String(GATEWAY_PORT),
-      CORAL_SESSIONS: pools,
+      POOL_COUNT: String(config.capacity.poolsPerTask),
+      POOL_CAPACITY: String(config.capacity.threadsPerPool),
       NODE_ENV: 'production',
     }),
     secrets: secrets({
@@ -146,7 +149,7 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       DATABASE_READ_URL: 'database-read-url',
       AGENT_API_KEY: 'agent-api-key',
       CRON_SECRET: 'cron-secret',
-      JWT_SECRET: 'jwt-secret',
+      TOKEN_SECRET: 'token-secret',
     }),
     healthCheck: {
       command: ['CMD-SHELL', `curl -fsS http://localhost:${GATEWAY_PORT}/health || exit 1`],
@@ -157,20 +160,27 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
     },
     logConfiguration: logs('gateway'),
   };
+  const llm = config.agents.brain === 'openai';
   const agents: Json[] = AGENT_IDS.map((id) => ({
     name: `agent-${id}`,
     image,
     essential: true,
     cpu: 192,
     memoryReservation: 768,
-    command: ['node', 'dist/apps/agents/main.js'],
+    command: ['node', 'dist/apps/agents/main.cjs'],
     environment: env({
       AGENT_ID: id,
+      CORAL_SSE_URL: `http://localhost:${GATEWAY_PORT}/sse/v1/devmode/pardon/${config.env}`,
       CORAL_SESSIONS: pools,
-      GATEWAY_URL: `http://localhost:${GATEWAY_PORT}`,
+      AGENT_BRAIN: config.agents.brain,
+      ...(llm && config.agents.modelName ? { MODEL_NAME: config.agents.modelName } : {}),
       NODE_ENV: 'production',
     }),
-    secrets: secrets({ AGENT_API_KEY: 'agent-api-key', LLM_API_KEY: 'llm-api-key' }),
+    // The LLM key is referenced only when agents use it, so scripted agents start without it.
+    secrets: secrets({
+      AGENT_API_KEY: 'agent-api-key',
+      ...(llm ? { MODEL_API_KEY: 'llm-api-key' } : {}),
+    }),
     dependsOn: [{ containerName: GATEWAY_CONTAINER, condition: 'HEALTHY' }],
     logConfiguration: logs(`agent-${id}`),
   }));
@@ -180,14 +190,14 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
     essential: true,
     cpu: 256,
     memoryReservation: 512,
-    command: ['node', 'dist/apps/cron-worker/main.js'],
+    command: ['node', 'dist/apps/cron-worker/main.cjs'],
     environment: env({
-      GATEWAY_URL: `http://localhost:${GATEWAY_PORT}`,
+      METRICS_SINK: 'cloudwatch',
       METRICS_NAMESPACE,
-      CORAL_SESSIONS: pools,
+      AWS_REGION: config.region,
       NODE_ENV: 'production',
     }),
-    secrets: secrets({ DATABASE_URL: 'database-url', CRON_SECRET: 'cron-secret' }),
+    secrets: secrets({ DATABASE_URL: 'database-url' }),
     dependsOn: [{ containerName: GATEWAY_CONTAINER, condition: 'HEALTHY' }],
     logConfiguration: logs('cron-worker'),
   };
@@ -280,6 +290,56 @@ function dashboardBody(config: EnvConfig): Json {
         ['AWS/RDS', 'DatabaseConnections', 'DBInstanceIdentifier', n.db],
         ['AWS/RDS', 'ReplicaLag', 'DBInstanceIdentifier', n.dbReplica],
       ]),
+      {
+        type: 'metric',
+        x: 0,
+        y: 18,
+        width: 12,
+        height: 6,
+        properties: {
+          title: 'Pool health (1 = healthy), per pool',
+          region,
+          view: 'timeSeries',
+          period: 300,
+          metrics: [
+            [
+              {
+                expression: `SEARCH('{${METRICS_NAMESPACE},Pool} MetricName="PoolHealthy"', 'Minimum', 300)`,
+                id: 'health',
+              },
+            ],
+          ],
+        },
+      },
+      {
+        type: 'metric',
+        x: 12,
+        y: 18,
+        width: 12,
+        height: 6,
+        properties: {
+          title: 'Active threads and sessions',
+          region,
+          view: 'timeSeries',
+          period: 60,
+          metrics: [
+            [
+              {
+                expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Pool,TaskId} MetricName="ActiveThreads"', 'Average', 60))`,
+                id: 'threads',
+                label: 'ActiveThreads',
+              },
+            ],
+            [
+              {
+                expression: `SUM(SEARCH('{${METRICS_NAMESPACE},Pool,TaskId} MetricName="ActiveSessions"', 'Average', 60))`,
+                id: 'sessions',
+                label: 'ActiveSessions',
+              },
+            ],
+          ],
+        },
+      },
       widget(
         'RDS free storage (bytes)',
         12,
