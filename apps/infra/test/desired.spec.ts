@@ -1,11 +1,15 @@
 // Locks in the desired state of DESIGN.md section 7: every resource and setting the CLI sends,
 // checked without AWS. Settings an emulator drops (circuit breaker, grace period) are checked here.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { poolIds } from '@pardon/pooling';
 import { ENVIRONMENTS } from '../src/lib/config';
 import {
+  HEALTH_CHECK_SCRIPT,
   AGENT_IDS,
   buildDesiredState,
   ecrRepositoryArn,
@@ -108,9 +112,35 @@ describe('buildDesiredState', () => {
     const gateway = (props('task-definition')['containerDefinitions'] as Obj[])[0] as Obj;
     expect(gateway['portMappings']).toEqual([{ containerPort: 5555, protocol: 'tcp' }]);
     expect((gateway['healthCheck'] as Obj)['command']).toEqual([
-      'CMD-SHELL',
-      'curl -fsS http://localhost:5555/health || exit 1',
+      'CMD',
+      'node',
+      '-e',
+      HEALTH_CHECK_SCRIPT,
     ]);
+  });
+
+  it('has a health check script that passes on 2xx from /health and fails otherwise', async () => {
+    let status = 200;
+    const server = createServer((req, res) => {
+      res.statusCode = req.url === '/health' ? status : 404;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    const script = HEALTH_CHECK_SCRIPT.replace(':5555/', `:${port}/`);
+    const run = (): Promise<number | null> =>
+      new Promise((resolve) =>
+        execFile(process.execPath, ['-e', script], (err) =>
+          resolve(err ? (err.code as number) : 0),
+        ),
+      );
+    try {
+      expect(await run()).toBe(0);
+      status = 503;
+      expect(await run()).toBe(1);
+    } finally {
+      server.close();
+    }
   });
 
   it('has every agent list every pool in CORAL_SESSIONS', () => {

@@ -37,6 +37,7 @@ import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secre
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../src/lib/aws';
 import { ENVIRONMENTS } from '../src/lib/config';
+import { HEALTH_CHECK_SCRIPT } from '../src/lib/desired';
 import { runCli } from '../src/lib/cli';
 
 jest.setTimeout(120_000);
@@ -359,10 +360,7 @@ describe('infra CLI against the AWS emulator', () => {
         ]).not.toContain(e.name);
       }
     }
-    expect(containers[0]?.healthCheck?.command).toEqual([
-      'CMD-SHELL',
-      'curl -fsS http://localhost:5555/health || exit 1',
-    ]);
+    expect(containers[0]?.healthCheck?.command).toEqual(['CMD', 'node', '-e', HEALTH_CHECK_SCRIPT]);
   });
 
   it('plans nothing on a second run (real process)', async () => {

@@ -23,6 +23,8 @@ export const POSTGRES_PORT = 5432;
 /** Namespace of the custom metrics (the cron-worker's default, passed explicitly). */
 export const METRICS_NAMESPACE = 'PardonSimulator';
 export const GATEWAY_CONTAINER = 'gateway';
+/** Container health check of the gateway: GET /health must answer 2xx within 4 s. */
+export const HEALTH_CHECK_SCRIPT = `fetch('http://127.0.0.1:${GATEWAY_PORT}/health',{signal:AbortSignal.timeout(4000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
 
 /** How a secret gets its value. */
 export type SecretSource =
@@ -152,7 +154,8 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       TOKEN_SECRET: 'token-secret',
     }),
     healthCheck: {
-      command: ['CMD-SHELL', `curl -fsS http://localhost:${GATEWAY_PORT}/health || exit 1`],
+      // Node itself does the check: the image needs no curl.
+      command: ['CMD', 'node', '-e', HEALTH_CHECK_SCRIPT],
       interval: 15,
       timeout: 5,
       retries: 3,
