@@ -163,6 +163,37 @@ describe('agent MCP loop (in-memory Coral)', () => {
     expect(persona((await reply).content, 'trump-barron')).toBe(true);
   });
 
+  it('on stop, finishes a reply already in progress before disconnecting, and takes no new mentions', async () => {
+    const agent = await start('cz', { AGENT_SHUTDOWN_DRAIN_MS: '5000' }, new TimedEchoBrain());
+    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting');
+    const threadId = coral.openThread('pool-0', PLAYER, 'cz');
+    const reply = coral.nextMessage((m) => m.threadId === threadId && m.senderId === 'cz');
+    await coral.say('pool-0', threadId, PLAYER, 'cz', 'slow:300 last words?');
+    await until(
+      () => agent.health.snapshot().pools['pool-0']?.mentions === 1,
+      5_000,
+      'mention taken',
+    );
+    const stopped = agent.stop();
+    expect((await reply).content).toBe('echo slow:300 last words?');
+    await stopped;
+    agents.splice(agents.indexOf(agent), 1);
+    expect(coral.bus('pool-0').isConnected('cz')).toBe(false);
+    expect(Object.values(agent.health.snapshot().pools).map((p) => p.state)).toEqual(
+      POOLS.map(() => 'stopped'),
+    );
+  });
+
+  it('stops promptly while the gateway is unreachable', async () => {
+    await coral.crash();
+    const agent = await start('trump-eric');
+    await until(() => (coral.refused.get('trump-eric') ?? 0) >= POOLS.length, 5_000, 'attempts');
+    const started = Date.now();
+    await agent.stop();
+    agents.splice(agents.indexOf(agent), 1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
   it('shows the connection state of every pool on the health port', async () => {
     const agent = await start('trump-donjr', { HEALTH_PORT: '0' });
     expect(agent.healthPort).toBeGreaterThan(0);

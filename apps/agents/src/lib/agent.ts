@@ -26,6 +26,7 @@ export interface RunningAgent {
   readonly healthPort: number | undefined;
   /** Resolves when no reply is in progress in any pool. */
   whenIdle(): Promise<void>;
+  /** Stops fetching, lets replies in progress finish (AGENT_SHUTDOWN_DRAIN_MS), disconnects. */
   stop(): Promise<void>;
 }
 
@@ -111,7 +112,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       await Promise.all(connections.map((c) => c.whenIdle()));
     },
     stop: async () => {
-      await Promise.all(connections.map((c) => c.stop()));
+      await Promise.all(connections.map((c) => c.stop(config.AGENT_SHUTDOWN_DRAIN_MS)));
       await healthServer?.close();
       logger.info('agent stopped');
     },

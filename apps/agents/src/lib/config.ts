@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseLatency } from './latency';
-import { AgentIdSchema } from './personas';
+import { AGENT_IDS } from './personas';
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -23,7 +23,7 @@ const latency = z
   });
 
 const url = z
-  .string()
+  .string({ error: 'required' })
   .trim()
   .refine((s) => /^https?:\/\//.test(s) && URL.canParse(s), 'must be an http(s) URL');
 
@@ -39,7 +39,12 @@ const optionalString = z
  */
 export const AgentEnvSchema = z
   .object({
-    AGENT_ID: AgentIdSchema,
+    AGENT_ID: z.enum(AGENT_IDS, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `required: one of ${AGENT_IDS.join(', ')}`
+          : `"${String(issue.input)}" is not one of ${AGENT_IDS.join(', ')}`,
+    }),
     /** Coral base URL the pool id is appended to, e.g. `http://127.0.0.1:5555/sse/v1/devmode/app/priv`. */
     CORAL_SSE_URL: url,
     /** Comma-separated pool (Coral session) ids. */
@@ -65,7 +70,11 @@ export const AgentEnvSchema = z
     /** Full-jitter reconnect backoff: first ceiling and cap. */
     AGENT_RECONNECT_BASE_MS: int(1, 60_000).default(250),
     AGENT_RECONNECT_MAX_MS: int(1, 600_000).default(15_000),
-    AGENT_API_KEY: z.string().min(1, 'required: the gateway rejects agents without it'),
+    /** On SIGTERM, how long replies already taken on may take to finish before the agent disconnects. */
+    AGENT_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
+    AGENT_API_KEY: z
+      .string({ error: 'required: the gateway rejects agents without it' })
+      .min(1, 'required: the gateway rejects agents without it'),
     AGENT_CONCURRENCY: int(1, 1000).default(4),
     AGENT_LATENCY_MS: latency.default(parseLatency('1500')),
     AGENT_BRAIN: z.enum(['scripted', 'openai']).default('scripted'),

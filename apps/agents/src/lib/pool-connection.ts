@@ -34,6 +34,20 @@ export interface PoolConnectionOptions {
 }
 
 const LOST: unique symbol = Symbol('lost');
+const STOPPED = 'stopped';
+
+/** True if `promise` settled within `ms`. */
+async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Tool errors in a row after which the session is assumed broken and re-established. */
 const MAX_CONSECUTIVE_WAIT_ERRORS = 3;
@@ -47,15 +61,18 @@ const MAX_CONSECUTIVE_WAIT_ERRORS = 3;
 export class PoolConnection {
   private readonly scheduler: ThreadScheduler;
   private session: PoolSession | undefined;
-  private sessionWaiters: Array<(session: PoolSession) => void> = [];
-  private readonly abort = new AbortController();
+  private sessionWaiters: Array<(session: PoolSession | undefined) => void> = [];
+  /** Stops connecting and fetching mentions. */
+  private readonly poll = new AbortController();
+  /** Abandons replies in progress (after the drain). */
+  private readonly work = new AbortController();
   private running: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(private readonly options: PoolConnectionOptions) {
     this.log = options.logger.child({ pool: options.pool });
     this.scheduler = new ThreadScheduler(options.concurrency, (threadId, error) => {
-      if (!this.abort.signal.aborted) {
+      if (!this.work.signal.aborted) {
         this.log.error({ threadId, err: error }, 'failed to answer a message');
       }
     });
@@ -64,15 +81,33 @@ export class PoolConnection {
   /** Starts the connect/serve loop in the background. */
   start(): void {
     this.running ??= this.run().catch((error: unknown) => {
-      if (!this.abort.signal.aborted) this.log.fatal({ err: error }, 'pool loop crashed');
+      if (!this.poll.signal.aborted) this.log.fatal({ err: error }, 'pool loop crashed');
     });
   }
 
-  /** Stops fetching, abandons replies in progress and closes the connection. */
-  async stop(): Promise<void> {
-    this.abort.abort(new Error('agent stopping'));
-    await this.session?.close();
+  /**
+   * Graceful stop: no new mentions are fetched, replies already taken on are given up to `drainMs`
+   * to finish over the still-open connection (a mention the agent consumed is answered rather than
+   * lost in a rolling deploy), then the rest is abandoned and the connection closed.
+   */
+  async stop(drainMs = 0): Promise<void> {
+    const stopping = new Error('agent stopping');
+    this.poll.abort(stopping);
     await this.running;
+    if (this.scheduler.size > 0 && drainMs > 0) {
+      const drained = await raceTimeout(this.scheduler.whenIdle(), drainMs);
+      if (!drained) {
+        this.log.warn({ pending: this.scheduler.size }, 'abandoning replies still in progress');
+      }
+    }
+    this.work.abort(stopping);
+    const waiters = this.sessionWaiters;
+    this.sessionWaiters = [];
+    for (const waiter of waiters) waiter(undefined);
+    // Abandoned jobs end at their next await; do not let one stuck call hold the shutdown.
+    await raceTimeout(this.scheduler.whenIdle(), 1_000);
+    await this.session?.close();
+    this.session = undefined;
     this.options.health.set(this.options.pool, { state: 'stopped' });
   }
 
@@ -83,7 +118,7 @@ export class PoolConnection {
 
   private async run(): Promise<void> {
     const { pool, connector, health } = this.options;
-    const signal = this.abort.signal;
+    const signal = this.poll.signal;
     const random = this.options.random ?? Math.random;
     const policy = this.options.backoff ?? DEFAULT_BACKOFF;
     while (!signal.aborted) {
@@ -117,6 +152,8 @@ export class PoolConnection {
       for (const resolve of waiters) resolve(session);
 
       const reason = await this.serve(session);
+      // Stopping with a live connection: keep it so that replies in progress can still be sent.
+      if (signal.aborted && reason === STOPPED) break;
       this.session = undefined;
       await session.close();
       if (signal.aborted) break;
@@ -129,7 +166,7 @@ export class PoolConnection {
 
   /** Serves mentions until the session is lost; resolves with the reason. */
   private async serve(session: PoolSession): Promise<string> {
-    const signal = this.abort.signal;
+    const signal = this.poll.signal;
     const maxQueued = this.options.maxQueued ?? this.options.concurrency * 16;
     let lostReason: string | undefined;
     const lost = session.lost.then((reason): typeof LOST => {
@@ -173,7 +210,7 @@ export class PoolConnection {
           }
       }
     }
-    return lostReason ?? 'stopped';
+    return lostReason ?? STOPPED;
   }
 
   private dispatch(message: CoralMessage): void {
@@ -181,7 +218,7 @@ export class PoolConnection {
     this.log.debug({ threadId: message.threadId, messageId: message.id }, 'mentioned');
     this.options.health.countMention(this.options.pool);
     this.scheduler.enqueue(message.threadId, async () => {
-      await this.options.handler(message, () => this.currentTools(), this.abort.signal);
+      await this.options.handler(message, () => this.currentTools(), this.work.signal);
       this.options.health.countReply(this.options.pool);
     });
   }
@@ -189,6 +226,7 @@ export class PoolConnection {
   /** The live session's client, waiting (bounded) for a reconnect when there is none. */
   private currentTools(): Promise<CoralToolClient> {
     if (this.session) return Promise.resolve(this.session.tools);
+    if (this.work.signal.aborted) return Promise.reject(this.work.signal.reason);
     const waitMs = this.options.replyReconnectWaitMs ?? 60_000;
     return new Promise<CoralToolClient>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -196,9 +234,10 @@ export class PoolConnection {
         reject(new Error(`no connection to ${this.options.pool} within ${waitMs} ms`));
       }, waitMs);
       timer.unref();
-      const waiter = (session: PoolSession): void => {
+      const waiter = (session: PoolSession | undefined): void => {
         clearTimeout(timer);
-        resolve(session.tools);
+        if (session) resolve(session.tools);
+        else reject(new Error('agent stopping'));
       };
       this.sessionWaiters.push(waiter);
     });

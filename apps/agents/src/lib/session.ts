@@ -132,6 +132,17 @@ export function poolUrl(
   return url;
 }
 
+/** A gateway that does not answer the session DELETE must not hold up shutdown. */
+const TERMINATE_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    timer.unref();
+    promise.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
 export interface HttpConnectorOptions {
   endpoint: CoralEndpoint;
   kind: CoralTransportKind;
@@ -151,19 +162,28 @@ export function httpConnector(options: HttpConnectorOptions): PoolConnector {
       options.agentId,
       options.agentDescription,
     );
-    const transport =
-      options.kind === 'sse'
-        ? new SSEClientTransport(url, { requestInit: { headers } })
-        : new StreamableHTTPClientTransport(url, {
-            requestInit: { headers },
-            // The agent reconnects itself (fresh session) rather than resuming a stream.
-            reconnectionOptions: {
-              maxReconnectionDelay: 1000,
-              initialReconnectionDelay: 200,
-              reconnectionDelayGrowFactor: 1.5,
-              maxRetries: 0,
-            },
-          });
-    return connectMcpSession(transport, signal);
+    if (options.kind === 'sse') {
+      return connectMcpSession(new SSEClientTransport(url, { requestInit: { headers } }), signal);
+    }
+    const transport = new StreamableHTTPClientTransport(url, {
+      requestInit: { headers },
+      // The agent reconnects itself (fresh session) rather than resuming a stream.
+      reconnectionOptions: {
+        maxReconnectionDelay: 1000,
+        initialReconnectionDelay: 200,
+        reconnectionDelayGrowFactor: 1.5,
+        maxRetries: 0,
+      },
+    });
+    return connectMcpSession(transport, signal).then((session) => ({
+      ...session,
+      // Streamable HTTP has no stream whose end tells the server the agent left: say so (DELETE).
+      close: async () => {
+        await withTimeout(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch(
+          () => undefined,
+        );
+        await session.close();
+      },
+    }));
   };
 }
