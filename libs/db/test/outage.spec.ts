@@ -95,6 +95,7 @@ test('past the retry budget the caller gets DatabaseUnavailableError and nothing
   const wallet = randomWallet();
   try {
     await server.stop();
+    expect(await db.ping()).toBe(false);
     const started = Date.now();
     const error = await db.sessions
       .openOrReuse({ wallet, pool: 'pool-0', taskId: 't' })
@@ -107,6 +108,10 @@ test('past the retry budget the caller gets DatabaseUnavailableError and nothing
     expect(logger.warnings.length).toBeGreaterThan(0);
   } finally {
     await server.start();
+  }
+  try {
+    expect(await db.ping()).toBe(true);
+  } finally {
     await db.close();
   }
   expect(await rows('users WHERE wallet = $1', [wallet])).toBe(0);
