@@ -1,6 +1,7 @@
 // Locks in the planner's rules: empty plan when nothing differs, unknown fields are not drift,
 // immutable fields force a (refused) replacement, and dependents follow a new identity.
 import type { DesiredState, Resource } from '../src/lib/model';
+import { reportedEngineVersion } from '../src/lib/handlers/data';
 import { ref, resolve, topoSort } from '../src/lib/model';
 import { diffProps, formatPlan, type Observed, planChanges, planDestroy } from '../src/lib/plan';
 
@@ -160,5 +161,15 @@ describe('model', () => {
     const a: Resource = { key: 'a', type: 'vpc', name: 'a', dependsOn: ['b'], props: {} };
     const b: Resource = { key: 'b', type: 'vpc', name: 'b', dependsOn: ['a'], props: {} };
     expect(() => topoSort([a, b])).toThrow('dependency cycle: a → b → a');
+  });
+});
+
+describe('reportedEngineVersion', () => {
+  it('treats an automatic minor upgrade as the configured version and anything else as itself', () => {
+    expect(reportedEngineVersion('16.6', '16.4')).toBe('16.4');
+    expect(reportedEngineVersion('16.4', '16.4')).toBe('16.4');
+    expect(reportedEngineVersion('16.2', '16.4')).toBe('16.2');
+    expect(reportedEngineVersion('17.1', '16.4')).toBe('17.1');
+    expect(reportedEngineVersion(undefined, '16.4')).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ import {
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { waitFor, isAwsError } from './aws';
 import { type EnvConfig, ImageTagSchema } from './config';
-import { GATEWAY_CONTAINER, names, secretSpecs } from './desired';
+import { GATEWAY_CONTAINER, imageTagOf, names, secretSpecs } from './desired';
 import { type EnvState, loadState } from './engine';
 import { InfraError } from './errors';
 import { activeRevisions, registerTaskDefinition, taskDefinitionProps } from './handlers/compute';
@@ -235,7 +235,7 @@ export async function status(ctx: Ctx): Promise<StatusReport> {
       running: s.runningCount ?? 0,
       pending: s.pendingCount ?? 0,
       revision: revisionOf(s.taskDefinition as string),
-      imageTag: image.includes(':') ? (image.split(':').pop() ?? null) : null,
+      imageTag: imageTagOf(image) ?? null,
     },
     deployments: (s.deployments ?? []).map((d) => ({
       id: d.id ?? '',

@@ -436,6 +436,18 @@ function dbAttrs(db: DBInstance): Record<string, string> {
   };
 }
 
+/**
+ * RDS applies minor engine upgrades by itself; a newer minor of the configured major is what the
+ * config asked for, not drift that apply should try (and fail) to downgrade.
+ */
+export function reportedEngineVersion(actual: string | undefined, wanted: unknown): string | null {
+  if (!actual) return null;
+  if (typeof wanted !== 'string') return actual;
+  const [aMajor, aMinor = 0] = actual.split('.').map(Number);
+  const [wMajor, wMinor = 0] = wanted.split('.').map(Number);
+  return aMajor === wMajor && aMinor >= wMinor ? wanted : actual;
+}
+
 export const dbInstanceHandler: Handler = {
   rules: {
     immutable: [
@@ -453,7 +465,7 @@ export const dbInstanceHandler: Handler = {
     if (!db || db.DBInstanceStatus === 'deleting') return undefined;
     const props: Props = {
       engine: db.Engine ?? null,
-      engineVersion: db.EngineVersion ?? null,
+      engineVersion: reportedEngineVersion(db.EngineVersion, r.props['engineVersion']),
       instanceClass: db.DBInstanceClass ?? null,
       allocatedStorage: db.AllocatedStorage ?? null,
       storageEncrypted: db.StorageEncrypted ?? false,
