@@ -89,6 +89,26 @@ describe('lifecycle jobs on a running gateway', () => {
     );
   });
 
+  it('sweeps a bus thread that has no database row when thread-cleanup runs', async () => {
+    const agent = agentFor('pool-0', 'agent-a');
+    const created = await agent.tools.createThread({
+      threadName: 'side chat',
+      participantIds: ['agent-b'],
+    });
+    if (created.result !== 'create_thread_success') throw new Error(JSON.stringify(created));
+    const orphanId = created.thread.id;
+    expect(await closedOnBus(agent, orphanId)).toBe(false);
+    const { code, result } = await runOnce('thread-cleanup', env());
+    expect(code).toBe(0);
+    expect(result).toMatchObject({ sweepRequested: true });
+    await eventually(
+      'the gateway to sweep the row-less thread off its bus',
+      async () => ((await closedOnBus(agent, orphanId)) ? true : undefined),
+      10_000,
+      () => gateway.output(),
+    );
+  });
+
   it("reads the real gateway's /health through the task registry and records healthy pools", async () => {
     const { code, result } = await runOnce('pool-health', env());
     expect(code).toBe(0);
