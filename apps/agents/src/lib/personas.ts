@@ -102,9 +102,9 @@ const ROSTER_DATA: Persona[] = [
         'Everybody wants a pardon. Believe me. Tell me why you deserve one more than the others.',
       ],
       money: [
-        'Money talks, {player}. {favour} goes for {price} USDC. A steal. Frankly, a steal.',
+        'Money talks, {player}. The price of {favour}? {price} USDC. A steal. Frankly, a steal.',
         'We do deals here. Good deals. {price} USDC for {favour}, and that is the friends price.',
-        'I never discuss money. Okay, I discuss it a little. {favour}: {price} USDC.',
+        'I never discuss money. Okay, I discuss it a little. For {favour}, {price} USDC.',
       ],
       agents: [
         '{agent}? Great person, very talented. But I make the decisions, {player}.',
@@ -172,9 +172,9 @@ const ROSTER_DATA: Persona[] = [
         'Pardons are about image. Yours needs work. Still, I will raise it with {boss}.',
       ],
       money: [
-        'Money is vulgar when spoken loudly, {player}. {favour} is {price} USDC. Quietly.',
+        'Money is vulgar when spoken loudly, {player}. The price of {favour} is {price} USDC. Quietly.',
         'For {price} USDC I can arrange {favour}. Elegance has a price.',
-        'We do not haggle, {player}. {favour}: {price} USDC, or nothing at all.',
+        'We do not haggle, {player}. It is {price} USDC for {favour}, or nothing at all.',
       ],
       agents: [
         '{agent}? Charming in small doses. I would not build a strategy on that, {player}.',
@@ -241,7 +241,7 @@ const ROSTER_DATA: Persona[] = [
         "A pardon, wow. That's a big ask. I'll bring {boss} in, he makes that call.",
       ],
       money: [
-        "Now we're talking business, {player}. {favour} is {price} USDC. Great value.",
+        "Now we're talking business, {player}. For {favour}, just {price} USDC. Great value.",
         "{price} USDC gets you {favour}. That's an incredible deal, honestly.",
         'The numbers work, {player}: {favour} for {price} USDC. Dad would approve.',
       ],
@@ -311,7 +311,7 @@ const ROSTER_DATA: Persona[] = [
       ],
       money: [
         '{price} USDC for {favour}. Cheaper than a lawyer, {player}.',
-        'Money? Sure. {favour} runs {price} USDC. The libs pay more for less.',
+        'Money? Sure. {price} USDC buys you {favour}. The libs pay more for less.',
         'You want {favour}? {price} USDC. No refunds, no whining.',
       ],
       agents: [
@@ -441,9 +441,9 @@ const ROSTER_DATA: Persona[] = [
         'It worked for me. No guarantees for you, {player}. I will ask {boss}.',
       ],
       money: [
-        '{favour} costs {price} USDC. Transparent pricing, {player}. Compliance first.',
+        'Transparent pricing, {player}: {favour} costs {price} USDC. Compliance first.',
         'For {price} USDC: {favour}. Pay on-chain, keep the receipt.',
-        'Money is a tool, {player}. {favour} is {price} USDC.',
+        'Money is a tool, {player}. For {favour}, {price} USDC.',
       ],
       agents: [
         '{agent} has been kind to me. Be respectful, {player}.',
