@@ -17,7 +17,7 @@ const AGENT_KEY = 'integration-agent-key-0123456789';
 /** These agents use MCP Streamable HTTP; the others Coral's HTTP+SSE, so both transports are covered. */
 const STREAMABLE = new Set(['trump-barron', 'cz']);
 /** cz thinks for a fixed time so ordering and concurrency are observable; the others answer at once. */
-const CZ_LATENCY_MS = 600;
+const CZ_LATENCY_MS = 1000;
 
 let db: TestDatabase;
 let gatewayPort: number;
@@ -181,9 +181,14 @@ describe('agents against a real gateway', () => {
     const aliceThread = await alice.openThread('cz');
     const bobThread = await bob.openThread('cz');
     await alice.say(aliceThread, 'hello CZ');
-    await alice.say(aliceThread, 'you are a pathetic clown');
-    await alice.say(aliceThread, 'what is your price for a favour?');
-    await bob.say(bobThread, 'gm, what is your price?');
+    // Bob writes while cz is still thinking about Alice's first message; Alice keeps writing.
+    await Promise.all([
+      bob.say(bobThread, 'gm, what is your price?'),
+      (async () => {
+        await alice.say(aliceThread, 'you are a pathetic clown');
+        await alice.say(aliceThread, 'what is your price for a favour?');
+      })(),
+    ]);
 
     const aliceMessages = await repliesFrom(alice, aliceThread, 'cz', 3);
     const aliceReplies = aliceMessages.filter((m) => m.senderId === 'cz');
