@@ -363,8 +363,48 @@ describe('infra CLI against the AWS emulator', () => {
     expect(containers[0]?.healthCheck?.command).toEqual(['CMD', 'node', '-e', HEALTH_CHECK_SCRIPT]);
   });
 
-  it('plans nothing on a second run (real process)', async () => {
-    const run = await cliProcess(['plan', ...common, '--json']);
+  it('creates the log group, alarm topic, dashboard and every secret, with generated values', async () => {
+    const groups = await aws.logs.send(
+      new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/pardon-${ENV}` }),
+    );
+    expect(groups.logGroups?.[0]).toMatchObject({
+      logGroupName: `/ecs/pardon-${ENV}`,
+      retentionInDays: config.logRetentionDays,
+    });
+    const dashboards = await aws.cloudwatch.send(
+      new ListDashboardsCommand({ DashboardNamePrefix: `pardon-${ENV}` }),
+    );
+    expect(dashboards.DashboardEntries?.map((d) => d.DashboardName)).toEqual([`pardon-${ENV}`]);
+    const secrets = await aws.secrets.send(
+      new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`pardon-${ENV}/`] }] }),
+    );
+    expect(secrets.SecretList?.map((x) => x.Name).sort()).toEqual(
+      [
+        'agent-api-key',
+        'cron-secret',
+        'database-read-url',
+        'database-url',
+        'db-master-password',
+        'llm-api-key',
+        'token-secret',
+      ].map((id) => `pardon-${ENV}/${id}`),
+    );
+    const value = async (id: string): Promise<string | undefined> =>
+      (await aws.secrets.send(new GetSecretValueCommand({ SecretId: `pardon-${ENV}/${id}` })))
+        .SecretString;
+    expect(await value('token-secret')).toMatch(/^[A-Za-z0-9]{64}$/);
+    const writer = (
+      await aws.rds.send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: `pardon-${ENV}-db` }),
+      )
+    ).DBInstances?.[0];
+    const url = new URL((await value('database-url')) as string);
+    expect(url.hostname).toBe(writer?.Endpoint?.Address);
+    expect(decodeURIComponent(url.password)).toBe(await value('db-master-password'));
+  });
+
+  it('plans nothing on a second run', async () => {
+    const run = await cli(['plan', ...common, '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ empty: true, changes: [] });
   });
