@@ -2,6 +2,8 @@
 // tools of @pardon/coral on a PoolBus per pool): every pool connected, every mention answered,
 // in order per thread and concurrently across threads, consultations between agents that end,
 // reconnection after the "gateway" goes away, and the health surface.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Brain, BrainInput, BrainReply } from '../src/lib/brain';
 import { startAgent, type RunningAgent } from '../src/lib/agent';
@@ -192,6 +194,49 @@ describe('agent MCP loop (in-memory Coral)', () => {
     await agent.stop();
     agents.splice(agents.indexOf(agent), 1);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('with AGENT_BRAIN=openai, sends the thread so far to the model and replies with its answer', async () => {
+    const seen: Array<Array<{ role: string; content: string }>> = [];
+    const model = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { messages: Array<{ role: string; content: string }> };
+        seen.push(body.messages);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            choices: [{ message: { role: 'assistant', content: `answer ${seen.length}` } }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => model.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (model.address() as AddressInfo).port;
+      await start('trump-donjr', {
+        AGENT_BRAIN: 'openai',
+        MODEL_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        MODEL_NAME: 'local-model',
+        MODEL_API_KEY: 'sk-local',
+      });
+      await until(() => coral.bus('pool-0').isWaiting('trump-donjr'), 5_000, 'waiting');
+      const threadId = coral.openThread('pool-0', PLAYER, 'trump-donjr');
+      const replies = coral.collect(threadId, 2, (m) => m.senderId === 'trump-donjr');
+      await coral.say('pool-0', threadId, PLAYER, 'trump-donjr', 'first question');
+      await coral.say('pool-0', threadId, PLAYER, 'trump-donjr', 'second question');
+      expect((await replies).map((m) => m.content)).toEqual(['answer 1', 'answer 2']);
+      const roles = seen[1]?.map((m) => m.role);
+      expect(roles).toEqual(['system', 'user', 'assistant', 'user']);
+      expect(seen[1]?.[0]?.content).toContain('Donald Trump Jr.');
+      expect(seen[1]?.[1]?.content).toContain('first question');
+      expect(seen[1]?.[2]?.content).toBe('answer 1');
+      expect(seen[1]?.[3]?.content).toContain('second question');
+    } finally {
+      model.closeAllConnections();
+      await new Promise((resolve) => model.close(resolve));
+    }
   });
 
   it('shows the connection state of every pool on the health port', async () => {
