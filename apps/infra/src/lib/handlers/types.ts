@@ -39,7 +39,3 @@ export function changed(fields: FieldChange[], ...names: string[]): boolean {
     names.some((n) => f.field === n || f.field.startsWith(`${n}.`) || f.field.startsWith(`${n}[`)),
   );
 }
-
-export function str(v: unknown): string {
-  return v as string;
-}
