@@ -168,7 +168,8 @@ describe('leaderboard', () => {
     const to = new Date(Date.UTC(2032, 0, 8));
     const players = [randomWallet(), randomWallet(), randomWallet(), randomWallet()];
     const scores = [10, 30, 30, 99];
-    for (const [i, wallet] of players.entries()) await fx().db.users.addScore(wallet, scores[i]!);
+    for (const [i, wallet] of players.entries())
+      await fx().db.users.addScore(wallet, scores[i] ?? 0);
     const inWindow = new Date(from.getTime() + 1000);
     await fx().sql.query('UPDATE users SET last_active_at = $2 WHERE wallet = ANY($1)', [
       players.slice(0, 3),
@@ -180,7 +181,7 @@ describe('leaderboard', () => {
     ]);
 
     const board = await fx().db.users.leaderboard({ from, to, limit: 10 });
-    const tied = [players[1]!, players[2]!].sort();
+    const tied = players.slice(1, 3).sort();
     expect(board.map((e) => [e.rank, e.wallet, e.totalScore])).toEqual([
       [1, tied[0], 30],
       [2, tied[1], 30],

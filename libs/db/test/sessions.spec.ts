@@ -113,7 +113,7 @@ describe('sessions.touch and end', () => {
   test('touch never moves activity backwards and ignores ended or unknown sessions', async () => {
     const wallet = randomWallet();
     const { session } = await fx().db.sessions.openOrReuse({ wallet, pool: 'pool-0', taskId: 't' });
-    const before = (await fx().db.sessions.get(session.id))!.lastActivityAt;
+    const before = session.lastActivityAt;
     await fx().db.sessions.touch(session.id, new Date(before.getTime() - MINUTE_MS));
     expect((await fx().db.sessions.get(session.id))?.lastActivityAt).toEqual(before);
     await fx().db.sessions.end(session.id, 'logout');

@@ -68,7 +68,7 @@ test('the server stops when the process that started it is killed without any cl
   );
   try {
     const line = await new Promise<string>((resolve, reject) => {
-      readline.createInterface({ input: parent.stdout! }).once('line', resolve);
+      readline.createInterface({ input: parent.stdout }).once('line', resolve);
       parent.once('exit', (code) => reject(new Error(`fixture exited early (${code})`)));
     });
     const { port, dataDir } = JSON.parse(line) as { port: number; dataDir: string };
@@ -86,7 +86,7 @@ test('global setup gives each test file its own migrated database; teardown stop
   delete process.env['DATABASE_URL'];
   try {
     await postgresGlobalSetup();
-    const adminUrl = process.env[TEST_PG_ADMIN_URL_ENV]!;
+    const adminUrl = process.env[TEST_PG_ADMIN_URL_ENV] ?? '';
     expect(process.env[TEST_PG_TEMPLATE_ENV]).toBeTruthy();
     const [a, b] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     await queryOne(
