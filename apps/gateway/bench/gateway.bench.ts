@@ -15,18 +15,22 @@ import {
   freePort,
   withDatabase,
 } from '@pardon/test-env';
+import { createHashRing, poolIds } from '@pardon/pooling';
+import pg from 'pg';
 import nacl from 'tweetnacl';
 import { Agent, request, setGlobalDispatcher } from 'undici';
+import { issueToken } from '../src/lib/tokens';
 import { encodeBase58 } from '../src/lib/wallet';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PLAYER_COUNTS = (process.env.BENCH_PLAYERS ?? '1000,2000').split(',').map(Number);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 5_000);
 const POOLS = 5;
 const AGENT = 'echo';
 const AGENT_KEY = 'bench-agent-key-000000';
 const DB_POOL = 20;
+const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef';
 
 setGlobalDispatcher(new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000 }));
 
@@ -37,6 +41,9 @@ interface Player {
   pending: ((at: number) => void) | undefined;
   close(): void;
 }
+
+const debug = { toAgent: [] as number[], sendDur: [] as number[] };
+const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -95,6 +102,26 @@ async function json(method: string, url: string, body?: unknown, token?: string)
   return text ? JSON.parse(text) : undefined;
 }
 
+let shed = 0;
+
+/**
+ * A 503 (database saturated: the gateway sheds load with Retry-After) or 429 is retried with the
+ * same clientMessageId, as a client would; the retries are counted and reported.
+ */
+async function sendWithRetry(url: string, body: unknown, token?: string): Promise<void> {
+  for (;;) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const text = await res.body.text();
+    if (res.statusCode < 300) return;
+    if (res.statusCode !== 503 && res.statusCode !== 429)
+      throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
+    shed++;
+    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+  }
+}
+
 async function inBatches<T>(items: T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -104,20 +131,48 @@ async function inBatches<T>(items: T[], size: number, fn: (t: T) => Promise<void
   );
 }
 
-async function setupPlayer(base: string): Promise<Player> {
-  const kp = nacl.sign.keyPair();
-  const wallet = encodeBase58(kp.publicKey);
-  const n = await json('POST', `${base}/api/auth/nonce`, { wallet });
-  const signature = encodeBase58(
-    nacl.sign.detached(new TextEncoder().encode(n.message), kp.secretKey),
-  );
-  const { token } = await json('POST', `${base}/api/auth/verify`, {
-    wallet,
-    nonce: n.nonce,
-    signature,
-  });
-  await json('POST', `${base}/api/sessions`, undefined, token);
-  const { threadId } = await json('POST', `${base}/api/threads`, { agentId: AGENT }, token);
+/**
+ * Players are created in bulk in the database (users, sessions on their ring pool, threads) with
+ * tokens minted by the gateway's own token code: the bench measures messages, not sign-in.
+ */
+async function createPlayers(
+  dbUrl: string,
+  n: number,
+): Promise<Array<{ wallet: string; token: string; threadId: string }>> {
+  const ring = createHashRing(poolIds(POOLS));
+  const wallets = Array.from({ length: n }, () => encodeBase58(nacl.sign.keyPair().publicKey));
+  const pools = wallets.map((w) => ring.lookup(w));
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  try {
+    await client.query('INSERT INTO users (wallet) SELECT unnest($1::text[])', [wallets]);
+    const { rows } = await client.query<{ wallet: string; thread_id: string }>(
+      `WITH s AS (
+         INSERT INTO sessions (wallet, pool, task_id)
+         SELECT w, p, 'bench' FROM unnest($1::text[], $2::text[]) AS x(w, p)
+         RETURNING id, wallet, pool
+       ), t AS (
+         INSERT INTO threads (session_id, pool, agent_id) SELECT id, pool, $3 FROM s
+         RETURNING id, session_id
+       )
+       SELECT s.wallet, t.id::text AS thread_id FROM t JOIN s ON s.id = t.session_id`,
+      [wallets, pools, AGENT],
+    );
+    return rows.map((r) => ({
+      wallet: r.wallet,
+      threadId: r.thread_id,
+      token: issueToken(TOKEN_SECRET, r.wallet, 3600).token,
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+async function openPlayer(
+  base: string,
+  p: { wallet: string; token: string; threadId: string },
+): Promise<Player> {
+  const { wallet, token, threadId } = p;
   const player: Player = { wallet, token, threadId, pending: undefined, close: () => undefined };
   const controller = new AbortController();
   const res = await request(`${base}/api/threads/${threadId}/events`, {
@@ -165,12 +220,16 @@ async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>
         if (!r || r.result !== 'wait_for_mentions_success') continue;
         // Instant echo: every mention is answered at once, concurrently.
         for (const m of r.messages) {
+          const at = m.content.split('@')[1];
+          if (at) debug.toAgent.push(performance.now() - Number(at));
+          const ts = performance.now();
           void tools
             .sendMessage({
               threadId: m.threadId,
               content: `echo: ${m.content}`,
               mentions: [m.senderId],
             })
+            .then(() => debug.sendDur.push(performance.now() - ts))
             .catch(() => undefined);
         }
       }
@@ -205,10 +264,9 @@ async function runGatewayLoad(
       while (performance.now() < endAt) {
         const t0 = performance.now();
         const echoed = new Promise<number>((resolve) => (p.pending = resolve));
-        await json(
-          'POST',
+        await sendWithRetry(
           `${base}/api/threads/${p.threadId}/messages`,
-          { content: `m${i}-${k}`, clientMessageId: `b-${Date.now()}-${k++}` },
+          { content: `m${i}-${k}@${t0}`, clientMessageId: `b-${i}-${k++}` },
           p.token,
         );
         const t1 = await echoed;
@@ -239,7 +297,7 @@ async function runBaselineLoad(
     players.map(async (p, i) => {
       let k = 0;
       while (performance.now() < endAt) {
-        await json('POST', `${base}/insert`, {
+        await sendWithRetry(`${base}/insert`, {
           threadId: p.threadId,
           senderId: p.wallet,
           content: `m${i}-${k}`,
@@ -277,7 +335,7 @@ async function main(): Promise<void> {
           POOL_CAPACITY: String(Math.ceil(maxPlayers / POOLS) * 2),
           REQUIRED_AGENTS: AGENT,
           AGENT_API_KEY: AGENT_KEY,
-          TOKEN_SECRET: 'bench-token-secret-0123456789abcdef',
+          TOKEN_SECRET,
           DATABASE_URL: dbUrl,
           DATABASE_POOL_SIZE: String(DB_POOL),
           RATE_LIMIT_IP_PER_MIN: '100000000',
@@ -291,12 +349,12 @@ async function main(): Promise<void> {
     );
     stops.push(...(await startEchoAgents(gwUrl)));
     const t0 = performance.now();
-    const all = Array.from({ length: maxPlayers }, () => undefined);
-    await inBatches(all, 50, async () => {
-      players.push(await setupPlayer(gwUrl));
+    const created = await createPlayers(dbUrl, maxPlayers);
+    await inBatches(created, 100, async (p) => {
+      players.push(await openPlayer(gwUrl, p));
     });
     console.log(
-      `set up ${players.length} players (sign-in, session, thread, stream) in ${Math.round(performance.now() - t0)} ms`,
+      `set up ${players.length} players (session, thread, open event stream) in ${Math.round(performance.now() - t0)} ms`,
     );
 
     const basePort = await freePort();
@@ -327,7 +385,12 @@ async function main(): Promise<void> {
         baselineMsgsPerSec: round(baselineMsgsPerSec),
         ratio: round(msgsPerSec / baselineMsgsPerSec),
       });
-      console.log(`  ${n} players done`);
+      console.log(
+        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}`,
+      );
+      shed = 0;
+      debug.toAgent.length = 0;
+      debug.sendDur.length = 0;
     }
     console.table(rows);
     const out = path.join(ROOT, 'reports/bench/gateway.json');
