@@ -9,6 +9,7 @@ import { limitsPlugin } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
 import { agentRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
+import { leaderboardRoutes } from './routes/leaderboard';
 import { opsRoutes } from './routes/ops';
 import { playerRoutes } from './routes/player';
 
@@ -39,6 +40,7 @@ export const buildApp = fp(
 
     await app.register(authRoutes);
     await app.register(playerRoutes);
+    await app.register(leaderboardRoutes);
     await app.register(agentRoutes);
     await app.register(opsRoutes);
   },

@@ -134,6 +134,10 @@ export class DbStore implements Store {
     return out;
   }
 
+  leaderboard(window: { from: Date; to: Date; limit: number }) {
+    return this.db.users.leaderboard(window);
+  }
+
   async runSessionCleanup(now: number, settings: LifecycleSettings) {
     const r = await runSessionCleanup(this.db, {
       now,

@@ -51,6 +51,13 @@ export interface PoolHealthRow {
   takenAt: Date;
 }
 
+export interface LeaderboardRow {
+  rank: number;
+  wallet: string;
+  totalScore: number;
+  lastActiveAt: Date;
+}
+
 export interface Store {
   /** True when the database answers; never throws. */
   ping(): Promise<boolean>;
@@ -76,6 +83,8 @@ export interface Store {
   seqOf(threadId: string, messageId: string): number | undefined;
   /** Open threads per pool over active sessions owned by `taskId`, and sessions likewise. */
   activeCounts(taskId: string): Promise<Record<string, { threads: number; sessions: number }>>;
+  /** Top wallets by score among those active in [from, to), from the read replica (may lag). */
+  leaderboard(window: { from: Date; to: Date; limit: number }): Promise<LeaderboardRow[]>;
   /** session-cleanup (libs/db runner): ends idle sessions, closes and announces their threads. */
   runSessionCleanup(
     now: number,
