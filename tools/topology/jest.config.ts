@@ -1,0 +1,6 @@
+export default {
+  displayName: 'topology',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/tools/topology',
+};

@@ -1,0 +1,14 @@
+export { ProcessGroup, waitUntil, REPO_ROOT } from './lib/processes';
+export type { ExitInfo, LaunchSpec, ManagedProcess } from './lib/processes';
+export { prepareApps, APP_NAMES } from './lib/bundles';
+export type { AppBundles, AppName } from './lib/bundles';
+export { generateSecrets, loadOrCreateSecrets, LocalSecretsSchema } from './lib/secrets';
+export type { LocalSecrets } from './lib/secrets';
+export { fetchHealth, poolStatusLine, HealthSchema, PoolStatusSchema } from './lib/health';
+export type { Health, PoolStatus } from './lib/health';
+export { startStickyProxy, STICKY_COOKIE } from './lib/sticky-proxy';
+export type { ProxyTarget, StickyProxy } from './lib/sticky-proxy';
+export { Player, EventStream, ApiError } from './lib/player';
+export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
+export { startTopology, AGENT_IDS } from './lib/topology';
+export type { AgentId, Task, Topology, TopologyOptions } from './lib/topology';

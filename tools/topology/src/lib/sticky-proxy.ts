@@ -1,0 +1,145 @@
+// A loopback load balancer that behaves like the ALB in front of the ECS tasks for what players
+// notice: lb_cookie stickiness (`AWSALB`), round robin for new players, and a player whose task
+// died lands on another task with a new cookie (stickiness is lost, as on a real ALB). A request
+// that could not reach its task at all (connection refused) is sent to another one; a request cut
+// off mid-way gets a 502, as from the ALB.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const STICKY_COOKIE = 'AWSALB';
+/** How long a task that refused a connection is skipped (the ALB's unhealthy threshold, shortened). */
+const DOWN_FOR_MS = 2_000;
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ProxyTarget {
+  id: string;
+  url: string;
+}
+
+export interface StickyProxy {
+  readonly url: string;
+  readonly port: number;
+  /** Requests forwarded per target id. */
+  readonly forwarded: Map<string, number>;
+  close(): Promise<void>;
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+/** Starts the balancer on 127.0.0.1 (`port` default: a free one). */
+export async function startStickyProxy(options: {
+  targets: ProxyTarget[];
+  port?: number;
+}): Promise<StickyProxy> {
+  const targets = options.targets;
+  if (targets.length === 0) throw new Error('sticky proxy: no targets');
+  const downUntil = new Map<string, number>();
+  const forwarded = new Map<string, number>();
+  let next = 0;
+
+  const isUp = (t: ProxyTarget) => (downUntil.get(t.id) ?? 0) <= Date.now();
+  const choose = (sticky: string | undefined, exclude: Set<string>): ProxyTarget | undefined => {
+    const stuck = targets.find((t) => t.id === sticky);
+    if (stuck && isUp(stuck) && !exclude.has(stuck.id)) return stuck;
+    const candidates = targets.filter((t) => !exclude.has(t.id));
+    const healthy = candidates.filter(isUp);
+    const pool = healthy.length > 0 ? healthy : candidates;
+    if (pool.length === 0) return undefined;
+    next = (next + 1) % pool.length;
+    return pool[next];
+  };
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        res.writeHead(413, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'payload_too_large', message: 'request body too large' }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (res.writableEnded) return;
+      const body = Buffer.concat(chunks);
+      const sticky = cookieValue(req.headers.cookie, STICKY_COOKIE);
+      const tried = new Set<string>();
+      const attempt = (): void => {
+        const target = choose(sticky, tried);
+        if (!target) {
+          res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+          res.end(JSON.stringify({ error: 'no_healthy_target', message: 'no task is reachable' }));
+          return;
+        }
+        tried.add(target.id);
+        const upstreamUrl = new URL(req.url ?? '/', target.url);
+        const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstreamUrl.host };
+        headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+        if (body.length > 0) headers['content-length'] = String(body.length);
+        const upstream = http.request(upstreamUrl, { method: req.method, headers }, (up) => {
+          forwarded.set(target.id, (forwarded.get(target.id) ?? 0) + 1);
+          const outHeaders = { ...up.headers };
+          if (target.id !== sticky) {
+            const existing = outHeaders['set-cookie'] ?? [];
+            outHeaders['set-cookie'] = [
+              ...existing,
+              `${STICKY_COOKIE}=${target.id}; Path=/; Max-Age=3600; HttpOnly`,
+            ];
+          }
+          res.writeHead(up.statusCode ?? 502, outHeaders);
+          up.pipe(res);
+          up.on('error', () => res.destroy());
+          // A task killed mid-stream: end the player's connection so it reconnects.
+          up.on('aborted', () => res.destroy());
+        });
+        res.on('close', () => upstream.destroy());
+        upstream.on('error', (error: NodeJS.ErrnoException) => {
+          if (res.headersSent) {
+            res.destroy();
+            return;
+          }
+          if (error.code === 'ECONNREFUSED') {
+            downUntil.set(target.id, Date.now() + DOWN_FOR_MS);
+            attempt();
+            return;
+          }
+          res.writeHead(502, { 'content-type': 'application/json' });
+          res.end(
+            JSON.stringify({
+              error: 'bad_gateway',
+              message: `task ${target.id}: ${error.code ?? error.message}`,
+            }),
+          );
+        });
+        upstream.end(body);
+      };
+      attempt();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    forwarded,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

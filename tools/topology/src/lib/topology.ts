@@ -1,0 +1,315 @@
+// The whole game on one machine: PostgreSQL (embedded, or a URL), migrations, N gateway processes
+// as N tasks, the six agents on every task, cron-workers and optionally the AWS emulator. Used by
+// `npm start`, the integration suite and the load test.
+import path from 'node:path';
+import {
+  applyMigrations,
+  awsEmulatorEnv,
+  freePort,
+  startAwsEmulator,
+  startPostgresServer,
+  type AwsEmulator,
+  type PostgresServer,
+} from '@pardon/test-env';
+import { prepareApps, type AppBundles } from './bundles';
+import { fetchHealth, type Health } from './health';
+import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
+import { generateSecrets, type LocalSecrets } from './secrets';
+import { startStickyProxy, type StickyProxy } from './sticky-proxy';
+
+/** The six agents of the game (apps/agents personas). */
+export const AGENT_IDS = [
+  'trump-donald',
+  'trump-melania',
+  'trump-eric',
+  'trump-donjr',
+  'trump-barron',
+  'cz',
+] as const;
+export type AgentId = (typeof AGENT_IDS)[number];
+
+type Env = Record<string, string | undefined>;
+
+export interface TopologyOptions {
+  /** Gateway processes, each an ECS task with its own agents. Default 1. */
+  tasks?: number;
+  /** Pools per task. Default 5. */
+  pools?: number;
+  /** Cron-worker processes (every ECS task runs one). Default: one per task. */
+  cronWorkers?: number;
+  /**
+   * Where PostgreSQL comes from: `{ url }` for a server you run (must allow the migrations), else
+   * an embedded server (`dataDir` keeps the data across runs; default a temp dir; `port` default free).
+   */
+  postgres?: { url: string } | { dataDir?: string; port?: number };
+  /** Start the AWS emulator (`@pardon/test-env`) and point the cron-workers' metrics at it. */
+  aws?: boolean;
+  /**
+   * Port of the players' entry point: the gateway itself with one task, a sticky load balancer in
+   * front of the tasks with more (the tasks then take the next ports). Default: free ports.
+   */
+  port?: number;
+  /** Put the sticky load balancer in front even with one task. Default: only with more than one. */
+  proxy?: boolean;
+  /** Scripted brains' thinking time (`AGENT_LATENCY_MS` grammar). Default `1500`. */
+  agentLatency?: string;
+  /** Generated per topology when absent. */
+  secrets?: LocalSecrets;
+  /** Extra environment per app (wins over the topology's). */
+  env?: { gateway?: Env; agents?: Env; cronWorker?: Env };
+  /** Each process's output is appended to `<logDir>/<name>.log`. */
+  logDir?: string;
+  /** `bundle` (default: esbuild once, fast starts) or `tsx` (the sources as they are). */
+  runner?: 'bundle' | 'tsx';
+  /** `LOG_LEVEL` of every app. Default `info`. */
+  logLevel?: string;
+  /** Called as each start step begins and ends (for a progress display). */
+  onProgress?: (progress: { step: string; done: number; total: number }) => void;
+}
+
+/** One ECS task: a gateway and its six agents. */
+export interface Task {
+  readonly index: number;
+  readonly taskId: string;
+  readonly port: number;
+  /** Base URL of this task's gateway. */
+  readonly url: string;
+  gateway: ManagedProcess;
+  readonly agents: Map<AgentId, ManagedProcess>;
+}
+
+export interface Topology {
+  /** What players use: the sticky load balancer, or the only gateway. */
+  readonly url: string;
+  readonly tasks: Task[];
+  readonly proxy: StickyProxy | undefined;
+  readonly cronWorkers: ManagedProcess[];
+  readonly databaseUrl: string;
+  /** The embedded server (stop/start it to simulate an outage); undefined for `{ url }`. */
+  readonly postgres: PostgresServer | undefined;
+  readonly aws: AwsEmulator | undefined;
+  readonly secrets: LocalSecrets;
+  readonly pools: string[];
+  readonly group: ProcessGroup;
+  health(task?: Task): Promise<Health>;
+  /** Starts a task's gateway again (same port and TASK_ID) after it died or was stopped. */
+  restartGateway(task: Task): Promise<ManagedProcess>;
+  /** Starts one agent of a task (again) and waits until it is connected to every pool. */
+  startAgent(task: Task, agentId: AgentId): Promise<ManagedProcess>;
+  /** Stops everything this topology started, in reverse order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 8_000;
+
+/** Starts the topology and waits until every pool of every task is ready. */
+export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
+  const taskCount = options.tasks ?? 1;
+  const poolCount = options.pools ?? 5;
+  const cronCount = options.cronWorkers ?? taskCount;
+  const useProxy = options.proxy ?? taskCount > 1;
+  const pools = Array.from({ length: poolCount }, (_, i) => `pool-${i}`);
+  const secrets = options.secrets ?? generateSecrets();
+  const logLevel = options.logLevel ?? 'info';
+  const group = new ProcessGroup();
+
+  const total =
+    3 + (options.aws ? 1 : 0) + taskCount * 2 + (cronCount > 0 ? 1 : 0) + (useProxy ? 1 : 0);
+  let done = 0;
+  const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    options.onProgress?.({ step: name, done, total });
+    const value = await run();
+    done += 1;
+    options.onProgress?.({ step: name, done, total });
+    return value;
+  };
+  const logFile = (name: string) =>
+    options.logDir ? path.join(options.logDir, `${name.replace(/\s+/g, '-')}.log`) : undefined;
+
+  let postgres: PostgresServer | undefined;
+  let aws: AwsEmulator | undefined;
+  let apps: AppBundles | undefined;
+  let proxy: StickyProxy | undefined;
+  const tasks: Task[] = [];
+  const cronWorkers: ManagedProcess[] = [];
+  let stopped: Promise<void> | undefined;
+
+  const stop = (): Promise<void> =>
+    (stopped ??= (async () => {
+      await proxy?.close().catch(() => undefined);
+      // Workers first (they call the gateways), then agents, then gateways, then the database.
+      await Promise.all(cronWorkers.map((p) => p.stop(STOP_GRACE_MS)));
+      await Promise.all(
+        tasks.flatMap((t) => [...t.agents.values()].map((p) => p.stop(STOP_GRACE_MS))),
+      );
+      await Promise.all(tasks.map((t) => t.gateway.stop(STOP_GRACE_MS)));
+      await group.stopAll(2_000);
+      await postgres?.close();
+      await aws?.stop();
+      apps?.remove();
+    })());
+
+  try {
+    const databaseUrl = await step('PostgreSQL', async () => {
+      if (options.postgres && 'url' in options.postgres) return options.postgres.url;
+      const embedded = options.postgres ?? {};
+      postgres = await startPostgresServer({
+        ...(embedded.dataDir ? { dataDir: embedded.dataDir } : {}),
+        ...(embedded.port ? { port: embedded.port } : {}),
+      });
+      return postgres.url;
+    });
+    await step('migrations', () => applyMigrations(databaseUrl));
+    if (options.aws) aws = await step('AWS emulator', () => startAwsEmulator());
+    apps = await step('app bundles', () => prepareApps(options.runner));
+    const bundles = apps;
+
+    const basePort = options.port;
+    const ports: number[] = [];
+    for (let i = 0; i < taskCount; i += 1) {
+      ports.push(basePort !== undefined ? basePort + i + (useProxy ? 1 : 0) : await freePort());
+    }
+
+    const gatewayEnv = (index: number, port: number): Env => ({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POOL_COUNT: String(poolCount),
+      AGENT_API_KEY: secrets.agentApiKey,
+      TOKEN_SECRET: secrets.tokenSecret,
+      CRON_SECRET: secrets.cronSecret,
+      TASK_ID: `task-${index + 1}`,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: '8',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      HEARTBEAT_INTERVAL_MS: '5000',
+      LOG_LEVEL: logLevel,
+      ...options.env?.gateway,
+    });
+    const startGateway = (index: number, port: number): Promise<ManagedProcess> => {
+      const url = `http://127.0.0.1:${port}`;
+      return group.start({
+        name: `gateway task-${index + 1}`,
+        entry: bundles.entry.gateway,
+        tsconfig: bundles.tsconfig.gateway,
+        env: gatewayEnv(index, port),
+        logFile: logFile(`gateway-task-${index + 1}`),
+        ready: async () => {
+          await fetchHealth(url);
+          return true;
+        },
+      });
+    };
+    const agentProcess = (task: Task, agentId: AgentId): Promise<ManagedProcess> =>
+      group.start({
+        name: `${agentId} ${task.taskId}`,
+        entry: bundles.entry.agents,
+        tsconfig: bundles.tsconfig.agents,
+        env: {
+          AGENT_ID: agentId,
+          CORAL_SSE_URL: `${task.url}/sse/v1/devmode/pardon/local`,
+          CORAL_SESSIONS: pools.join(','),
+          AGENT_API_KEY: secrets.agentApiKey,
+          AGENT_LATENCY_MS: options.agentLatency ?? '1500',
+          AGENT_SHUTDOWN_DRAIN_MS: '2000',
+          AGENT_RECONNECT_MAX_MS: '2000',
+          LOG_LEVEL: logLevel,
+          ...options.env?.agents,
+        },
+        logFile: logFile(`${agentId}-${task.taskId}`),
+        ready: async () => {
+          const health = await fetchHealth(task.url);
+          return health.pools.every((p) => p.agentsConnected.includes(agentId));
+        },
+      });
+
+    for (let i = 0; i < taskCount; i += 1) {
+      const port = ports[i] as number;
+      const gateway = await step(`gateway task-${i + 1}`, () => startGateway(i, port));
+      tasks.push({
+        index: i,
+        taskId: `task-${i + 1}`,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        gateway,
+        agents: new Map(),
+      });
+    }
+    for (const task of tasks) {
+      await step(`six agents on ${task.taskId}`, async () => {
+        const started = await Promise.all(AGENT_IDS.map((id) => agentProcess(task, id)));
+        started.forEach((proc, i) => task.agents.set(AGENT_IDS[i] as AgentId, proc));
+        await waitUntil(
+          `every pool of ${task.taskId} to be ready`,
+          async () => {
+            const health = await fetchHealth(task.url);
+            return health.pools.every((p) => p.ready);
+          },
+          30_000,
+        );
+      });
+    }
+    if (cronCount > 0) {
+      await step('cron-workers', async () => {
+        for (let i = 0; i < cronCount; i += 1) {
+          cronWorkers.push(
+            await group.start({
+              name: `cron-worker ${i + 1}`,
+              entry: bundles.entry['cron-worker'],
+              tsconfig: bundles.tsconfig['cron-worker'],
+              env: {
+                DATABASE_URL: databaseUrl,
+                WORKER_ID: `cron-worker-${i + 1}`,
+                METRICS_SINK: aws ? 'cloudwatch' : 'emf',
+                SHUTDOWN_GRACE_MS: '5000',
+                LOG_LEVEL: logLevel,
+                ...(aws ? awsEmulatorEnv(aws) : {}),
+                ...options.env?.cronWorker,
+              },
+              logFile: logFile(`cron-worker-${i + 1}`),
+            }),
+          );
+        }
+      });
+    }
+    if (useProxy) {
+      proxy = await step('load balancer', () =>
+        startStickyProxy({
+          targets: tasks.map((t) => ({ id: t.taskId, url: t.url })),
+          ...(basePort !== undefined ? { port: basePort } : {}),
+        }),
+      );
+    }
+
+    const topology: Topology = {
+      url: proxy ? proxy.url : (tasks[0] as Task).url,
+      tasks,
+      proxy,
+      cronWorkers,
+      databaseUrl,
+      postgres,
+      aws,
+      secrets,
+      pools,
+      group,
+      health: (task = tasks[0] as Task) => fetchHealth(task.url),
+      restartGateway: async (task) => {
+        if (task.gateway.alive()) await task.gateway.stop(STOP_GRACE_MS);
+        task.gateway = await startGateway(task.index, task.port);
+        return task.gateway;
+      },
+      startAgent: async (task, agentId) => {
+        const previous = task.agents.get(agentId);
+        if (previous?.alive()) await previous.stop(STOP_GRACE_MS);
+        const proc = await agentProcess(task, agentId);
+        task.agents.set(agentId, proc);
+        return proc;
+      },
+      stop,
+    };
+    return topology;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
