@@ -11,7 +11,10 @@ import { agentRoutes } from './routes/agents';
 import { authRoutes } from './routes/auth';
 import { leaderboardRoutes } from './routes/leaderboard';
 import { opsRoutes } from './routes/ops';
+import { opsApiRoutes } from './routes/ops-api';
 import { playerRoutes } from './routes/player';
+import { rosterRoutes } from './routes/roster';
+import { webPlugin } from './plugins/web';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -43,6 +46,9 @@ export const buildApp = fp(
     await app.register(leaderboardRoutes);
     await app.register(agentRoutes);
     await app.register(opsRoutes);
+    await app.register(rosterRoutes);
+    await app.register(opsApiRoutes);
+    await app.register(webPlugin, { webDir: config.webDir });
   },
   { name: 'gateway' },
 );

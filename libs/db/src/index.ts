@@ -22,7 +22,12 @@ export type { SessionsRepository, OpenSessionInput, ExpireIdleInput } from './li
 export type { ThreadsRepository } from './lib/threads';
 export type { MessagesRepository, AppendMessageInput } from './lib/messages';
 export type { PaymentsRepository, RecordPaymentInput } from './lib/payments';
-export type { GatewayTasksRepository, PoolHealthRepository } from './lib/operations';
+export type {
+  GatewayTasksRepository,
+  PoolHealthRepository,
+  CronRun,
+  CronRunsRepository,
+} from './lib/operations';
 export type {
   User,
   Session,

@@ -7,8 +7,10 @@ import { createContext } from './context';
 import { DbConfigError } from './config';
 import { messagesRepository, type MessagesRepository } from './messages';
 import {
+  cronRunsRepository,
   gatewayTasksRepository,
   poolHealthRepository,
+  type CronRunsRepository,
   type GatewayTasksRepository,
   type PoolHealthRepository,
 } from './operations';
@@ -44,6 +46,8 @@ export interface Db {
   payments: PaymentsRepository;
   gatewayTasks: GatewayTasksRepository;
   poolHealth: PoolHealthRepository;
+  /** Last run of each lifecycle job (ops dashboard). */
+  cronRuns: CronRunsRepository;
   /** Wallet sign-in nonces (gateway). */
   authNonces: AuthNoncesRepository;
   /** True when the writer answers a trivial query (for /health); never throws. */
@@ -136,6 +140,7 @@ export function createDb(options: CreateDbOptions): Db {
     payments: rejectingOnThrow(paymentsRepository(ctx)),
     gatewayTasks: rejectingOnThrow(gatewayTasksRepository(ctx)),
     poolHealth: rejectingOnThrow(poolHealthRepository(ctx)),
+    cronRuns: rejectingOnThrow(cronRunsRepository(ctx)),
     authNonces: authNoncesRepository(ctx),
     ping: async () => {
       try {

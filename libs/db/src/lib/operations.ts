@@ -23,6 +23,26 @@ export interface PoolHealthRepository {
   record(snapshots: PoolHealthSnapshot[]): Promise<number>;
   /** The newest snapshot per (task, pool) taken at or after `since`; read from the reader. */
   latest(options?: { since?: Date }): Promise<PoolHealthSnapshot[]>;
+  /** Snapshots taken at or after `since`, oldest first, at most `limit` (the newest ones). */
+  history(options: { since: Date; limit?: number }): Promise<PoolHealthSnapshot[]>;
+}
+
+/** The last run of a lifecycle job. */
+export interface CronRun {
+  job: string;
+  startedAt: Date;
+  finishedAt: Date;
+  ok: boolean;
+  /** The job's JSON result (counts); null when it failed. */
+  summary: Record<string, unknown> | null;
+  error: string | null;
+}
+
+export interface CronRunsRepository {
+  /** Overwrites the job's last run. */
+  record(run: CronRun): Promise<void>;
+  /** The last run of every job that ever ran, by job name. */
+  list(): Promise<CronRun[]>;
 }
 
 function toTask(row: GatewayTask): GatewayTask {
@@ -111,6 +131,61 @@ export function poolHealthRepository(ctx: RepoContext): PoolHealthRepository {
           FROM pool_health_snapshots
           ${since ? Prisma.sql`WHERE taken_at >= ${since}` : Prisma.empty}
           ORDER BY task_id, pool, taken_at DESC`,
+      ),
+    history: ({ since, limit = 2000 }) => {
+      const take = nonNegativeInt('limit', limit);
+      return ctx.run('poolHealth.history', async () =>
+        (
+          await ctx.reader.poolHealthSnapshot.findMany({
+            where: { takenAt: { gte: since } },
+            orderBy: { takenAt: 'desc' },
+            take,
+          })
+        )
+          .reverse()
+          .map((r) => ({
+            taskId: r.taskId,
+            pool: r.pool,
+            status: r.status as PoolHealthStatus,
+            activeThreads: r.activeThreads,
+            activeSessions: r.activeSessions,
+            agentsConnected: r.agentsConnected,
+            takenAt: r.takenAt,
+          })),
+      );
+    },
+  };
+}
+
+export function cronRunsRepository(ctx: RepoContext): CronRunsRepository {
+  return {
+    record: (run) => {
+      requireText('job', run.job, 100);
+      const data = {
+        startedAt: run.startedAt,
+        finishedAt: run.finishedAt,
+        ok: run.ok,
+        summary: run.summary === null ? Prisma.DbNull : (run.summary as Prisma.InputJsonObject),
+        error: run.error,
+      };
+      return ctx.run('cronRuns.record', async () => {
+        await ctx.writer.cronRun.upsert({
+          where: { job: run.job },
+          create: { job: run.job, ...data },
+          update: data,
+        });
+      });
+    },
+    list: () =>
+      ctx.run('cronRuns.list', async () =>
+        (await ctx.reader.cronRun.findMany({ orderBy: { job: 'asc' } })).map((r) => ({
+          job: r.job,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          ok: r.ok,
+          summary: (r.summary ?? null) as Record<string, unknown> | null,
+          error: r.error,
+        })),
       ),
   };
 }

@@ -55,10 +55,53 @@ export interface SessionCleanupResult {
 }
 
 /**
+ * Runs a job and stores it as the job's last run (the ops dashboard reads it). Only the result's
+ * scalar fields are kept: id lists can be long. Recording is best effort: a job that did its work
+ * is not failed by the bookkeeping.
+ */
+async function recorded<T extends object>(
+  db: Db,
+  job: string,
+  options: { now: number; logger?: JobLogger | undefined },
+  run: () => Promise<T>,
+): Promise<T> {
+  const startedAt = new Date(options.now);
+  const save = async (
+    ok: boolean,
+    summary: Record<string, unknown> | null,
+    error: string | null,
+  ) => {
+    try {
+      await db.cronRuns.record({ job, startedAt, finishedAt: new Date(), ok, summary, error });
+    } catch (err) {
+      options.logger?.warn({ err, job }, 'recording the job run failed');
+    }
+  };
+  try {
+    const result = await run();
+    const summary = Object.fromEntries(
+      Object.entries(result).filter(([, v]) => v === null || typeof v !== 'object'),
+    );
+    await save(true, summary, null);
+    return result;
+  } catch (err) {
+    await save(false, null, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+}
+
+/**
  * session-cleanup: ends every active session idle for `sessionIdleMs` or longer (60 min by
  * default) and closes its threads, in batches, then announces the closed threads. Idempotent.
  */
-export async function runSessionCleanup(
+export function runSessionCleanup(
+  db: Db,
+  options: SessionCleanupOptions,
+): Promise<SessionCleanupResult> {
+  return recorded(db, 'session-cleanup', options, () => sessionCleanup(db, options));
+}
+
+async function sessionCleanup(
   db: Db,
   options: SessionCleanupOptions,
 ): Promise<SessionCleanupResult> {
@@ -106,10 +149,14 @@ export interface ThreadCleanupResult {
  * row at all are each gateway's to sweep: the run ends by asking every gateway to do so
  * (`requestBusSweep`, when the notifier has it). Idempotent.
  */
-export async function runThreadCleanup(
+export function runThreadCleanup(
   db: Db,
   options: ThreadCleanupOptions,
 ): Promise<ThreadCleanupResult> {
+  return recorded(db, 'thread-cleanup', options, () => threadCleanup(db, options));
+}
+
+async function threadCleanup(db: Db, options: ThreadCleanupOptions): Promise<ThreadCleanupResult> {
   const settings = options.settings ?? DEFAULT_LIFECYCLE_SETTINGS;
   const cutoff = new Date(threadIdleCutoff(options.now, settings));
   const batch = options.batchSize !== undefined ? { batchSize: options.batchSize } : {};
@@ -221,7 +268,11 @@ const RANK: Record<PoolHealthStatus, number> = { healthy: 0, degraded: 1, unheal
  * logs an error when no pool is healthy fleet-wide. A pool's fleet status is the worst any task
  * reports, so one task with a broken pool is seen in the metric, not averaged away.
  */
-export async function runPoolHealth(db: Db, options: PoolHealthOptions): Promise<PoolHealthResult> {
+export function runPoolHealth(db: Db, options: PoolHealthOptions): Promise<PoolHealthResult> {
+  return recorded(db, 'pool-health', options, () => poolHealth(db, options));
+}
+
+async function poolHealth(db: Db, options: PoolHealthOptions): Promise<PoolHealthResult> {
   const { now, logger } = options;
   const threshold = (options.settings ?? DEFAULT_LIFECYCLE_SETTINGS).poolLoadThreshold;
   const takenAt = new Date(now);

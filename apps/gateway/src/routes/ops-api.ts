@@ -1,0 +1,191 @@
+import { timingSafeEqual } from 'node:crypto';
+import { runPoolHealth, type Db, type GatewayTask } from '@pardon/db';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ErrorBodySchema, GatewayError } from '../errors';
+import { DbStore } from '../lib/store-db';
+import { bearerOf } from '../plugins/auth';
+
+const JOBS = ['session-cleanup', 'thread-cleanup', 'pool-health'] as const;
+type Job = (typeof JOBS)[number];
+
+/** A task is live while its heartbeat is this recent (three default heartbeats). */
+const LIVE_WINDOW_MS = 90_000;
+const HEALTH_TIMEOUT_MS = 2_000;
+const HISTORY_WINDOW_MS = 30 * 60_000;
+const HISTORY_LIMIT = 3_000;
+
+const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
+
+interface TaskHealth {
+  reachable: boolean;
+  error?: string;
+  status?: string;
+  database?: string;
+  pools: unknown[];
+}
+
+/** A task's own `/health` (200 or 503 both carry the pools); never throws. */
+async function fetchHealth(task: GatewayTask): Promise<TaskHealth> {
+  try {
+    const response = await fetch(new URL('/health', task.baseUrl), {
+      headers: { accept: 'application/json' },
+      signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+    });
+    const body = (await response.json()) as {
+      status?: string;
+      database?: string;
+      pools?: unknown[];
+    };
+    return {
+      reachable: true,
+      status: body.status ?? 'unknown',
+      database: body.database ?? 'unknown',
+      pools: Array.isArray(body.pools) ? body.pools : [],
+    };
+  } catch (err) {
+    return { reachable: false, error: err instanceof Error ? err.message : String(err), pools: [] };
+  }
+}
+
+/**
+ * The operations page's API, behind `Authorization: Bearer OPS_TOKEN` (unset = 404, never
+ * open): the task registry with each task's live pools, recent pool-health snapshots, the last
+ * run of each job, and running a job now.
+ */
+export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
+  const token = app.config.opsToken;
+  const requireOperator = async (request: FastifyRequest) => {
+    if (token === undefined)
+      throw new GatewayError(
+        'GW_ERR_NOT_FOUND',
+        'The operations API is disabled (OPS_TOKEN unset).',
+      );
+    const given = bearerOf(request);
+    const ok =
+      given !== undefined &&
+      given.length === token.length &&
+      timingSafeEqual(Buffer.from(given), Buffer.from(token));
+    if (!ok)
+      throw new GatewayError('GW_ERR_UNAUTHORIZED', 'The dashboard needs the operator token.');
+  };
+  // Ops reads go to the database the gateway already holds; a custom store (tests) has none.
+  const dbOf = (): Db | undefined => (app.store instanceof DbStore ? app.store.db : undefined);
+  const config = { rateLimit: false } as const;
+
+  app.get(
+    '/api/ops/overview',
+    { config, preHandler: requireOperator, schema: { response: { ...errors } } },
+    async () => {
+      const now = Date.now();
+      const db = dbOf();
+      const self: GatewayTask = {
+        taskId: app.config.taskId,
+        baseUrl: '',
+        startedAt: new Date(now),
+        lastHeartbeatAt: new Date(now),
+      };
+      const [tasks, history, runs] = db
+        ? await Promise.all([
+            db.gatewayTasks.listLive(new Date(now - LIVE_WINDOW_MS)),
+            db.poolHealth.history({
+              since: new Date(now - HISTORY_WINDOW_MS),
+              limit: HISTORY_LIMIT,
+            }),
+            db.cronRuns.list(),
+          ])
+        : [[self], [], []];
+      const healths = await Promise.all(
+        tasks.map((t) =>
+          t.taskId === app.config.taskId
+            ? Promise.resolve<TaskHealth>({
+                reachable: true,
+                status: app.shuttingDown ? 'shutting_down' : 'ok',
+                database: 'up',
+                pools: app.core.poolStatuses(),
+              })
+            : fetchHealth(t),
+        ),
+      );
+      const byJob = new Map(runs.map((r) => [r.job, r]));
+      return {
+        now: new Date(now).toISOString(),
+        taskId: app.config.taskId,
+        tasks: tasks.map((t, i) => ({
+          taskId: t.taskId,
+          baseUrl: t.baseUrl,
+          startedAt: t.startedAt.toISOString(),
+          lastHeartbeatAt: t.lastHeartbeatAt.toISOString(),
+          ...healths[i],
+        })),
+        history: history.map((s) => ({
+          taskId: s.taskId,
+          pool: s.pool,
+          status: s.status,
+          activeThreads: s.activeThreads,
+          agentsConnected: s.agentsConnected,
+          takenAt: s.takenAt.toISOString(),
+        })),
+        cron: JOBS.map((job) => {
+          const r = byJob.get(job);
+          return {
+            job,
+            lastRun: r
+              ? {
+                  startedAt: r.startedAt.toISOString(),
+                  finishedAt: r.finishedAt.toISOString(),
+                  ok: r.ok,
+                  summary: r.summary,
+                  error: r.error,
+                }
+              : null,
+          };
+        }),
+      };
+    },
+  );
+
+  app.post<{ Params: { job: string } }>(
+    '/api/ops/cron/:job',
+    {
+      config,
+      preHandler: requireOperator,
+      schema: {
+        params: {
+          type: 'object',
+          required: ['job'],
+          properties: { job: { type: 'string', enum: [...JOBS] } },
+        },
+        response: { ...errors },
+      },
+    },
+    async (request) => {
+      const job = request.params.job as Job;
+      const now = Date.now();
+      if (job === 'session-cleanup') return { job, result: await app.core.sessionCleanup(now) };
+      if (job === 'thread-cleanup') return { job, result: await app.core.threadCleanup(now) };
+      const db = dbOf();
+      // Fleet-wide, as the cron-worker runs it: every live task's /health, one snapshot per pool.
+      if (!db) return { job, result: await app.core.poolHealth(now) };
+      const r = await runPoolHealth(db, {
+        now,
+        liveWindowMs: LIVE_WINDOW_MS,
+        fetchHealth: (task) =>
+          task.taskId === app.config.taskId
+            ? Promise.resolve({
+                status: 'ok',
+                taskId: app.config.taskId,
+                database: 'up',
+                pools: app.core.poolStatuses(),
+              })
+            : fetch(new URL('/health', task.baseUrl), {
+                signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+              }).then((res) => res.json()),
+        logger: request.log,
+      });
+      return {
+        job,
+        result: { snapshots: r.snapshots, liveTasks: r.liveTasks, pools: r.pools },
+      };
+    },
+  );
+}
