@@ -273,8 +273,10 @@ function HealthChart({ history, now }: { history: Snapshot[]; now: number }) {
   if (history.length === 0)
     return <p class="fine">No snapshots yet — the pool-health job writes one per pool per run.</p>;
   const rows = [...new Set(history.map((s) => `${s.taskId} ${s.pool}`))].sort();
-  const from = Math.min(...history.map((s) => Date.parse(s.takenAt)));
-  const span = Math.max(60_000, now - from);
+  // The newest snapshots sit at the right edge ("now"); at least a minute is shown.
+  const earliest = Math.min(...history.map((s) => Date.parse(s.takenAt)));
+  const span = Math.max(60_000, now - earliest);
+  const from = now - span;
   const W = 600;
   const label = 150;
   const rowH = 14;
@@ -303,6 +305,7 @@ function HealthChart({ history, now }: { history: Snapshot[]; now: number }) {
             width={4}
             height={rowH - 4}
             fill={COLORS[s.status] ?? '#868e96'}
+            data-status={s.status}
           >
             <title>{`${s.pool} ${s.status} at ${new Date(s.takenAt).toLocaleTimeString()}: ${s.agentsConnected} agents, ${s.activeThreads} threads`}</title>
           </rect>

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+// Debian's Chromium (.ci/run installs it); Playwright's own browser downloads are not used.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEB_DIR = path.join(REPO_ROOT, 'dist/apps/gateway-web');
+const SHOTS = path.join(REPO_ROOT, 'reports/screenshots');
+const OPS_TOKEN = randomBytes(24).toString('hex');
+const POOLS = 2;
+
+let topology: Topology;
+let browser: BrowserContext;
+let userDataDir: string;
+
+// A fresh profile per run: no state leaks between runs or from a developer's browser.
+async function launch(): Promise<BrowserContext> {
+  userDataDir = mkdtempSync(path.join(tmpdir(), 'web-e2e-chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1100, height: 760 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  if (!existsSync(path.join(WEB_DIR, 'index.html')))
+    throw new Error('pages not built: npx nx run gateway:build-web');
+  mkdirSync(SHOTS, { recursive: true });
+  topology = await startTopology({
+    pools: POOLS,
+    agentLatency: '30',
+    logLevel: 'warn',
+    env: { gateway: { OPS_TOKEN, WEB_DIR } },
+  });
+  browser = await launch();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await topology?.stop();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+}, 60_000);
+
+async function say(page: Page, agentId: string, text: string): Promise<void> {
+  await page.getByTestId(`agent-${agentId}`).click();
+  const chat = page.getByTestId(`chat-${agentId}`);
+  await chat.getByTestId('composer-input').fill(text);
+  await chat.getByTestId('send').click();
+  await chat.locator('[data-testid=message][data-sender=me]', { hasText: text }).waitFor();
+}
+
+describe('player page', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('signs a new player in with a local wallet and shows replies of two agents live', async () => {
+    await page.goto(topology.url);
+    await page.getByTestId('sign-in-local').click();
+    await expect(page.getByTestId('wallet-kind').textContent()).resolves.toBe('Local test wallet');
+    await page.getByTestId('agent-cz').waitFor();
+    await expect(page.getByTestId('pool').textContent()).resolves.toMatch(/^pool-\d$/);
+    expect(await page.locator('nav [data-testid^=agent-]').count()).toBe(6);
+
+    await say(page, 'trump-donald', 'Mr President, I would like a pardon.');
+    const donald = page.getByTestId('chat-trump-donald');
+    await donald.locator('[data-testid=message][data-sender=trump-donald]').first().waitFor();
+
+    await say(page, 'cz', 'CZ, put in a word for me?');
+    const cz = page.getByTestId('chat-cz');
+    await cz.locator('[data-testid=message][data-sender=cz]').first().waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'player-desktop.png') });
+  });
+
+  it('keeps the conversations after a reload', async () => {
+    await page.reload();
+    await page.getByTestId('agent-trump-donald').click();
+    const donald = page.getByTestId('chat-trump-donald');
+    await donald.locator('[data-testid=message][data-sender=trump-donald]').first().waitFor();
+    const texts = await donald.getByTestId('message').allTextContents();
+    expect(texts[0]).toBe('Mr President, I would like a pardon.');
+    expect(texts.length).toBeGreaterThanOrEqual(2);
+
+    await page.getByTestId('agent-cz').click();
+    await page
+      .getByTestId('chat-cz')
+      .locator('[data-testid=message][data-sender=me]', { hasText: 'CZ, put in a word for me?' })
+      .waitFor();
+
+    // A phone-sized screen shows one column: the chat, with a way back to the agents.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await expect(page.getByTestId('agent-trump-donald').isVisible()).resolves.toBe(false);
+    await page.screenshot({ path: path.join(SHOTS, 'player-phone.png') });
+  });
+});
+
+describe('operations page', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await page?.close();
+  });
+
+  it('refuses the ops API without the operator token', async () => {
+    const bare = await fetch(new URL('/api/ops/overview', topology.url));
+    expect(bare.status).toBe(401);
+    await expect(bare.json()).resolves.toMatchObject({ error: 'unauthorized' });
+
+    await page.goto(new URL('/ops?poll=500', topology.url).href);
+    await page.getByTestId('ops-token').fill('not-the-operator-token');
+    await page.getByTestId('ops-sign-in').click();
+    await page.getByTestId('ops-refused').waitFor();
+    expect(await page.getByTestId('pool-row').count()).toBe(0);
+  });
+
+  it('shows every pool ready, then the pools of a stopped agent degraded', async () => {
+    await page.getByTestId('ops-token').fill(OPS_TOKEN);
+    await page.getByTestId('ops-sign-in').click();
+    const rows = page.getByTestId('pool-row');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=pool-row][data-state=ready]').length === n,
+      POOLS,
+    );
+    expect(await rows.count()).toBe(POOLS);
+
+    // Run pool-health twice from the page: the chart gets snapshots and the job its last run.
+    for (let i = 0; i < 2; i += 1) {
+      await page.getByTestId('run-pool-health').click();
+      await page.getByTestId('cron-result').filter({ hasText: 'pool-health finished' }).waitFor();
+    }
+    await page.locator('[data-testid=health-chart] rect').first().waitFor();
+    await page
+      .locator('[data-testid=cron-row][data-job=pool-health]')
+      .filter({ hasText: 'ok' })
+      .waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'ops-ready.png'), fullPage: true });
+
+    const task = topology.tasks[0];
+    if (!task) throw new Error('topology has no task');
+    await task.agents.get('cz')?.stop(5_000);
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('[data-testid=pool-row][data-state=degraded]').length === n,
+      POOLS,
+      { timeout: 20_000 },
+    );
+    const missing = await rows.first().textContent();
+    expect(missing).toContain('missing cz');
+    // The next pool-health run records the degraded pools; the chart shows them without a reload.
+    await page.getByTestId('run-pool-health').click();
+    await page
+      .locator('[data-testid=health-chart] rect:not([data-status=healthy])')
+      .first()
+      .waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'ops-degraded.png'), fullPage: true });
+  });
+});
