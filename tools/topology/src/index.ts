@@ -8,7 +8,7 @@ export { fetchHealth, poolStatusLine, HealthSchema, PoolStatusSchema } from './l
 export type { Health, PoolStatus } from './lib/health';
 export { startStickyProxy, STICKY_COOKIE } from './lib/sticky-proxy';
 export type { ProxyTarget, StickyProxy } from './lib/sticky-proxy';
-export { Player, EventStream, ApiError } from './lib/player';
+export { Player, EventStream, ApiError, messageSeq } from './lib/player';
 export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
 export { startTopology, AGENT_IDS } from './lib/topology';
 export type { AgentId, Task, Topology, TopologyOptions } from './lib/topology';

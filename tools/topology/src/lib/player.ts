@@ -1,6 +1,7 @@
 // A player of the real API (DESIGN.md §6) as a browser would be one: an ed25519 wallet, the ALB's
 // sticky cookie kept like a cookie jar, retries of a message with the same clientMessageId after a
 // 502/503 or a cut connection, and event streams that reconnect with Last-Event-ID.
+import { randomUUID } from 'node:crypto';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
 import { STICKY_COOKIE } from './sticky-proxy';
@@ -34,6 +35,13 @@ const RETRY_DELAY_MS = 200;
 export interface PlayerOptions {
   /** Retry budget for 502/503/connection failures of idempotent calls. Default 30 s. */
   retryForMs?: number;
+  /** The wallet's 64-byte ed25519 secret key, to come back as the same player. Default: new wallet. */
+  secretKey?: Uint8Array;
+}
+
+/** The position of a message in its thread: message ids are `<threadId>-<seq>`. */
+export function messageSeq(messageId: string): number {
+  return Number(messageId.slice(messageId.lastIndexOf('-') + 1));
 }
 
 export class Player {
@@ -41,7 +49,6 @@ export class Player {
   private readonly secretKey: Uint8Array;
   private token: string | undefined;
   private cookie: string | undefined;
-  private sent = 0;
   pool: string | undefined;
   sessionId: string | undefined;
   /** Tasks (sticky cookie values) this player was routed to, in order of change. */
@@ -52,10 +59,17 @@ export class Player {
     readonly baseUrl: string,
     options: PlayerOptions = {},
   ) {
-    const pair = nacl.sign.keyPair();
+    const pair = options.secretKey
+      ? nacl.sign.keyPair.fromSecretKey(options.secretKey)
+      : nacl.sign.keyPair();
     this.wallet = bs58.encode(pair.publicKey);
     this.secretKey = pair.secretKey;
     this.retryForMs = options.retryForMs ?? 30_000;
+  }
+
+  /** The wallet's secret key (keep it to sign in as the same player later). */
+  get secretKeyBytes(): Uint8Array {
+    return this.secretKey;
   }
 
   /** The task the load balancer pins this player to (cookie value), if any. */
@@ -131,7 +145,7 @@ export class Player {
   }
 
   /** Signs in with the wallet (nonce, ed25519 signature) and opens or resumes the session. */
-  async signIn(): Promise<this> {
+  async signIn(options: { session?: boolean } = {}): Promise<this> {
     const nonce = this.expect(
       'nonce',
       await this.callRetrying('POST', '/api/auth/nonce', { wallet: this.wallet }),
@@ -150,7 +164,7 @@ export class Player {
       200,
     );
     this.token = String(verify['token']);
-    await this.openSession();
+    if (options.session ?? true) await this.openSession();
     return this;
   }
 
@@ -179,7 +193,8 @@ export class Player {
 
   /** Sends a message (retried with the same clientMessageId); returns its id once acknowledged. */
   async say(threadId: string, content: string): Promise<string> {
-    const clientMessageId = `${this.wallet.slice(0, 12)}-${++this.sent}`;
+    // Unique across runs of the same wallet; the same for every retry of this message.
+    const clientMessageId = randomUUID();
     const sent = this.expect(
       'message',
       await this.callRetrying('POST', `/api/threads/${threadId}/messages`, {

@@ -63,6 +63,8 @@ export interface TopologyOptions {
   runner?: 'bundle' | 'tsx';
   /** `LOG_LEVEL` of every app. Default `info`. */
   logLevel?: string;
+  /** Aborting stops the start at the next step and stops what was started (e.g. Ctrl-C). */
+  signal?: AbortSignal;
   /** Called as each start step begins and ends (for a progress display). */
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
@@ -96,6 +98,11 @@ export interface Topology {
   restartGateway(task: Task): Promise<ManagedProcess>;
   /** Starts one agent of a task (again) and waits until it is connected to every pool. */
   startAgent(task: Task, agentId: AgentId): Promise<ManagedProcess>;
+  /**
+   * Stops the cron-workers and starts them again with `env` on top of their usual environment
+   * (e.g. a shortened idle window); with no argument they get their usual environment back.
+   */
+  restartCronWorkers(env?: Env): Promise<ManagedProcess[]>;
   /** Stops everything this topology started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -117,6 +124,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     3 + (options.aws ? 1 : 0) + taskCount * 2 + (cronCount > 0 ? 1 : 0) + (useProxy ? 1 : 0);
   let done = 0;
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    if (options.signal?.aborted) throw new Error('start aborted');
     options.onProgress?.({ step: name, done, total });
     const value = await run();
     done += 1;
@@ -249,27 +257,33 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         );
       });
     }
+    const startCronWorkers = async (extra: Env = {}): Promise<ManagedProcess[]> => {
+      const started: ManagedProcess[] = [];
+      for (let i = 0; i < cronCount; i += 1) {
+        started.push(
+          await group.start({
+            name: `cron-worker ${i + 1}`,
+            entry: bundles.entry['cron-worker'],
+            tsconfig: bundles.tsconfig['cron-worker'],
+            env: {
+              DATABASE_URL: databaseUrl,
+              WORKER_ID: `cron-worker-${i + 1}`,
+              METRICS_SINK: aws ? 'cloudwatch' : 'emf',
+              SHUTDOWN_GRACE_MS: '5000',
+              LOG_LEVEL: logLevel,
+              ...(aws ? awsEmulatorEnv(aws) : {}),
+              ...options.env?.cronWorker,
+              ...extra,
+            },
+            logFile: logFile(`cron-worker-${i + 1}`),
+          }),
+        );
+      }
+      return started;
+    };
     if (cronCount > 0) {
       await step('cron-workers', async () => {
-        for (let i = 0; i < cronCount; i += 1) {
-          cronWorkers.push(
-            await group.start({
-              name: `cron-worker ${i + 1}`,
-              entry: bundles.entry['cron-worker'],
-              tsconfig: bundles.tsconfig['cron-worker'],
-              env: {
-                DATABASE_URL: databaseUrl,
-                WORKER_ID: `cron-worker-${i + 1}`,
-                METRICS_SINK: aws ? 'cloudwatch' : 'emf',
-                SHUTDOWN_GRACE_MS: '5000',
-                LOG_LEVEL: logLevel,
-                ...(aws ? awsEmulatorEnv(aws) : {}),
-                ...options.env?.cronWorker,
-              },
-              logFile: logFile(`cron-worker-${i + 1}`),
-            }),
-          );
-        }
+        cronWorkers.push(...(await startCronWorkers()));
       });
     }
     if (useProxy) {
@@ -304,6 +318,11 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         const proc = await agentProcess(task, agentId);
         task.agents.set(agentId, proc);
         return proc;
+      },
+      restartCronWorkers: async (env) => {
+        await Promise.all(cronWorkers.map((p) => p.stop(STOP_GRACE_MS)));
+        cronWorkers.splice(0, cronWorkers.length, ...(await startCronWorkers(env)));
+        return cronWorkers;
       },
       stop,
     };

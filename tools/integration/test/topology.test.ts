@@ -1,0 +1,398 @@
+// The whole topology as real processes (issue 8): PostgreSQL and the AWS emulator from the
+// test-env providers, two gateway tasks behind an ALB-like sticky load balancer, the six agents on
+// both tasks, two cron-workers. The scenarios run in order on one topology and leave it healthy
+// for the next; afterAll stops every process, and the processes stop by themselves should this
+// run die (parent-watch preload, stdin-bound PostgreSQL and moto).
+import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import pg from 'pg';
+import {
+  AGENT_IDS,
+  Player,
+  fetchHealth,
+  messageSeq,
+  startTopology,
+  waitUntil,
+  type ApiMessage,
+  type EventStream,
+  type Task,
+  type Topology,
+} from '@pardon/topology';
+
+const PLAYERS = 60;
+const POOLS = 5;
+const REPLY_TIMEOUT_MS = 30_000;
+// Words the scripted brains answer without consulting another agent (no "pardon", no names),
+// so that every player message gets exactly one reply from the agent it was sent to.
+const small = (n: number, i: number) => `message ${i} of player ${n}: how is business this week?`;
+
+let topology: Topology;
+let db: pg.Pool;
+
+interface Conversation {
+  player: Player;
+  agentId: string;
+  threadId: string;
+  stream: EventStream;
+  /** Message ids the gateway acknowledged with 202, with what was said. */
+  acked: Array<{ id: string; content: string }>;
+}
+const conversations: Conversation[] = [];
+
+async function storedMessages(threadId: string) {
+  const rows = await db.query<{
+    seq: number;
+    sender_id: string;
+    content: string;
+    client_message_id: string | null;
+  }>(
+    'SELECT seq, sender_id, content, client_message_id FROM messages WHERE thread_id = $1 ORDER BY seq',
+    [threadId],
+  );
+  return rows.rows;
+}
+
+/** Sends `content` and records the acknowledged id. */
+async function say(c: Conversation, content: string): Promise<string> {
+  const id = await c.player.say(c.threadId, content);
+  c.acked.push({ id, content });
+  return id;
+}
+
+/** Waits until the agent's reply to message `id` reached the player's event stream. */
+function replyTo(c: Conversation, id: string): Promise<void> {
+  const seq = messageSeq(id);
+  return c.stream.until(
+    (ms) => ms.some((m) => m.senderId === c.agentId && messageSeq(m.id) > seq),
+    REPLY_TIMEOUT_MS,
+    `${c.agentId}'s reply to ${id}`,
+  );
+}
+
+/**
+ * Every acknowledged message is stored once and in order, every one is answered by the agent, and
+ * the event stream carried exactly the stored history (no gap, no duplicate).
+ */
+async function expectIntact(c: Conversation): Promise<void> {
+  const rows = await storedMessages(c.threadId);
+  expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+  const playerRows = rows.filter((r) => r.sender_id === c.player.wallet);
+  expect(playerRows.map((r) => r.content)).toEqual(c.acked.map((a) => a.content));
+  expect(playerRows.map((r) => r.seq)).toEqual(c.acked.map((a) => messageSeq(a.id)));
+  // Replies never run ahead of the player's messages, and every message has its reply.
+  let unanswered = 0;
+  for (const row of rows) {
+    if (row.sender_id === c.player.wallet) unanswered += 1;
+    else {
+      expect(row.sender_id).toBe(c.agentId);
+      expect(unanswered).toBeGreaterThan(0);
+      unanswered -= 1;
+    }
+  }
+  expect(unanswered).toBe(0);
+  const history = await c.player.messages(c.threadId);
+  expect(history.map((m) => messageSeq(m.id))).toEqual(rows.map((r) => r.seq));
+  const streamed = c.stream.messages.map((m: ApiMessage) => messageSeq(m.id));
+  expect(streamed).toEqual(rows.map((r) => r.seq));
+}
+
+beforeAll(async () => {
+  topology = await startTopology({
+    tasks: 2,
+    pools: POOLS,
+    cronWorkers: 2,
+    aws: true,
+    agentLatency: 'uniform:50:200',
+    logLevel: 'warn',
+    env: {
+      gateway: {
+        // Every player comes from 127.0.0.1 through the load balancer.
+        RATE_LIMIT_IP_PER_MIN: '1000000',
+        RATE_LIMIT_WALLET_PER_MIN: '100000',
+        DB_RETRY_BUDGET_MS: '1000',
+        DB_RETRY_AFTER_S: '1',
+        RECONCILE_INTERVAL_MS: '2000',
+        HEARTBEAT_INTERVAL_MS: '1000',
+        SSE_HEARTBEAT_MS: '2000',
+      },
+      agents: { AGENT_RECONNECT_BASE_MS: '100', AGENT_RECONNECT_MAX_MS: '1000' },
+      cronWorker: {
+        POOL_HEALTH_SCHEDULE: '*/2 * * * * *',
+        GATEWAY_LIVE_WINDOW_MS: '5000',
+        HEALTH_TIMEOUT_MS: '1000',
+      },
+    },
+  });
+  db = new pg.Pool({ connectionString: topology.databaseUrl, max: 4 });
+  // The test's own connections see the PostgreSQL restart too: errors are expected then.
+  db.on('error', () => undefined);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(conversations.map((c) => c.stream.close()));
+  await db?.end();
+  await topology?.stop();
+}, 60_000);
+
+test('60 players spread over every pool talk with all six agents: every message is answered and stored in order', async () => {
+  const players = await Promise.all(
+    Array.from({ length: PLAYERS }, () => new Player(topology.url).signIn()),
+  );
+  expect(new Set(players.map((p) => p.pool)).size).toBe(POOLS);
+  expect(new Set(players.map((p) => p.task))).toEqual(new Set(['task-1', 'task-2']));
+
+  await Promise.all(
+    players.map(async (player, n) => {
+      const agents = [AGENT_IDS[n % 6], AGENT_IDS[(n + 3) % 6]] as string[];
+      await Promise.all(
+        agents.map(async (agentId) => {
+          const threadId = await player.openThread(agentId);
+          const c: Conversation = {
+            player,
+            agentId,
+            threadId,
+            stream: player.follow(threadId),
+            acked: [],
+          };
+          conversations.push(c);
+          for (let i = 1; i <= 2; i += 1) await replyTo(c, await say(c, small(n, i)));
+        }),
+      );
+    }),
+  );
+  expect(conversations).toHaveLength(PLAYERS * 2);
+  for (const c of conversations) await expectIntact(c);
+});
+
+test('SIGKILL of a gateway mid-conversation: its players continue on the other task with intact histories and streams', async () => {
+  const [victim, survivor] = topology.tasks as [Task, Task];
+  const onVictim = conversations.filter((c) => c.player.task === victim.taskId);
+  const onSurvivor = conversations.filter((c) => c.player.task === survivor.taskId);
+  expect(onVictim.length).toBeGreaterThan(0);
+  const connectionsBefore = new Map(onVictim.map((c) => [c, c.stream.connections]));
+
+  // Every conversation sends a message; the task dies as soon as all are acknowledged, while
+  // agents are still thinking about most of them.
+  const beforeKill = await Promise.all(
+    conversations.map((c) => say(c, 'one more thing before lunch')),
+  );
+  await victim.gateway.kill('SIGKILL');
+
+  // Each acknowledged message is answered once the player reaches the surviving task.
+  await Promise.all(conversations.map((c, i) => replyTo(c, beforeKill[i] as string)));
+  await Promise.all(
+    conversations.map(async (c) => replyTo(c, await say(c, 'and after lunch, how is business?'))),
+  );
+
+  for (const c of onVictim) {
+    expect(c.player.task).toBe(survivor.taskId);
+    expect(c.stream.connections).toBeGreaterThan(connectionsBefore.get(c) ?? 0);
+  }
+  for (const c of onSurvivor) expect(c.player.task).toBe(survivor.taskId);
+  for (const c of conversations) await expectIntact(c);
+
+  // The task comes back (as ECS would replace it) and its agents reconnect by themselves.
+  await topology.restartGateway(victim);
+  await waitUntil(
+    `every pool of ${victim.taskId} ready again`,
+    async () => (await fetchHealth(victim.url)).pools.every((p) => p.ready),
+    30_000,
+  );
+}, 180_000);
+
+test('idle sessions expire after a shortened idle window: sessions end and threads close in the database and on the buses', async () => {
+  await Promise.all(conversations.map((c) => c.stream.close()));
+  const idle = await Promise.all(
+    Array.from({ length: 4 }, async (_, n) => {
+      const player = await new Player(topology.url).signIn();
+      const threadId = await player.openThread(AGENT_IDS[n] as string);
+      return { player, threadId };
+    }),
+  );
+  await topology.restartCronWorkers({
+    SESSION_IDLE: '3s',
+    SESSION_CLEANUP_SCHEDULE: '* * * * * *',
+    THREAD_CLEANUP_SCHEDULE: '* * * * * *',
+  });
+  try {
+    await waitUntil(
+      'every session ended and every thread closed in the database',
+      async () => {
+        const open = await db.query(
+          `SELECT (SELECT count(*) FROM sessions WHERE ended_at IS NULL)::int AS sessions,
+                  (SELECT count(*) FROM threads WHERE closed_at IS NULL)::int AS threads`,
+        );
+        return open.rows[0].sessions === 0 && open.rows[0].threads === 0;
+      },
+      30_000,
+    );
+    const reasons = await db.query<{ end_reason: string }>(
+      'SELECT DISTINCT end_reason FROM sessions WHERE id = ANY($1::uuid[])',
+      [idle.map((i) => i.player.sessionId)],
+    );
+    expect(reasons.rows.map((r) => r.end_reason)).toHaveLength(1);
+    await waitUntil(
+      'no open thread left on any bus of either task',
+      async () => {
+        const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url)));
+        return healths.every((h) => h.pools.every((p) => p.activeThreads === 0));
+      },
+      15_000,
+    );
+    for (const { player, threadId } of idle) {
+      const threads = await player.threads();
+      expect(threads.find((t) => t.threadId === threadId)?.closedAt).not.toBeNull();
+    }
+  } finally {
+    await topology.restartCronWorkers();
+  }
+}, 120_000);
+
+test('a killed agent degrades its pools and new sessions there get session_not_ready until it is back', async () => {
+  const task = topology.tasks[1] as Task;
+  await task.agents.get('cz')?.kill('SIGKILL');
+  await waitUntil(
+    'every pool of the task to miss cz',
+    async () =>
+      (await fetchHealth(task.url)).pools.every((p) => !p.ready && p.missingAgents.includes('cz')),
+    15_000,
+  );
+  const health = await fetchHealth(task.url);
+  expect(health.httpStatus).toBe(503);
+
+  const direct = await new Player(task.url).signIn({ session: false });
+  const refused = await direct.openSession(true);
+  expect(refused.status).toBe(503);
+  expect(refused.json['error']).toBe('session_not_ready');
+  // The other task is unaffected.
+  expect((await fetchHealth((topology.tasks[0] as Task).url)).pools.every((p) => p.ready)).toBe(
+    true,
+  );
+
+  await topology.startAgent(task, 'cz');
+  await waitUntil(
+    'every pool ready again',
+    async () => (await fetchHealth(task.url)).pools.every((p) => p.ready),
+    15_000,
+  );
+  expect((await direct.openSession(true)).status).toBe(200);
+}, 60_000);
+
+test("the run's custom metrics are readable from the AWS emulator", async () => {
+  const aws = topology.aws;
+  if (!aws) throw new Error('the topology was started without the AWS emulator');
+  const cloudwatch = new CloudWatchClient({
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: aws.credentials,
+  });
+  try {
+    const wanted = ['ActiveThreads', 'ActiveSessions', 'PoolHealthy', 'PaymentVolume'];
+    let names = new Set<string>();
+    await waitUntil(
+      'the four custom metrics in the emulator',
+      async () => {
+        const listed = await cloudwatch.send(
+          new ListMetricsCommand({ Namespace: 'PardonSimulator' }),
+        );
+        names = new Set((listed.Metrics ?? []).map((m) => m.MetricName ?? ''));
+        return wanted.every((w) => names.has(w));
+      },
+      30_000,
+    );
+    const pools = await cloudwatch.send(
+      new ListMetricsCommand({ Namespace: 'PardonSimulator', MetricName: 'PoolHealthy' }),
+    );
+    const poolNames = new Set(
+      (pools.Metrics ?? []).flatMap((m) => (m.Dimensions ?? []).map((d) => d.Value)),
+    );
+    expect(poolNames).toEqual(new Set(topology.pools));
+  } finally {
+    cloudwatch.destroy();
+  }
+}, 60_000);
+
+test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and the platform recovers by itself', async () => {
+  const postgres = topology.postgres;
+  if (!postgres) throw new Error('the topology was started without an embedded PostgreSQL');
+  const players = await Promise.all(
+    Array.from({ length: 8 }, () => new Player(topology.url).signIn()),
+  );
+  const traffic = await Promise.all(
+    players.map(async (player, n) => {
+      const agentId = AGENT_IDS[n % 6] as string;
+      const threadId = await player.openThread(agentId);
+      return {
+        player,
+        agentId,
+        threadId,
+        stream: player.follow(threadId),
+        acked: [],
+      } as Conversation;
+    }),
+  );
+  conversations.push(...traffic);
+
+  const statuses: number[] = [];
+  const retryAfter: string[] = [];
+  let running = true;
+  let counter = 0;
+  // Players keep talking (a message every 150 ms each) without waiting for replies, which cannot
+  // be stored while the database is down; replies are checked once it is back.
+  const loops = traffic.map(async (c) => {
+    while (running) {
+      const content = `during the outage ${++counter}`;
+      const response = await c.player.call('POST', `/api/threads/${c.threadId}/messages`, {
+        content,
+        clientMessageId: `${c.threadId}-${counter}`,
+      });
+      statuses.push(response.status);
+      if (response.status === 202)
+        c.acked.push({ id: String(response.json['messageId']), content });
+      else retryAfter.push(response.headers.get('retry-after') ?? '');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  });
+  const accepted = () => statuses.filter((s) => s === 202).length;
+  try {
+    await waitUntil('traffic flowing', async () => accepted() >= 8, 20_000);
+    await postgres.stop();
+    await waitUntil('503s while the database is down', async () => statuses.includes(503), 20_000);
+    const healthDown = await fetchHealth((topology.tasks[0] as Task).url);
+    expect(healthDown.httpStatus).toBe(503);
+    expect(healthDown.database).toBe('down');
+    await postgres.start();
+    const acceptedBefore = accepted();
+    await waitUntil(
+      'messages accepted again after the restart',
+      async () => accepted() >= acceptedBefore + 16,
+      30_000,
+    );
+  } finally {
+    running = false;
+    await Promise.allSettled(loops);
+  }
+  await Promise.all(loops);
+
+  expect(new Set(statuses.filter((s) => s !== 202))).toEqual(new Set([503]));
+  expect(retryAfter.every((v) => /^\d+$/.test(v))).toBe(true);
+  for (const proc of topology.group.list()) expect(proc.alive()).toBe(true);
+  expect(topology.group.list()).toHaveLength(2 + 12 + 2);
+  await waitUntil(
+    'both tasks healthy again',
+    async () => {
+      const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url)));
+      return healths.every((h) => h.httpStatus === 200 && h.pools.every((p) => p.ready));
+    },
+    30_000,
+  );
+  await Promise.all(
+    traffic.map((c) =>
+      c.stream.until(
+        (ms) => ms.filter((m) => m.senderId === c.agentId).length === c.acked.length,
+        REPLY_TIMEOUT_MS,
+        `a reply to each of the ${c.acked.length} acknowledged messages`,
+      ),
+    ),
+  );
+  for (const c of traffic) await expectIntact(c);
+}, 180_000);
