@@ -68,7 +68,7 @@ async function spawnProcess(
       ...env,
       TSX_TSCONFIG_PATH: path.join(ROOT, 'apps/gateway/tsconfig.json'),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -3,6 +3,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app';
 import type { GatewayConfig } from './config';
 
+/** How long in-flight requests may finish after shutdown begins before connections are cut. */
+const DRAIN_MS = 10_000;
+
 export interface GatewayServer {
   app: FastifyInstance;
   /** Listens on config.host:config.port (0 = any free port) and returns the base URL. */
@@ -53,7 +56,18 @@ export async function createServer(
       return app.listen({ port: config.port, host: config.host });
     },
     async close() {
-      await app.close();
+      // In-flight requests get a drain window; then whatever still holds a connection (a slow
+      // client, a hijacked transport) is cut so shutdown always ends inside its deadline.
+      const drain = setTimeout(
+        () => app.server.closeAllConnections(),
+        Math.min(DRAIN_MS, Math.floor(config.shutdownTimeoutMs / 2)),
+      );
+      drain.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(drain);
+      }
     },
   };
 }
