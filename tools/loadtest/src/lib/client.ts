@@ -1,0 +1,228 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+
+/** Thrown by ApiClient for a failed call; `kind` is what the report counts it under. */
+export class CallError extends Error {
+  constructor(
+    readonly kind: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallError';
+  }
+}
+
+/** Thrown when the run stopped (its end, or the request budget) while a call was in flight. */
+export class StoppedError extends Error {
+  constructor() {
+    super('the run stopped');
+    this.name = 'StoppedError';
+  }
+}
+
+/**
+ * The kind of a failed call, for the error table: `http_<status>:<error code>` for an HTTP error
+ * answer (the gateway's `{error}` field, or `-`), `timeout:request` when the server did not answer
+ * in time, `network:<code>` for a refused or cut connection.
+ */
+export function classifyHttp(status: number, body: unknown): string {
+  const code =
+    body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string'
+      ? (body as { error: string }).error
+      : '-';
+  return `http_${status}:${code}`;
+}
+
+export function classifyFailure(error: unknown): string {
+  if (
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError ||
+    error instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return 'timeout:request';
+  }
+  const code = (error as { code?: unknown })?.code;
+  return `network:${typeof code === 'string' ? code : 'unknown'}`;
+}
+
+export interface ClientOptions {
+  requestTimeoutMs: number;
+  /** Aborts every call in flight when the run's hard deadline passes. */
+  signal: AbortSignal;
+  /** Called before each request; throws StoppedError to refuse it (request budget). */
+  admit: () => void;
+  /** Called after each request with its error kind, if any. */
+  onRequest: (errorKind?: string) => void;
+}
+
+export interface ApiMessage {
+  id: string;
+  senderId: string;
+  content: string;
+  createdAt: string;
+}
+
+/** The seq of a message id `<threadId>-<seq>`. */
+export function seqOf(messageId: string): number {
+  return Number(messageId.slice(messageId.lastIndexOf('-') + 1));
+}
+
+/** The player API over one undici connection pool (keep-alive, no limit on sockets). */
+export class ApiClient {
+  private readonly dispatcher: Dispatcher;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: ClientOptions,
+  ) {
+    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+  }
+
+  /** One JSON call; resolves with the body of a 2xx answer, throws CallError otherwise. */
+  async call<T>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    token?: string,
+    body?: unknown,
+  ): Promise<T> {
+    if (this.options.signal.aborted) throw new StoppedError();
+    this.options.admit();
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let status: number;
+    let parsed: unknown;
+    try {
+      const res = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        dispatcher: this.dispatcher,
+        headersTimeout: this.options.requestTimeoutMs,
+        bodyTimeout: this.options.requestTimeoutMs,
+        signal: this.options.signal,
+      });
+      status = res.statusCode;
+      const text = await res.body.text();
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = text;
+      }
+    } catch (error) {
+      if (this.options.signal.aborted) throw new StoppedError();
+      const kind = classifyFailure(error);
+      this.options.onRequest(kind);
+      throw new CallError(kind, `${method} ${path}: ${String(error)}`);
+    }
+    if (status >= 400) {
+      const kind = classifyHttp(status, parsed);
+      this.options.onRequest(kind);
+      throw new CallError(kind, `${method} ${path}: HTTP ${status} ${JSON.stringify(parsed)}`);
+    }
+    this.options.onRequest();
+    return parsed as T;
+  }
+
+  /**
+   * Opens a thread's event stream and calls `onMessage` for every message it carries until
+   * `close()`. Opening counts as a request; a refused stream throws CallError.
+   */
+  async events(
+    threadId: string,
+    token: string,
+    onMessage: (message: ApiMessage) => void,
+  ): Promise<{ close(): void }> {
+    if (this.options.signal.aborted) throw new StoppedError();
+    this.options.admit();
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    this.options.signal.addEventListener('abort', abort, { once: true });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.baseUrl}/api/threads/${threadId}/events`, {
+        method: 'GET',
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` },
+        dispatcher: this.dispatcher,
+        headersTimeout: this.options.requestTimeoutMs,
+        bodyTimeout: 0,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      this.options.signal.removeEventListener('abort', abort);
+      if (this.options.signal.aborted) throw new StoppedError();
+      const kind = classifyFailure(error);
+      this.options.onRequest(kind);
+      throw new CallError(kind, `events ${threadId}: ${String(error)}`);
+    }
+    if (res.statusCode !== 200) {
+      this.options.signal.removeEventListener('abort', abort);
+      const text = await res.body.text().catch(() => '');
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: classified by status alone
+      }
+      const kind = classifyHttp(res.statusCode, parsed);
+      this.options.onRequest(kind);
+      throw new CallError(kind, `events ${threadId}: HTTP ${res.statusCode}`);
+    }
+    this.options.onRequest();
+    const parser = new SseParser((data) => {
+      try {
+        onMessage(JSON.parse(data) as ApiMessage);
+      } catch {
+        // A data line that is not a message (none are expected) is ignored, not fatal.
+      }
+    });
+    const body = res.body;
+    body.on('data', (chunk: Buffer) => parser.push(chunk.toString('utf8')));
+    body.on('error', () => undefined);
+    return {
+      close: () => {
+        this.options.signal.removeEventListener('abort', abort);
+        controller.abort();
+        body.destroy();
+      },
+    };
+  }
+
+  /** GET /health as the load balancer sees it (not counted in the run's requests). */
+  async health(): Promise<Array<{ pool: string; activeThreads: number; capacity: number }>> {
+    const res = await request(`${this.baseUrl}/health`, {
+      dispatcher: this.dispatcher,
+      headersTimeout: this.options.requestTimeoutMs,
+      bodyTimeout: this.options.requestTimeoutMs,
+      signal: this.options.signal,
+    });
+    const json = (await res.body.json()) as {
+      pools?: Array<{ pool: string; activeThreads: number; capacity: number }>;
+    };
+    return json.pools ?? [];
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.destroy();
+  }
+}
+
+/** Incremental text/event-stream parser: calls `onData` with each event's joined data lines. */
+export class SseParser {
+  private buffer = '';
+
+  constructor(private readonly onData: (data: string) => void) {}
+
+  push(text: string): void {
+    this.buffer += text.replace(/\r\n?/g, '\n');
+    let idx: number;
+    while ((idx = this.buffer.indexOf('\n\n')) >= 0) {
+      const block = this.buffer.slice(0, idx);
+      this.buffer = this.buffer.slice(idx + 2);
+      const data: string[] = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) this.onData(data.join('\n'));
+    }
+  }
+}
