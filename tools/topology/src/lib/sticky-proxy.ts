@@ -43,6 +43,9 @@ export async function startStickyProxy(options: {
   const downUntil = new Map<string, number>();
   const forwarded = new Map<string, number>();
   let next = 0;
+  // A fresh connection per request: a reused socket to a task that died would fail with a reset
+  // after the request was sent, where a refused connection can safely go to another task.
+  const agent = new http.Agent({ keepAlive: false });
 
   const isUp = (t: ProxyTarget) => (downUntil.get(t.id) ?? 0) <= Date.now();
   const choose = (sticky: string | undefined, exclude: Set<string>): ProxyTarget | undefined => {
@@ -86,7 +89,7 @@ export async function startStickyProxy(options: {
         const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstreamUrl.host };
         headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
         if (body.length > 0) headers['content-length'] = String(body.length);
-        const upstream = http.request(upstreamUrl, { method: req.method, headers }, (up) => {
+        const upstream = http.request(upstreamUrl, { method: req.method, headers, agent }, (up) => {
           forwarded.set(target.id, (forwarded.get(target.id) ?? 0) + 1);
           const outHeaders = { ...up.headers };
           if (target.id !== sticky) {
@@ -139,6 +142,7 @@ export async function startStickyProxy(options: {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
+        agent.destroy();
         server.close(() => resolve());
       }),
   };
