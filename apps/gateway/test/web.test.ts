@@ -119,7 +119,15 @@ describe('web client and operations API', () => {
     });
     expect(cleanup.status).toBe(200);
 
-    const after = await request('GET', `${gw.url}/api/ops/overview`, { token: OPS_TOKEN });
+    // Job runs are recorded without delaying the job's answer: poll until both are in.
+    const deadline = Date.now() + 5_000;
+    let after = await request('GET', `${gw.url}/api/ops/overview`, { token: OPS_TOKEN });
+    const recorded = () =>
+      after.json.cron.filter((c: { lastRun: unknown }) => c.lastRun !== null).length === 2;
+    while (!recorded() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await request('GET', `${gw.url}/api/ops/overview`, { token: OPS_TOKEN });
+    }
     expect(after.json.history).toHaveLength(2);
     expect(after.json.history[0]).toMatchObject({ taskId: gw.config.taskId, agentsConnected: 1 });
     const runs = Object.fromEntries(

@@ -56,8 +56,9 @@ export interface SessionCleanupResult {
 
 /**
  * Runs a job and stores it as the job's last run (the ops dashboard reads it). Only the result's
- * scalar fields are kept: id lists can be long. Recording is best effort: a job that did its work
- * is not failed by the bookkeeping.
+ * scalar fields are kept: id lists can be long. Recording is best effort and not awaited: a job
+ * that did its work is neither failed nor delayed by the bookkeeping (a caller acting on the
+ * result races the job's own NOTIFY announcements, and must not lose that race because of it).
  */
 async function recorded<T extends object>(
   db: Db,
@@ -82,10 +83,10 @@ async function recorded<T extends object>(
     const summary = Object.fromEntries(
       Object.entries(result).filter(([, v]) => v === null || typeof v !== 'object'),
     );
-    await save(true, summary, null);
+    void save(true, summary, null);
     return result;
   } catch (err) {
-    await save(false, null, err instanceof Error ? err.message : String(err));
+    void save(false, null, err instanceof Error ? err.message : String(err));
     throw err;
   }
 }
