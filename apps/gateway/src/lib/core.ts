@@ -555,7 +555,7 @@ export class GatewayCore {
     notifications: number;
   }> {
     const r = await this.store.runSessionCleanup(now, this.options.lifecycle);
-    const busThreadsClosed = this.closeLocalThreads(r.closedThreadIds, 'Session expired.');
+    const busThreadsClosed = this.closeHeldThreads(r.closedThreadIds, 'Session expired.');
     return {
       expiredSessions: r.expiredSessions,
       closedThreads: r.closedThreadIds.length,
@@ -571,7 +571,7 @@ export class GatewayCore {
     notifications: number;
   }> {
     const r = await this.store.runThreadCleanup(now, this.options.lifecycle);
-    const busThreadsClosed = this.closeLocalThreads(r.closedThreadIds, 'Thread closed by cleanup.');
+    const busThreadsClosed = this.closeHeldThreads(r.closedThreadIds, 'Thread closed by cleanup.');
     const orphansClosed = await this.sweepOrphans(now);
     return {
       closedThreads: r.closedThreadIds.length,
@@ -628,6 +628,15 @@ export class GatewayCore {
       }
     }
     return n;
+  }
+
+  /**
+   * Closes the threads on this task's buses and counts those held here, whether this call or the
+   * job's own announcement (which may arrive first) closed them: a stable answer for the job.
+   */
+  private closeHeldThreads(threadIds: readonly string[], summary: string): number {
+    this.closeLocalThreads(threadIds, summary);
+    return threadIds.filter((id) => this.pools.allBuses().some((bus) => bus.hasThread(id))).length;
   }
 
   /**
