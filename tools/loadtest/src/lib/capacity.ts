@@ -1,0 +1,242 @@
+import {
+  DEFAULT_POOLING_SETTINGS,
+  estimateReplyTime,
+  fleetCapacity,
+  maxThreadsPerPool,
+  type PoolingSettings,
+} from '@pardon/pooling';
+
+/** How the capacity search steps the load: up by `step` until a run fails, then bisects. */
+export interface SearchPlan {
+  start: number;
+  step: number;
+  max: number;
+  /** Bisection runs between the last pass and the first failure. */
+  refine: number;
+}
+
+export interface StepOutcome {
+  players: number;
+  pass: boolean;
+}
+
+/** The largest passing load below the smallest failing one (0 when nothing passed). */
+export function capacityOf(steps: StepOutcome[]): number {
+  const firstFail = Math.min(Infinity, ...steps.filter((s) => !s.pass).map((s) => s.players));
+  return Math.max(0, ...steps.filter((s) => s.pass && s.players < firstFail).map((s) => s.players));
+}
+
+/** The next load to try, or undefined when the search is over. */
+export function nextPlayers(plan: SearchPlan, steps: StepOutcome[]): number | undefined {
+  if (steps.length === 0) return Math.min(plan.start, plan.max);
+  const fails = steps.filter((s) => !s.pass);
+  if (fails.length === 0) {
+    const highest = Math.max(...steps.map((s) => s.players));
+    return highest >= plan.max ? undefined : Math.min(highest + plan.step, plan.max);
+  }
+  const firstFailIndex = steps.findIndex((s) => !s.pass);
+  const bisections = steps.length - firstFailIndex - 1;
+  const lo = capacityOf(steps);
+  const hi = Math.min(...fails.map((s) => s.players));
+  if (bisections >= plan.refine || hi - lo <= 1) return undefined;
+  return Math.floor((lo + hi) / 2);
+}
+
+/** One step as the capacity report shows it. */
+export interface StepRecord {
+  players: number;
+  pass: boolean;
+  failed: string[];
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  errorsByKind: Record<string, number>;
+  repliesPerS: number;
+  messagesPerS: number;
+  /** Peak and mean open threads over the task's pools (gateway /health samples). */
+  peakThreads: number;
+  meanThreads: number;
+  report: string;
+}
+
+export interface PoolCountResult {
+  pools: number;
+  poolCapacity: number;
+  capacity: number;
+  steps: StepRecord[];
+}
+
+export interface CapacityRun {
+  startedAt: string;
+  finishedAt: string;
+  command: string;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    node: string;
+    loadBefore: number[];
+    loadAfter: number[];
+  };
+  settings: {
+    agentLatency: string;
+    agentConcurrency: number;
+    think: string;
+    messagesPerConversation: number;
+    stepDuration: string;
+    rampUp: string;
+    plan: SearchPlan;
+  };
+  results: PoolCountResult[];
+}
+
+/** libs/pooling's predictions for a task with `pools` pools. */
+export interface Prediction {
+  /** The design's sizing: pools × threadsPerPool (one thread per player). */
+  designPlayers: number;
+  /** Erlang C with the library's default traffic assumptions. */
+  erlangDefaultPlayers: number;
+  erlangDefaultThreadsPerPool: number;
+  /** Erlang C with this machine's parameters (LLM latency, agent concurrency, message rate). */
+  erlangMeasuredPlayers: number;
+  measuredSettings: Pick<
+    PoolingSettings,
+    'llmLatencyMs' | 'agentConcurrencyPerPool' | 'messagesPerThreadPerSec'
+  >;
+  /** The model's P95 for an idle pool with this machine's parameters (service time alone). */
+  erlangMeasuredIdleP95Ms: number;
+}
+
+export function predict(
+  pools: number,
+  measured: {
+    llmLatencyMs: number;
+    agentConcurrencyPerPool: number;
+    messagesPerThreadPerSec: number;
+  },
+): Prediction {
+  const design = { ...DEFAULT_POOLING_SETTINGS, poolsPerTask: pools };
+  const erlangDefaultThreadsPerPool = maxThreadsPerPool(design);
+  const mine: PoolingSettings = { ...design, ...measured };
+  return {
+    designPlayers: fleetCapacity(design).perTask,
+    erlangDefaultPlayers: erlangDefaultThreadsPerPool * pools,
+    erlangDefaultThreadsPerPool,
+    erlangMeasuredPlayers: maxThreadsPerPool(mine) * pools,
+    measuredSettings: measured,
+    erlangMeasuredIdleP95Ms: Math.round(estimateReplyTime(0, mine).p95ReplyMs),
+  };
+}
+
+/** What stopped the load from growing at a failed step, in words. */
+export function limitOf(step: StepRecord | undefined, poolCapacity: number, pools: number): string {
+  if (!step) return 'not reached (every step passed)';
+  const kinds = Object.entries(step.errorsByKind).sort((a, b) => b[1] - a[1]);
+  const top = kinds[0]?.[0];
+  if (step.failed.includes('errorRate') && top?.includes('capacity_exhausted')) {
+    return `admission: every pool full (POOL_CAPACITY ${poolCapacity} × ${pools} pools)`;
+  }
+  if (step.failed.includes('errorRate') && top) return `errors (${top})`;
+  return `latency (p95 ${step.p95Ms} ms, p99 ${step.p99Ms} ms)`;
+}
+
+const num = (n: number) => n.toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+/** docs/capacity.md from a capacity run and the model's predictions. */
+export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Prediction>): string {
+  const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+  const lines: string[] = [];
+  lines.push(
+    '# Capacity of one task, measured',
+    '',
+    'Generated by `npm run capacity` ([`tools/loadtest/bench/capacity.ts`](../tools/loadtest/bench/capacity.ts));',
+    'rerun it to refresh every number here (it also writes `reports/bench/capacity.json`, and one',
+    'load-test report per step under `reports/load-tests/`).',
+    '',
+    '```sh',
+    run.command,
+    '```',
+    '',
+    `Run ${run.startedAt} → ${run.finishedAt} on ${run.machine.cpus} × ${run.machine.cpuModel}, Node ${run.machine.node};`,
+    `load average (1/5/15 min) ${load(run.machine.loadBefore)} before and ${load(run.machine.loadAfter)} after.`,
+    'The machine was shared with other work while this ran (the load generator itself, PostgreSQL,',
+    'the gateway, six agents and a cron-worker all run on it too): treat the figures as a floor and',
+    'rerun on a quiet machine for the definitive ones.',
+    '',
+    '## Setup',
+    '',
+    `- One task from \`@pardon/topology\`: embedded PostgreSQL, one gateway, six agent processes with the`,
+    `  scripted brain at \`AGENT_LATENCY_MS=${run.settings.agentLatency}\` (the simulated LLM), \`AGENT_CONCURRENCY=${run.settings.agentConcurrency}\`,`,
+    '  one cron-worker. The per-IP rate limit is lifted, because every virtual player comes from 127.0.0.1.',
+    `- Players follow the planned mix (new 30 %, returning 50 %, multi-agent 15 %, leaderboard 5 %),`,
+    `  pause ${run.settings.think} between messages, send ${run.settings.messagesPerConversation} messages per thread and close their threads when they leave.`,
+    `- Each step: ${run.settings.stepDuration} (ramp-up ${run.settings.rampUp}, no ramp-down), judged on the design's targets`,
+    '  (send → reply p95 < 3 s, p99 < 5 s, errors < 1 %). The load grows by',
+    `  ${run.settings.plan.step} players from ${run.settings.plan.start} (at most ${run.settings.plan.max}) until a step fails, then ${run.settings.plan.refine} bisection step(s)`,
+    '  between the last pass and the first failure. The capacity is the largest passing load below the',
+    '  smallest failing one.',
+    '',
+    '## Result',
+    '',
+    '| pools | measured capacity (players) | design (pools × 30) | libs/pooling Erlang C, design assumptions | libs/pooling Erlang C, this machine’s parameters | what stopped the next step |',
+    '| ----: | --------------------------: | ------------------: | ----------------------------------------: | -----------------------------------------------: | -------------------------- |',
+  );
+  for (const r of run.results) {
+    const p = predictions.get(r.pools) as Prediction;
+    const firstFail = r.steps.filter((s) => !s.pass).sort((a, b) => a.players - b.players)[0];
+    lines.push(
+      `| ${r.pools} | **${num(r.capacity)}** | ${num(p.designPlayers)} | ${num(p.erlangDefaultPlayers)} (${p.erlangDefaultThreadsPerPool}/pool) | ${num(p.erlangMeasuredPlayers)} | ${limitOf(firstFail, r.poolCapacity, r.pools)} |`,
+    );
+  }
+  for (const r of run.results) {
+    lines.push(
+      '',
+      `### ${r.pools} pools`,
+      '',
+      '| players | verdict | p50 | p95 | p99 | errors | top error | replies/s | open threads (peak / mean) |',
+      '| ------: | ------- | --: | --: | --: | -----: | --------- | --------: | -------------------------: |',
+    );
+    for (const s of r.steps) {
+      const top = Object.entries(s.errorsByKind).sort((a, b) => b[1] - a[1])[0];
+      lines.push(
+        `| ${s.players} | ${s.pass ? 'pass' : `FAIL (${s.failed.join(', ')})`} | ${num(s.p50Ms)} ms | ${num(s.p95Ms)} ms | ${num(s.p99Ms)} ms | ${pct(s.errorRate)} | ${top ? `${top[0]} × ${top[1]}` : '–'} | ${s.repliesPerS} | ${s.peakThreads} / ${s.meanThreads} |`,
+      );
+    }
+  }
+  const any = predictions.values().next().value as Prediction;
+  const ms = any.measuredSettings;
+  lines.push(
+    '',
+    '## Why the figures differ',
+    '',
+    '- **The design’s 150 per task** is an admission rule, not a measurement: 5 pools × 30 threads',
+    '  (`fleetCapacity` in libs/pooling, the gateway’s `POOL_CAPACITY`). The gateway refuses new sessions',
+    '  with 503 `capacity_exhausted` once every pool holds 30 open threads, so no step can pass far above',
+    '  pools × 30 open threads whatever the hardware. Players hold fewer threads than there are players',
+    '  (between visits, and leaderboard readers, hold none; multi-agent players hold two), so the player',
+    '  count at that limit is not exactly pools × 30.',
+    `- **libs/pooling’s Erlang-C prediction with its default assumptions** (a message every 10 s per thread,`,
+    '  6 replies at once per pool, 900 ms exponential LLM time) allows 46 threads per pool for a 3 s p95.',
+    '  Those assumptions are not this set-up: here the LLM takes 1.5 s and each agent answers',
+    `  ${run.settings.agentConcurrency} threads per pool at once (${ms.agentConcurrencyPerPool} replies per pool).`,
+    `- **With this machine’s parameters** (${ms.llmLatencyMs} ms LLM time, ${ms.agentConcurrencyPerPool} concurrent replies per pool,`,
+    `  ${ms.messagesPerThreadPerSec.toFixed(3)} messages per open thread per second as measured at the largest passing step) the`,
+    `  model predicts ${num(any.erlangMeasuredPlayers)} players: it treats the reply time as exponential, whose p95 is 3 × the mean,`,
+    `  so an idle pool already has a modelled p95 of ${num(any.erlangMeasuredIdleP95Ms)} ms, over the 3 s target. The simulated`,
+    '  LLM here answers in a fixed time (its p95 is its mean), which is why the measured task does much',
+    '  better than the model. The model is deliberately pessimistic about the LLM tail; with a real LLM',
+    '  measure its latency distribution and use its p95, not 3 × its mean.',
+    '- **With `AGENT_LATENCY_MS=lognormal:1500:0.4`** the simulated LLM alone has a p95 of',
+    '  1500 × e^(1.645 × 0.4) ≈ 2.9 s and a p99 of ≈ 3.8 s, so the 3 s p95 target leaves about 0.1 s for',
+    '  everything else: such a task misses the target at almost any load. The LLM’s own latency, not the',
+    '  pools, decides whether the p95 target can be met.',
+    '- **What the measurement adds**: the agents are not the bottleneck at these loads (their queues are',
+    '  short: each pool has many more reply slots than messages in flight); the limit is the admission',
+    '  capacity, or the machine’s two shared cores (one gateway process, PostgreSQL, six agents and the',
+    '  load generator compete for them) when latency fails first. On a Fargate task with 2 vCPU the',
+    '  load generator would run elsewhere, so these numbers are a lower bound for latency-limited steps.',
+    '',
+  );
+  return lines.join('\n');
+}
