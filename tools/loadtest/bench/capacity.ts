@@ -2,7 +2,7 @@
 // a cron-worker, on this machine) serves within the design's targets, for 5 and 10 pools, next to
 // the design's sizing and libs/pooling's predictions. Writes docs/capacity.md and
 // reports/bench/capacity.json; each step's load-test report goes to reports/load-tests/.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
@@ -95,9 +95,21 @@ async function main(): Promise<void> {
       'where the JSON goes',
       path.join(REPO_ROOT, 'reports/bench/capacity.json'),
     )
-    .option('--seed <s>', 'seed of the players', 'capacity');
+    .option('--seed <s>', 'seed of the players', 'capacity')
+    .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)");
   program.parse(process.argv);
   const o = program.opts<Record<string, string>>();
+  if (o.render) {
+    const saved = JSON.parse(readFileSync(o.render, 'utf8')) as CapacityRun & {
+      predictions: Record<string, Prediction>;
+    };
+    const predictions = new Map(
+      Object.entries(saved.predictions).map(([pools, p]) => [Number(pools), p] as const),
+    );
+    writeFileSync(o.doc as string, renderCapacityDoc(saved, predictions));
+    console.log(`wrote ${path.relative(REPO_ROOT, o.doc as string)} from ${o.render}`);
+    return;
+  }
   const plan: SearchPlan = {
     start: Number(o.start),
     step: Number(o.step),

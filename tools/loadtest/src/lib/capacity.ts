@@ -155,7 +155,7 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
     'load-test report per step under `reports/load-tests/`).',
     '',
     '```sh',
-    run.command,
+    run.command.replace(/\s+--$/, ''),
     '```',
     '',
     `Run ${run.startedAt} → ${run.finishedAt} on ${run.machine.cpus} × ${run.machine.cpuModel}, Node ${run.machine.node};`,
