@@ -176,3 +176,29 @@ describe('operations page', () => {
     await page.screenshot({ path: path.join(SHOTS, 'ops-degraded.png'), fullPage: true });
   });
 });
+
+describe('a player arriving while an agent is away', () => {
+  it('sees a countdown while the pool is not ready and is seated once the agent is back', async () => {
+    const task = topology.tasks[0];
+    if (!task) throw new Error('topology has no task');
+    const page = await browser.newPage();
+    try {
+      // cz was stopped by the operations test: every pool misses it. A new wallet, not a reload.
+      await page.goto(topology.url);
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await page.getByTestId('sign-in-local').click();
+      const notice = page.getByTestId('notice');
+      await notice.filter({ hasText: 'waiting for CZ' }).waitFor();
+      await notice.getByTestId('countdown').waitFor();
+      await page.screenshot({ path: path.join(SHOTS, 'player-waiting.png') });
+
+      await topology.startAgent(task, 'cz');
+      await page.getByTestId('pool').waitFor({ timeout: 20_000 });
+      await expect(notice.count()).resolves.toBe(0);
+      await page.getByTestId('agent-cz').waitFor();
+    } finally {
+      await page.close();
+    }
+  });
+});

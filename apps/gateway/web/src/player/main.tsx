@@ -333,7 +333,7 @@ function Game(props: {
           />
         ) : (
           <section class="chat empty">
-            <p>Pick someone to talk to.</p>
+            <p>{props.pool ? 'Pick someone to talk to.' : 'Finding you a seat…'}</p>
           </section>
         )}
       </div>
