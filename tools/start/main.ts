@@ -177,6 +177,7 @@ async function main(argv: string[]): Promise<void> {
       },
       aws: options.aws,
       agentLatency: options.latency,
+      web: true,
       secrets,
       logDir,
       logLevel: options.logLevel,
@@ -211,15 +212,16 @@ async function main(argv: string[]): Promise<void> {
 
   console.log(`
 The game is running.
-  players          ${topology.url}   (e.g. curl ${topology.url}/health, or npm run play -- cz "hello")
+  players          ${topology.url}/   (the player page; or npm run play -- cz "hello")
+  operations       ${topology.url}/ops   /health   /metrics
   gateway tasks    ${topology.tasks.map((t) => t.url).join('  ')}
-  metrics          ${topology.tasks.map((t) => `${t.url}/metrics`).join('  ')}
   agents' MCP      ${topology.tasks[0]?.url}/sse/v1/devmode/pardon/local/{pool}/sse?agentId=…
   database         ${topology.databaseUrl}
   AWS emulator     ${topology.aws ? topology.aws.endpoint : 'off (--aws to start one; metrics go to the cron-worker logs as EMF)'}
   secrets          ${path.join(dataDir, 'secrets.json')}
     AGENT_API_KEY  ${secrets.agentApiKey}
     CRON_SECRET    ${secrets.cronSecret}   (curl -X POST -H "authorization: Bearer $CRON_SECRET" ${topology.url}/api/cron/pool-health)
+    OPS_TOKEN      ${secrets.opsToken}   (for ${topology.url}/ops)
     TOKEN_SECRET   in secrets.json (signs player tokens)
   logs             ${logDir}/
 

@@ -1,6 +1,9 @@
 // The three apps bundled once per topology with esbuild (npm packages left external, as the apps'
 // `build` targets do), so sixteen processes start in well under a second each instead of each
 // transpiling every source file with tsx on a two-core machine.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -14,37 +17,50 @@ export interface AppBundles {
   entry: Record<AppName, string>;
   /** tsconfig per app (for tsx runs). */
   tsconfig: Record<AppName, string>;
+  /** The gateway's built web pages (player page and /ops), when asked for. */
+  webDir: string | undefined;
   remove(): void;
 }
 
 const sourceOf = (app: AppName) => path.join(REPO_ROOT, 'apps', app, 'src/main.ts');
 const tsconfigOf = (app: AppName) => path.join(REPO_ROOT, 'apps', app, 'tsconfig.app.json');
 
+const WEB_BUILD = path.join(REPO_ROOT, 'apps/gateway/web/build.ts');
+
 /**
  * Bundles the apps into a fresh folder under `<repo>/tmp` (inside the repository, so the bundles'
- * `require()` finds node_modules). With `runner: 'tsx'` nothing is built and the sources run as is.
+ * `require()` finds node_modules). With `runner: 'tsx'` the sources run as they are. With `web`,
+ * the gateway's pages are built too (`apps/gateway/web/build.ts`) for `WEB_DIR`.
  */
-export async function prepareApps(runner: 'bundle' | 'tsx' = 'bundle'): Promise<AppBundles> {
+export async function prepareApps(
+  runner: 'bundle' | 'tsx' = 'bundle',
+  options: { web?: boolean } = {},
+): Promise<AppBundles> {
   const tsconfig = {
     gateway: path.join(REPO_ROOT, 'apps/gateway/tsconfig.json'),
     agents: path.join(REPO_ROOT, 'apps/agents/tsconfig.json'),
     'cron-worker': path.join(REPO_ROOT, 'apps/cron-worker/tsconfig.json'),
   };
-  if (runner === 'tsx') {
-    return {
-      entry: {
+  mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'topology-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    let webDir: string | undefined;
+    if (options.web && existsSync(WEB_BUILD)) {
+      webDir = path.join(dir, 'gateway-web');
+      await promisify(execFile)(process.execPath, ['--import', 'tsx', WEB_BUILD, webDir], {
+        cwd: REPO_ROOT,
+      });
+    }
+    if (runner === 'tsx') {
+      const entry = {
         gateway: sourceOf('gateway'),
         agents: sourceOf('agents'),
         'cron-worker': sourceOf('cron-worker'),
-      },
-      tsconfig,
-      remove: () => undefined,
-    };
-  }
-  mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
-  const dir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'topology-'));
-  const entry = {} as Record<AppName, string>;
-  try {
+      };
+      return { entry, tsconfig, webDir, remove };
+    }
+    const entry = {} as Record<AppName, string>;
     await Promise.all(
       APP_NAMES.map(async (app) => {
         const outfile = path.join(dir, `${app}.cjs`);
@@ -62,9 +78,9 @@ export async function prepareApps(runner: 'bundle' | 'tsx' = 'bundle'): Promise<
         entry[app] = outfile;
       }),
     );
+    return { entry, tsconfig, webDir, remove };
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     throw error;
   }
-  return { entry, tsconfig, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -9,6 +9,7 @@ export const LocalSecretsSchema = z.object({
   agentApiKey: z.string().min(8),
   tokenSecret: z.string().min(32),
   cronSecret: z.string().min(16),
+  opsToken: z.string().min(16),
 });
 export type LocalSecrets = z.infer<typeof LocalSecretsSchema>;
 
@@ -18,23 +19,25 @@ export function generateSecrets(): LocalSecrets {
     agentApiKey: randomBytes(24).toString('hex'),
     tokenSecret: randomBytes(32).toString('hex'),
     cronSecret: randomBytes(24).toString('hex'),
+    opsToken: randomBytes(24).toString('hex'),
   };
 }
 
-/** Reads `<dir>/secrets.json`, creating it (mode 0600) with fresh secrets the first time. */
+/**
+ * Reads `<dir>/secrets.json`, creating it (mode 0600) with fresh secrets the first time; a secret
+ * the file lacks (one added in a later version) is generated and saved, the others are kept.
+ */
 export function loadOrCreateSecrets(dir: string): LocalSecrets {
   const file = path.join(dir, 'secrets.json');
-  if (existsSync(file)) {
-    const parsed = LocalSecretsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (!parsed.success) {
-      throw new Error(
-        `${file} is not valid (${parsed.error.message}); delete it to get new secrets`,
-      );
-    }
-    return parsed.data;
+  const saved: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
+  const parsed = LocalSecretsSchema.partial().safeParse(saved);
+  if (!parsed.success) {
+    throw new Error(`${file} is not valid (${parsed.error.message}); delete it to get new secrets`);
   }
-  mkdirSync(dir, { recursive: true });
-  const secrets = generateSecrets();
-  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  const secrets: LocalSecrets = { ...generateSecrets(), ...parsed.data };
+  if (Object.keys(parsed.data).length < Object.keys(secrets).length) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
   return secrets;
 }

@@ -59,6 +59,8 @@ export interface TopologyOptions {
   env?: { gateway?: Env; agents?: Env; cronWorker?: Env };
   /** Each process's output is appended to `<logDir>/<name>.log`. */
   logDir?: string;
+  /** Build the gateway's web pages (player page at `/`, `/ops`) and serve them. Default false. */
+  web?: boolean;
   /** `bundle` (default: esbuild once, fast starts) or `tsx` (the sources as they are). */
   runner?: 'bundle' | 'tsx';
   /** `LOG_LEVEL` of every app. Default `info`. */
@@ -169,7 +171,9 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     });
     await step('migrations', () => applyMigrations(databaseUrl));
     if (options.aws) aws = await step('AWS emulator', () => startAwsEmulator());
-    apps = await step('app bundles', () => prepareApps(options.runner));
+    apps = await step(options.web ? 'app bundles and web pages' : 'app bundles', () =>
+      prepareApps(options.runner, { web: options.web ?? false }),
+    );
     const bundles = apps;
 
     const basePort = options.port;
@@ -185,6 +189,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       AGENT_API_KEY: secrets.agentApiKey,
       TOKEN_SECRET: secrets.tokenSecret,
       CRON_SECRET: secrets.cronSecret,
+      OPS_TOKEN: secrets.opsToken,
       TASK_ID: `task-${index + 1}`,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATABASE_URL: databaseUrl,
@@ -192,6 +197,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       SHUTDOWN_TIMEOUT_MS: '5000',
       HEARTBEAT_INTERVAL_MS: '5000',
       LOG_LEVEL: logLevel,
+      ...(bundles.webDir ? { WEB_DIR: bundles.webDir } : {}),
       ...options.env?.gateway,
     });
     const startGateway = (index: number, port: number): Promise<ManagedProcess> => {
