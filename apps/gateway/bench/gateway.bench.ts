@@ -29,7 +29,7 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 5_000);
 const POOLS = 5;
 const AGENT = 'echo';
 const AGENT_KEY = 'bench-agent-key-000000';
-const DB_POOL = 20;
+const DB_POOL = Number(process.env.BENCH_DB_POOL ?? 40);
 const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef';
 
 setGlobalDispatcher(new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000 }));
@@ -42,7 +42,7 @@ interface Player {
   close(): void;
 }
 
-const debug = { toAgent: [] as number[], sendDur: [] as number[] };
+const debug = { toAgent: [] as number[], sendDur: [] as number[], sendRetries: 0, lost: 0 };
 const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
 
 function percentile(sorted: number[], p: number): number {
@@ -70,6 +70,8 @@ async function spawnProcess(
     },
     stdio: ['ignore', process.env.BENCH_VERBOSE ? 'inherit' : 'ignore', 'inherit'],
   });
+  spawned.add(child);
+  child.once('exit', () => spawned.delete(child));
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${file} exited with ${child.exitCode}`);
@@ -77,6 +79,14 @@ async function spawnProcess(
     if (Date.now() > deadline) throw new Error(`${file} did not start`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+const spawned = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of spawned) c.kill('SIGTERM');
+    process.exit(130);
+  });
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -197,6 +207,27 @@ async function openPlayer(
   return player;
 }
 
+/** Sends the echo, retrying a refused send (e.g. `persist_failed` while the database is saturated). */
+async function echo(
+  tools: CoralToolClient,
+  threadId: string,
+  content: string,
+  to: string,
+): Promise<void> {
+  const ts = performance.now();
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const r = await tools
+      .sendMessage({ threadId, content: `echo: ${content}`, mentions: [to] })
+      .catch(() => undefined);
+    if (r?.result === 'send_message_success') {
+      debug.sendDur.push(performance.now() - ts);
+      return;
+    }
+    debug.sendRetries++;
+    await new Promise((res) => setTimeout(res, 200 + Math.random() * 300));
+  }
+}
+
 async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>> {
   const stops: Array<() => Promise<void>> = [];
   for (let p = 0; p < POOLS; p++) {
@@ -222,15 +253,7 @@ async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>
         for (const m of r.messages) {
           const at = m.content.split('@')[1];
           if (at) debug.toAgent.push(performance.now() - Number(at));
-          const ts = performance.now();
-          void tools
-            .sendMessage({
-              threadId: m.threadId,
-              content: `echo: ${m.content}`,
-              mentions: [m.senderId],
-            })
-            .then(() => debug.sendDur.push(performance.now() - ts))
-            .catch(() => undefined);
+          void echo(tools, m.threadId, m.content, m.senderId);
         }
       }
     })();
@@ -269,7 +292,15 @@ async function runGatewayLoad(
           { content: `m${i}-${k}@${t0}`, clientMessageId: `b-${i}-${k++}` },
           p.token,
         );
-        const t1 = await echoed;
+        // A reply that never comes (it should not) must not hang the bench: give up after 60 s.
+        const t1 = await Promise.race([
+          echoed,
+          new Promise<number>((res) => setTimeout(() => res(-1), 60_000)),
+        ]);
+        if (t1 < 0) {
+          debug.lost++;
+          continue;
+        }
         p.pending = undefined;
         if (measuring && t1 <= endAt) {
           latencies.push(t1 - t0);
@@ -386,9 +417,11 @@ async function main(): Promise<void> {
         ratio: round(msgsPerSec / baselineMsgsPerSec),
       });
       console.log(
-        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}`,
+        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}; agent sends retried ${debug.sendRetries}; replies not seen in 60 s ${debug.lost}`,
       );
       shed = 0;
+      debug.sendRetries = 0;
+      debug.lost = 0;
       debug.toAgent.length = 0;
       debug.sendDur.length = 0;
     }
