@@ -15,6 +15,7 @@ const POOLS = 2;
 let topology: Topology;
 let browser: BrowserContext;
 let userDataDir: string;
+const foreign: string[] = [];
 
 // A fresh profile per run: no state leaks between runs or from a developer's browser.
 async function launch(): Promise<BrowserContext> {
@@ -47,6 +48,11 @@ beforeAll(async () => {
     env: { gateway: { OPS_TOKEN, WEB_DIR } },
   });
   browser = await launch();
+  // The pages must work offline: nothing may be fetched from another origin (fonts, CDNs).
+  const origin = new URL(topology.url).origin;
+  browser.on('request', (r) => {
+    if (new URL(r.url()).origin !== origin) foreign.push(r.url());
+  });
 }, 180_000);
 
 afterAll(async () => {
@@ -89,6 +95,7 @@ describe('player page', () => {
     const cz = page.getByTestId('chat-cz');
     await cz.locator('[data-testid=message][data-sender=cz]').first().waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'player-desktop.png') });
+    expect(foreign).toEqual([]);
   });
 
   it('keeps the conversations after a reload', async () => {
@@ -174,6 +181,7 @@ describe('operations page', () => {
       .first()
       .waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'ops-degraded.png'), fullPage: true });
+    expect(foreign).toEqual([]);
   });
 });
 

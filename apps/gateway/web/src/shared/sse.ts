@@ -21,6 +21,8 @@ export class SseParser {
     const out: SseEvent[] = [];
     let nl: number;
     while ((nl = this.buffer.search(/\r\n|\r|\n/)) >= 0) {
+      // A CR closing the chunk may be the first half of a CRLF split across chunks: wait.
+      if (nl === this.buffer.length - 1 && this.buffer.endsWith('\r')) break;
       const line = this.buffer.slice(0, nl);
       const width = this.buffer.startsWith('\r\n', nl) ? 2 : 1;
       this.buffer = this.buffer.slice(nl + width);
