@@ -176,6 +176,16 @@ test('SIGKILL of a gateway mid-conversation: its players continue on the other t
     conversations.map((c) => say(c, 'one more thing before lunch')),
   );
   await victim.gateway.kill('SIGKILL');
+  const unansweredAtKill = onVictim.filter(
+    (c) =>
+      !c.stream.messages.some(
+        (m) =>
+          m.senderId === c.agentId &&
+          messageSeq(m.id) > messageSeq(beforeKill[conversations.indexOf(c)] as string),
+      ),
+  );
+  // The kill really interrupts conversations: some of its players still wait for a reply.
+  expect(unansweredAtKill.length).toBeGreaterThan(0);
 
   // Each acknowledged message is answered once the player reaches the surviving task.
   await Promise.all(conversations.map((c, i) => replyTo(c, beforeKill[i] as string)));
