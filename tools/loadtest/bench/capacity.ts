@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { REPO_ROOT, startTopology } from '@pardon/topology';
+import { REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
 import {
   capacityOf,
   nextPlayers,
@@ -68,6 +68,15 @@ function stepRecord(summary: Summary, report: string): StepRecord {
   };
 }
 
+/** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
+let current: Topology | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the topology`);
+    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<void> {
   const program = new Command('capacity')
     .description('Steps the load on one local task until it misses the design targets.')
@@ -76,6 +85,8 @@ async function main(): Promise<void> {
     .option('--step <n>', 'load added per step', '50')
     .option('--max <n>', 'highest load tried', '400')
     .option('--refine <n>', 'bisection steps after the first failure', '1')
+    .option('--confirm <n>', 'extra attempts at a failing load (passes if any attempt passes)', '1')
+    .option('--warmup <d>', 'unjudged warm-up run after the task starts', '20s')
     .option('--step-duration <d>', 'length of each step', '75s')
     .option('--ramp-up <d>', 'ramp-up within each step', '15s')
     .option(
@@ -115,6 +126,7 @@ async function main(): Promise<void> {
     step: Number(o.step),
     max: Number(o.max),
     refine: Number(o.refine),
+    confirm: Number(o.confirm),
   };
   const stepMs = parseDuration(o.stepDuration as string);
   const rampUpMs = parseDuration(o.rampUp as string);
@@ -143,8 +155,39 @@ async function main(): Promise<void> {
         agents: { AGENT_CONCURRENCY: String(AGENT_CONCURRENCY) },
       },
     });
+    current = topo;
     const steps: StepRecord[] = [];
+    const configFor = (players: number, phases: { rampUpMs: number; sustainMs: number }) => ({
+      url: topo.url,
+      players,
+      phases: { ...phases, rampDownMs: 0 },
+      mix: { ...DEFAULT_MIX },
+      thinkMs: think,
+      messagesPerConversation: messages,
+      replyTimeoutMs: 10_000,
+      requestTimeoutMs: 10_000,
+      maxRequests: players * Math.ceil((phases.rampUpMs + phases.sustainMs) / 1000) * 5 + 1000,
+      returningWallets: players * 2,
+      seed: `${o.seed}-${pools}`,
+      bucketMs: 5000,
+      healthIntervalMs: 2000,
+      targets: { ...DESIGN_TARGETS },
+    });
     try {
+      // JIT, connection pools and PostgreSQL caches warm up on a small unjudged load first.
+      const warmupMs = parseDuration(o.warmup as string);
+      if (warmupMs > 0) {
+        const warm = await runLoadTest(
+          configFor(Math.max(5, Math.round(plan.start / 5)), {
+            rampUpMs: Math.round(warmupMs / 4),
+            sustainMs: warmupMs - Math.round(warmupMs / 4),
+          }),
+        );
+        console.log(
+          `warm-up: ${warm.totals.replies} replies, p95 ${warm.latency.p95Ms} ms (not judged)`,
+        );
+        await drain(topo.url);
+      }
       for (
         let players = nextPlayers(plan, steps);
         players !== undefined;
@@ -157,22 +200,7 @@ async function main(): Promise<void> {
         });
         bar.start(Math.ceil(stepMs / 1000), 0, { requests: 0, p95: 0, errors: 0 });
         const summary = await runLoadTest(
-          {
-            url: topo.url,
-            players,
-            phases: { rampUpMs, sustainMs: stepMs - rampUpMs, rampDownMs: 0 },
-            mix: { ...DEFAULT_MIX },
-            thinkMs: think,
-            messagesPerConversation: messages,
-            replyTimeoutMs: 10_000,
-            requestTimeoutMs: 10_000,
-            maxRequests: players * Math.ceil(stepMs / 1000) * 5 + 1000,
-            returningWallets: players * 2,
-            seed: `${o.seed}-${pools}`,
-            bucketMs: 5000,
-            healthIntervalMs: 2000,
-            targets: { ...DESIGN_TARGETS },
-          },
+          configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
           {
             onProgress: (p) =>
               bar.update(Math.min(Math.ceil(stepMs / 1000), Math.floor(p.elapsedMs / 1000)), {
@@ -196,6 +224,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await topo.stop();
+      current = undefined;
     }
     const capacity = capacityOf(steps);
     const best = steps.find((s) => s.players === capacity && s.pass);
@@ -234,6 +263,7 @@ async function main(): Promise<void> {
       messagesPerConversation: messages,
       stepDuration: o.stepDuration as string,
       rampUp: o.rampUp as string,
+      warmup: o.warmup as string,
       plan,
     },
     results,

@@ -11,7 +11,7 @@ import {
   type StepRecord,
 } from '../src/lib/capacity';
 
-const plan = { start: 50, step: 50, max: 400, refine: 1 };
+const plan = { start: 50, step: 50, max: 400, refine: 1, confirm: 0 };
 
 describe('capacity search', () => {
   it('starts at the first load and steps up while runs pass', () => {
@@ -72,6 +72,50 @@ describe('capacity search', () => {
         { players: 150, pass: true },
       ]),
     ).toBe(50);
+  });
+});
+
+describe('confirming failures', () => {
+  const confirming = { ...plan, confirm: 1 };
+
+  it('runs a failed load again before believing it', () => {
+    expect(nextPlayers(confirming, [{ players: 50, pass: false }])).toBe(50);
+    expect(
+      nextPlayers(confirming, [
+        { players: 50, pass: true },
+        { players: 100, pass: false },
+      ]),
+    ).toBe(100);
+  });
+
+  it('counts a load as passed when any attempt passed, and moves on', () => {
+    const steps = [
+      { players: 50, pass: true },
+      { players: 100, pass: false },
+      { players: 100, pass: true },
+    ];
+    expect(nextPlayers(confirming, steps)).toBe(150);
+    expect(capacityOf(steps)).toBe(100);
+  });
+
+  it('bisects once both attempts failed, and confirms the bisection step too', () => {
+    const steps = [
+      { players: 50, pass: true },
+      { players: 100, pass: false },
+      { players: 100, pass: false },
+    ];
+    expect(nextPlayers(confirming, steps)).toBe(75);
+    expect(nextPlayers(confirming, [...steps, { players: 75, pass: false }])).toBe(75);
+    expect(
+      nextPlayers(confirming, [
+        ...steps,
+        { players: 75, pass: false },
+        { players: 75, pass: false },
+      ]),
+    ).toBeUndefined();
+    expect(capacityOf([...steps, { players: 75, pass: false }, { players: 75, pass: false }])).toBe(
+      50,
+    );
   });
 });
 
@@ -156,6 +200,7 @@ describe('capacity document', () => {
         messagesPerConversation: 3,
         stepDuration: '75s',
         rampUp: '15s',
+        warmup: '20s',
         plan,
       },
       results: [

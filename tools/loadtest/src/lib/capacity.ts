@@ -6,13 +6,19 @@ import {
   type PoolingSettings,
 } from '@pardon/pooling';
 
-/** How the capacity search steps the load: up by `step` until a run fails, then bisects. */
+/**
+ * How the capacity search steps the load: up by `step` until a load fails, then bisects. A failed
+ * load is run again `confirm` times and passes if any attempt passes: on a shared machine, other
+ * work only ever adds latency, so the better attempt is the closer estimate of the task's capacity.
+ */
 export interface SearchPlan {
   start: number;
   step: number;
   max: number;
   /** Bisection runs between the last pass and the first failure. */
   refine: number;
+  /** Extra attempts at a load that failed before it counts as failed. */
+  confirm: number;
 }
 
 export interface StepOutcome {
@@ -20,22 +26,34 @@ export interface StepOutcome {
   pass: boolean;
 }
 
+/** One outcome per load, in the order loads were first tried: a pass if any attempt passed. */
+export function outcomesByLoad(steps: StepOutcome[]): StepOutcome[] {
+  const byLoad = new Map<number, boolean>();
+  for (const s of steps) byLoad.set(s.players, (byLoad.get(s.players) ?? false) || s.pass);
+  return [...byLoad].map(([players, pass]) => ({ players, pass }));
+}
+
 /** The largest passing load below the smallest failing one (0 when nothing passed). */
 export function capacityOf(steps: StepOutcome[]): number {
-  const firstFail = Math.min(Infinity, ...steps.filter((s) => !s.pass).map((s) => s.players));
-  return Math.max(0, ...steps.filter((s) => s.pass && s.players < firstFail).map((s) => s.players));
+  const loads = outcomesByLoad(steps);
+  const firstFail = Math.min(Infinity, ...loads.filter((s) => !s.pass).map((s) => s.players));
+  return Math.max(0, ...loads.filter((s) => s.pass && s.players < firstFail).map((s) => s.players));
 }
 
 /** The next load to try, or undefined when the search is over. */
 export function nextPlayers(plan: SearchPlan, steps: StepOutcome[]): number | undefined {
   if (steps.length === 0) return Math.min(plan.start, plan.max);
-  const fails = steps.filter((s) => !s.pass);
+  const last = steps[steps.length - 1] as StepOutcome;
+  const attempts = steps.filter((s) => s.players === last.players);
+  if (!attempts.some((a) => a.pass) && attempts.length < 1 + plan.confirm) return last.players;
+  const loads = outcomesByLoad(steps);
+  const fails = loads.filter((s) => !s.pass);
   if (fails.length === 0) {
-    const highest = Math.max(...steps.map((s) => s.players));
+    const highest = Math.max(...loads.map((s) => s.players));
     return highest >= plan.max ? undefined : Math.min(highest + plan.step, plan.max);
   }
-  const firstFailIndex = steps.findIndex((s) => !s.pass);
-  const bisections = steps.length - firstFailIndex - 1;
+  const firstFailIndex = loads.findIndex((s) => !s.pass);
+  const bisections = loads.length - firstFailIndex - 1;
   const lo = capacityOf(steps);
   const hi = Math.min(...fails.map((s) => s.players));
   if (bisections >= plan.refine || hi - lo <= 1) return undefined;
@@ -85,6 +103,7 @@ export interface CapacityRun {
     messagesPerConversation: number;
     stepDuration: string;
     rampUp: string;
+    warmup: string;
     plan: SearchPlan;
   };
   results: PoolCountResult[];
@@ -173,9 +192,11 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
     `  pause ${run.settings.think} between messages, send ${run.settings.messagesPerConversation} messages per thread and close their threads when they leave.`,
     `- Each step: ${run.settings.stepDuration} (ramp-up ${run.settings.rampUp}, no ramp-down), judged on the design's targets`,
     '  (send → reply p95 < 3 s, p99 < 5 s, errors < 1 %). The load grows by',
-    `  ${run.settings.plan.step} players from ${run.settings.plan.start} (at most ${run.settings.plan.max}) until a step fails, then ${run.settings.plan.refine} bisection step(s)`,
-    '  between the last pass and the first failure. The capacity is the largest passing load below the',
-    '  smallest failing one.',
+    `  ${run.settings.plan.step} players from ${run.settings.plan.start} (at most ${run.settings.plan.max}) until a load fails, then ${run.settings.plan.refine} bisection step(s)`,
+    '  between the last pass and the first failure. A load that fails is run again',
+    `  ${run.settings.plan.confirm} more time(s) and passes if any attempt passes: other work on a shared machine only`,
+    '  adds latency, so the better attempt is the closer estimate. The capacity is the largest passing',
+    `  load below the smallest failing one. Before the first step the task is warmed up (${run.settings.warmup}, not judged).`,
     '',
     '## Result',
     '',
