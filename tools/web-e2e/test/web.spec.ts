@@ -210,3 +210,60 @@ describe('a player arriving while an agent is away', () => {
     }
   });
 });
+
+describe('a browser with a Solana wallet', () => {
+  it('signs in with the injected wallet rather than a local key', async () => {
+    const page = await browser.newPage();
+    try {
+      // Stands in for the Phantom extension: the same window.solana calls, keys from WebCrypto.
+      await page.addInitScript(() => {
+        const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+        const base58 = (bytes: Uint8Array) => {
+          let n = 0n;
+          for (const b of bytes) n = n * 256n + BigInt(b);
+          let out = '';
+          while (n > 0n) {
+            out = ALPHABET.charAt(Number(n % 58n)) + out;
+            n /= 58n;
+          }
+          for (const b of bytes) {
+            if (b !== 0) break;
+            out = `1${out}`;
+          }
+          return out;
+        };
+        const keys = crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify']);
+        const address = keys.then(async (k) =>
+          base58(new Uint8Array(await crypto.subtle.exportKey('raw', k.publicKey))),
+        );
+        const w = window as unknown as Record<string, unknown>;
+        w.solana = {
+          isPhantom: true,
+          connect: async () => {
+            const a = await address;
+            w.injectedAddress = a;
+            return { publicKey: { toBase58: () => a } };
+          },
+          signMessage: async (message: Uint8Array<ArrayBuffer>) => ({
+            signature: new Uint8Array(
+              await crypto.subtle.sign('Ed25519', (await keys).privateKey, message),
+            ),
+          }),
+        };
+      });
+      await page.goto(topology.url);
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await page.getByTestId('sign-in-injected').click();
+      await page.getByTestId('pool').waitFor();
+      await expect(page.getByTestId('wallet-kind').textContent()).resolves.toBe('Wallet');
+      const address = await page.evaluate(
+        () => (window as unknown as { injectedAddress: string }).injectedAddress,
+      );
+      await expect(page.getByTestId('wallet-address').getAttribute('title')).resolves.toBe(address);
+      expect(await page.evaluate(() => localStorage.getItem('pardon.localWallet.v1'))).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
+});
