@@ -7,12 +7,15 @@ import fp from 'fastify-plugin';
 
 /**
  * Where `nx run gateway:build-web` puts the pages (dist/apps/gateway-web, beside the bundled
- * server's dist/apps/gateway, which its build empties), found from the bundle or from source.
+ * server's dist/apps/gateway, which its build empties), found from the bundle, from source or
+ * from the working directory.
  */
 export function defaultWebDir(): string | undefined {
   const candidates = [
     resolve(__dirname, '../gateway-web'),
     resolve(__dirname, '../../../../dist/apps/gateway-web'),
+    // Bundles started elsewhere (the local topology's) from the repository root.
+    resolve(process.cwd(), 'dist/apps/gateway-web'),
   ];
   return candidates.find((dir) => existsSync(join(dir, 'index.html')));
 }
