@@ -113,6 +113,7 @@ async function json(method: string, url: string, body?: unknown, token?: string)
 }
 
 let shed = 0;
+let resets = 0;
 
 /**
  * A 503 (database saturated: the gateway sheds load with Retry-After) or 429 is retried with the
@@ -122,8 +123,18 @@ async function sendWithRetry(url: string, body: unknown, token?: string): Promis
   for (;;) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const res = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
-    const text = await res.body.text();
+    let res;
+    let text: string;
+    try {
+      res = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
+      text = await res.body.text();
+    } catch (err) {
+      // A reset connection under overload: the send may or may not have landed, and resending
+      // with the same clientMessageId is exactly what makes that safe.
+      if ((err as { code?: string }).code !== 'ECONNRESET') throw err;
+      resets++;
+      continue;
+    }
     if (res.statusCode < 300) return;
     if (res.statusCode !== 503 && res.statusCode !== 429)
       throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
@@ -417,9 +428,10 @@ async function main(): Promise<void> {
         ratio: round(msgsPerSec / baselineMsgsPerSec),
       });
       console.log(
-        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}; agent sends retried ${debug.sendRetries}; replies not seen in 60 s ${debug.lost}`,
+        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}; connection resets retried ${resets}; agent sends retried ${debug.sendRetries}; replies not seen in 60 s ${debug.lost}`,
       );
       shed = 0;
+      resets = 0;
       debug.sendRetries = 0;
       debug.lost = 0;
       debug.toAgent.length = 0;
