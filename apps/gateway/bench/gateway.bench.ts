@@ -98,20 +98,6 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-async function json(method: string, url: string, body?: unknown, token?: string): Promise<any> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await request(url, {
-    method: method as 'POST',
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 let shed = 0;
 let resets = 0;
 
