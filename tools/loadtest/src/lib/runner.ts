@@ -7,6 +7,8 @@ import { LoadStats, type StatsSummary } from './stats';
 import { judge, type Targets, type Verdict } from './verdict';
 import { returningWallet } from './wallets';
 
+const PAUSE_CHECK_MS = 250;
+
 export interface LoadTestConfig {
   /** Base URL of the gateway (or load balancer); checked by checkTarget before a run. */
   url: string;
@@ -143,9 +145,11 @@ export async function runLoadTest(
         continue;
       }
       await runJourney(pickJourney(config.mix, rng()), ctx);
-      if (ctx.active()) {
-        const { min, max } = config.thinkMs;
-        await sleep(min + playerRng() * (max - min));
+      // The pause between visits ends early when the player is retired (ramp-down, run over).
+      const { min, max } = config.thinkMs;
+      const until = elapsed() + min + playerRng() * (max - min);
+      while (ctx.active() && elapsed() < until) {
+        await sleep(Math.min(PAUSE_CHECK_MS, until - elapsed()));
       }
     }
   };
