@@ -244,11 +244,15 @@ test('idle sessions expire after a shortened idle window: sessions end and threa
       },
       30_000,
     );
-    const reasons = await db.query<{ end_reason: string }>(
-      'SELECT DISTINCT end_reason FROM sessions WHERE id = ANY($1::uuid[])',
+    const ended = await db.query<{ end_reason: string; close_reason: string }>(
+      `SELECT s.end_reason, t.close_reason FROM sessions s JOIN threads t ON t.session_id = s.id
+       WHERE s.id = ANY($1::uuid[])`,
       [idle.map((i) => i.player.sessionId)],
     );
-    expect(reasons.rows.map((r) => r.end_reason)).toHaveLength(1);
+    expect(ended.rows).toHaveLength(idle.length);
+    for (const row of ended.rows) {
+      expect(row).toEqual({ end_reason: 'idle', close_reason: 'session_expired' });
+    }
     await waitUntil(
       'no open thread left on any bus of either task',
       async () => {
