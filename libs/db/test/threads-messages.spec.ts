@@ -170,6 +170,47 @@ describe('messages', () => {
     expect(await count(fx().sql, 'messages', 'thread_id = $1', [thread.id])).toBe(1);
   });
 
+  test('a retry that waited for the thread lock while its twin committed returns the twin and consumes no seq', async () => {
+    const { wallet, thread } = await openThread();
+    const input = { threadId: thread.id, senderId: wallet, content: 'twin', clientMessageId: 't' };
+    // Hold the thread's row lock so both appends start (and take their snapshots) before either
+    // can insert; the loser then only learns of the winner through the unique constraint.
+    const holder = await fx().sql.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM threads WHERE id = $1 FOR UPDATE', [thread.id]);
+      const both = Promise.all([fx().db.messages.append(input), fx().db.messages.append(input)]);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const { rows } = await fx().sql.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF t%'`,
+        );
+        if ((rows[0]?.n ?? 0) >= 2) break;
+        if (Date.now() > deadline) throw new Error('the appends never waited for the lock');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await holder.query('COMMIT');
+      const results = await both;
+      expect(results.map((r) => r.created).sort()).toEqual([false, true]);
+      expect(results[0]?.message).toEqual(results[1]?.message);
+      expect(results[0]?.message.seq).toBe(1);
+    } finally {
+      holder.release();
+    }
+    const { rows } = await fx().sql.query<{ last_seq: number }>(
+      'SELECT last_seq FROM threads WHERE id = $1',
+      [thread.id],
+    );
+    expect(rows[0]?.last_seq).toBe(1);
+    const next = await fx().db.messages.append({
+      threadId: thread.id,
+      senderId: 'cz',
+      content: 'r',
+    });
+    expect(next.message.seq).toBe(2);
+  });
+
   test('the same client message id in another thread is another message', async () => {
     const a = await openThread();
     const b = await openThread();

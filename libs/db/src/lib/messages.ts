@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import { inTransaction, isUuid, type RepoContext } from './context';
+import { isUuid, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError, ThreadClosedError } from './errors';
 import { requireText } from './sessions';
 import type { Message, UnansweredMessage } from './types';
@@ -13,6 +13,71 @@ const SEQ_DIGITS = 10;
 const MESSAGE_ID = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-(\d{10})$/;
 const MAX_CONTENT_CHARS = 20_000;
 const MAX_MENTIONS = 16;
+
+type AppendRow = Omit<Message, 'id'> & {
+  id: string;
+  outcome: 'created' | 'existing' | 'closed' | 'raced';
+};
+
+/**
+ * One statement, one round trip, its own transaction. `th` takes the thread's row lock first, so
+ * seq = last_seq + 1 is assigned and committed under it: commit order is seq order, and readers
+ * never see a gap. The idempotency check (`prior`) reads the statement's snapshot; a duplicate
+ * that committed while this statement waited for the lock is caught by ON CONFLICT instead, and
+ * then nothing moves (no seq is consumed) and the row reports 'raced'. A thread that is closed
+ * still answers a retry of a stored message, as idempotency requires; otherwise 'closed'. No row
+ * at all means no such thread.
+ */
+const APPEND_SQL = `
+WITH th AS (
+  SELECT t.last_seq, t.closed_at IS NOT NULL AS closed, t.session_id, s.wallet = $2 AS from_player
+  FROM threads t JOIN sessions s ON s.id = t.session_id
+  WHERE t.id = $1::uuid
+  FOR UPDATE OF t
+), prior AS (
+  SELECT ${MESSAGE_SQL_COLUMNS} FROM messages m
+  WHERE $5::text IS NOT NULL AND m.thread_id = $1::uuid AND m.client_message_id = $5::text
+), nxt AS (
+  -- clock_timestamp() is read per row of th, i.e. under the lock: createdAt never decreases
+  -- along seq.
+  SELECT th.last_seq + 1 AS seq, clock_timestamp() AS at, th.from_player, th.session_id
+  FROM th WHERE NOT th.closed AND NOT EXISTS (SELECT 1 FROM prior)
+), ins AS (
+  INSERT INTO messages AS m (id, thread_id, seq, sender_id, content, mentions, client_message_id,
+                             created_at, updated_at)
+  SELECT $1::text || '-' || lpad(nxt.seq::text, ${SEQ_DIGITS}, '0'), $1::uuid, nxt.seq, $2, $3,
+         $4::text[], $5::text, nxt.at, nxt.at
+  FROM nxt
+  ON CONFLICT (thread_id, client_message_id) DO NOTHING
+  RETURNING ${MESSAGE_SQL_COLUMNS}
+), moved AS (
+  UPDATE threads SET
+    last_seq = nxt.seq,
+    last_player_seq = CASE WHEN nxt.from_player THEN nxt.seq ELSE last_player_seq END,
+    last_agent_seq = CASE WHEN nxt.from_player THEN last_agent_seq ELSE nxt.seq END,
+    last_message_at = nxt.at,
+    updated_at = nxt.at
+  FROM nxt
+  WHERE threads.id = $1::uuid AND EXISTS (SELECT 1 FROM ins)
+  RETURNING 1
+), session_active AS (
+  UPDATE sessions SET last_activity_at = now(), updated_at = now()
+  FROM nxt
+  WHERE nxt.from_player AND sessions.id = nxt.session_id AND sessions.ended_at IS NULL
+    AND EXISTS (SELECT 1 FROM ins)
+  RETURNING sessions.wallet
+), user_active AS (
+  UPDATE users SET last_active_at = now(), updated_at = now()
+  FROM session_active WHERE users.wallet = session_active.wallet
+  RETURNING 1
+)
+SELECT 'created' AS outcome, ins.* FROM ins
+UNION ALL
+SELECT 'existing', prior.* FROM prior
+UNION ALL
+SELECT CASE WHEN th.closed THEN 'closed' ELSE 'raced' END, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL
+FROM th WHERE NOT EXISTS (SELECT 1 FROM ins) AND NOT EXISTS (SELECT 1 FROM prior)`;
 
 /**
  * Message ids are `<threadId>-<seq, 10 digits>`: unique, and within a thread they sort (as
@@ -81,66 +146,32 @@ export function messagesRepository(ctx: RepoContext): MessagesRepository {
       if (clientMessageId !== null) requireText('clientMessageId', clientMessageId);
       if (!isUuid(threadId)) return Promise.reject(new NotFoundError('thread', threadId));
 
-      return ctx.run('messages.append', () =>
-        inTransaction(ctx.writerPool, async (client) => {
-          const locked = await client.query<{ closed: boolean; wallet: string; sessionId: string }>(
-            `SELECT t.closed_at IS NOT NULL AS closed, s.wallet, s.id::text AS "sessionId"
-             FROM threads t JOIN sessions s ON s.id = t.session_id
-             WHERE t.id = $1::uuid
-             FOR UPDATE OF t`,
-            [threadId],
-          );
-          const thread = locked.rows[0];
-          if (!thread) throw new NotFoundError('thread', threadId);
-          if (clientMessageId !== null) {
-            const existing = await client.query<Message>(
-              `SELECT ${MESSAGE_SQL_COLUMNS} FROM messages m
-               WHERE m.thread_id = $1::uuid AND m.client_message_id = $2`,
-              [threadId, clientMessageId],
-            );
-            if (existing.rows[0]) return { message: existing.rows[0], created: false };
-          }
-          if (thread.closed) throw new ThreadClosedError(threadId);
-          const fromPlayer = senderId === thread.wallet;
-          const inserted = await client.query<Message>(
-            `WITH clock AS (
-               -- Read under the thread's row lock, so createdAt never decreases along seq.
-               SELECT clock_timestamp() AS at
-             ), t AS (
-               UPDATE threads SET
-                 last_seq = last_seq + 1,
-                 last_player_seq = CASE WHEN $2::boolean THEN last_seq + 1 ELSE last_player_seq END,
-                 last_agent_seq = CASE WHEN $2::boolean THEN last_agent_seq ELSE last_seq + 1 END,
-                 last_message_at = (SELECT at FROM clock),
-                 updated_at = (SELECT at FROM clock)
-               WHERE id = $1::uuid
-               RETURNING last_seq
-             )
-             INSERT INTO messages AS m (id, thread_id, seq, sender_id, content, mentions,
-                                        client_message_id, created_at, updated_at)
-             SELECT $1::text || '-' || lpad(t.last_seq::text, ${SEQ_DIGITS}, '0'), $1::uuid,
-                    t.last_seq, $3, $4, $5::text[], $6, clock.at, clock.at
-             FROM t, clock
-             RETURNING ${MESSAGE_SQL_COLUMNS}`,
-            [threadId, fromPlayer, senderId, content, mentions, clientMessageId],
-          );
-          const message = inserted.rows[0];
-          if (!message) throw new NotFoundError('thread', threadId);
-          if (fromPlayer) {
-            await client.query(
-              `WITH s AS (
-                 UPDATE sessions SET last_activity_at = now(), updated_at = now()
-                 WHERE id = $1::uuid AND ended_at IS NULL
-                 RETURNING wallet
-               )
-               UPDATE users SET last_active_at = now(), updated_at = now()
-               FROM s WHERE users.wallet = s.wallet`,
-              [thread.sessionId],
-            );
-          }
-          return { message, created: true };
-        }),
-      );
+      return ctx.run('messages.append', async () => {
+        const { rows } = await ctx.writerPool.query<AppendRow>(APPEND_SQL, [
+          threadId,
+          senderId,
+          content,
+          mentions,
+          clientMessageId,
+        ]);
+        const row = rows[0];
+        if (!row) throw new NotFoundError('thread', threadId);
+        if (row.outcome === 'created' || row.outcome === 'existing') {
+          const { outcome, ...message } = row;
+          return { message: message as Message, created: outcome === 'created' };
+        }
+        if (row.outcome === 'closed') throw new ThreadClosedError(threadId);
+        // 'raced': a concurrent append with this clientMessageId committed after this statement's
+        // snapshot was taken (it waited for the thread lock meanwhile), so the row is read anew.
+        const again = await ctx.writerPool.query<Message>(
+          `SELECT ${MESSAGE_SQL_COLUMNS} FROM messages m
+           WHERE m.thread_id = $1::uuid AND m.client_message_id = $2`,
+          [threadId, clientMessageId],
+        );
+        const existing = again.rows[0];
+        if (!existing) throw new Error(`messages.append: lost the race for ${threadId}`);
+        return { message: existing, created: false };
+      });
     },
 
     listAfter: (threadId, afterMessageId, limit = 500) => {
