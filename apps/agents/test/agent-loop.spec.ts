@@ -109,6 +109,41 @@ describe('agent MCP loop (in-memory Coral)', () => {
     ]);
   });
 
+  it('retries a reply the gateway could not store until it can, once, and keeps the thread in order', async () => {
+    // The store refuses the agent's first three sends (PostgreSQL restarting), then works again.
+    let refused = 0;
+    await coral.close();
+    coral = new InMemoryCoral(POOLS, {
+      beforeSend: async (draft) => {
+        if (draft.senderId === 'cz' && refused < 3) {
+          refused++;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return { id: `stored-${draft.senderId}-${Math.random()}`, timestamp: Date.now() };
+      },
+    });
+    await start(
+      'cz',
+      { AGENT_RECONNECT_BASE_MS: '20', AGENT_RECONNECT_MAX_MS: '50' },
+      new TimedEchoBrain(),
+    );
+    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting');
+    const threadId = coral.openThread('pool-0', PLAYER, 'cz');
+    const replies = coral.collect(threadId, 2, (m) => m.senderId === 'cz');
+    await coral.say('pool-0', threadId, PLAYER, 'cz', 'one');
+    await coral.say('pool-0', threadId, PLAYER, 'cz', 'two');
+    expect((await replies).map((m) => m.content)).toEqual(['echo one', 'echo two']);
+    expect(refused).toBe(3);
+    await agents[0]?.whenIdle();
+    const stored = coral.bus('pool-0').getThread(threadId)?.messages ?? [];
+    expect(stored.map((m) => `${m.senderId === 'cz' ? 'cz' : 'player'}: ${m.content}`)).toEqual([
+      'player: one',
+      'player: two',
+      'cz: echo one',
+      'cz: echo two',
+    ]);
+  });
+
   it('does not let a slow reply in one thread delay a reply in another', async () => {
     await start('cz', {}, new TimedEchoBrain());
     await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting');

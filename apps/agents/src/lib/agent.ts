@@ -73,6 +73,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
     brain,
     logger,
     historyLimit: Math.max(24, config.MODEL_HISTORY_MESSAGES * 2),
+    sendRetry: {
+      budgetMs: config.AGENT_SEND_RETRY_MS,
+      policy: { baseMs: config.AGENT_RECONNECT_BASE_MS, capMs: config.AGENT_RECONNECT_MAX_MS },
+    },
   });
   const connections = config.CORAL_SESSIONS.map(
     (pool) =>
@@ -99,6 +103,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       brain: brain.name,
       latency: formatLatency(config.AGENT_LATENCY_MS),
       concurrency: config.AGENT_CONCURRENCY,
+      sendRetryMs: config.AGENT_SEND_RETRY_MS,
       healthPort: healthServer?.port,
     },
     'agent starting',

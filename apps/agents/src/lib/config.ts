@@ -70,6 +70,11 @@ export const AgentEnvSchema = z
     /** Full-jitter reconnect backoff: first ceiling and cap. */
     AGENT_RECONNECT_BASE_MS: int(1, 60_000).default(250),
     AGENT_RECONNECT_MAX_MS: int(1, 600_000).default(15_000),
+    /**
+     * How long one reply the gateway could not store (`persist_failed`, e.g. PostgreSQL
+     * restarting) or could not reach is retried, with the reconnect backoff, before it is given up.
+     */
+    AGENT_SEND_RETRY_MS: int(0, 3_600_000).default(120_000),
     /** On SIGTERM, how long replies already taken on may take to finish before the agent disconnects. */
     AGENT_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
     AGENT_API_KEY: z

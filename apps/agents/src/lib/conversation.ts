@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { CoralMessage, CoralToolClient } from '@pardon/coral';
 import type { Brain, ReplyMode, ThreadEntry } from './brain';
 import { isAgentId, type AgentId, type Persona } from './personas';
+import { DEFAULT_BACKOFF } from './backoff';
+import { DEFAULT_SEND_RETRY_MS, sendWithRetry, type SendRetryOptions } from './send-retry';
 
 /** Agent-to-agent messages in a row (no player message between) after which agents stop mentioning agents. */
 export const MAX_AGENT_HOPS = 4;
@@ -14,6 +16,8 @@ export interface ConversationOptions {
   historyLimit?: number;
   /** Threads remembered at most; the least recently used are forgotten first. */
   maxThreads?: number;
+  /** Retrying a reply the gateway could not store (default: 120 s, reconnect backoff). */
+  sendRetry?: SendRetryOptions;
 }
 
 interface ThreadMemory {
@@ -72,7 +76,7 @@ export class Conversation {
 
     const mentions =
       mode === 'relay' ? (memory.playerId ? [memory.playerId] : []) : [message.senderId];
-    await this.send(tools, message.threadId, reply.content, mentions);
+    if (!(await this.send(tools, message.threadId, reply.content, mentions, signal))) return;
     this.remember(memory, { senderId: persona.id, content: reply.content });
     logger.info(
       {
@@ -86,7 +90,7 @@ export class Conversation {
     );
 
     if (reply.consult && mode === 'player' && reply.consult.agentId !== persona.id) {
-      await this.consult(tools, message.threadId, memory, reply.consult);
+      await this.consult(tools, message.threadId, memory, reply.consult, signal);
     }
   }
 
@@ -106,6 +110,7 @@ export class Conversation {
     threadId: string,
     memory: ThreadMemory,
     consult: { agentId: AgentId; content: string },
+    signal: AbortSignal | undefined,
   ): Promise<void> {
     const client = await tools();
     const added = await client.addParticipant({ threadId, participantId: consult.agentId });
@@ -121,22 +126,55 @@ export class Conversation {
       return;
     }
     memory.pendingConsults.add(consult.agentId);
-    await this.send(tools, threadId, consult.content, [consult.agentId]);
+    if (!(await this.send(tools, threadId, consult.content, [consult.agentId], signal))) {
+      memory.pendingConsults.delete(consult.agentId);
+      return;
+    }
     this.remember(memory, { senderId: this.options.persona.id, content: consult.content });
     this.options.logger.info({ threadId, consulted: consult.agentId }, 'consulted agent');
   }
 
+  /**
+   * Sends with retries (see `sendWithRetry`); true once the message is stored. The thread's turn is
+   * held meanwhile, so its later messages are answered after this one.
+   */
   private async send(
     tools: ToolsProvider,
     threadId: string,
     content: string,
     mentions: string[],
-  ): Promise<void> {
-    const client = await tools();
-    const sent = await client.sendMessage({ threadId, content, mentions });
-    if (sent.result !== 'send_message_success') {
-      // Thread closed or the agent was removed: nobody is waiting for this reply any more.
-      this.options.logger.warn({ threadId, result: sent }, 'reply not delivered');
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const { logger } = this.options;
+    const retry = this.options.sendRetry ?? {
+      budgetMs: DEFAULT_SEND_RETRY_MS,
+      policy: DEFAULT_BACKOFF,
+    };
+    const outcome = await sendWithRetry(
+      tools,
+      { threadId, content, mentions },
+      retry,
+      logger,
+      signal,
+    );
+    switch (outcome.kind) {
+      case 'sent':
+        return true;
+      case 'refused':
+        // Thread closed or the agent was removed: nobody is waiting for this reply any more.
+        logger.warn({ threadId, result: outcome.result }, 'reply not delivered');
+        return false;
+      case 'gave_up':
+        logger.error(
+          {
+            threadId,
+            attempts: outcome.attempts,
+            budgetMs: retry.budgetMs,
+            err: outcome.lastError,
+          },
+          'reply not delivered: still failing after the retry budget, giving up',
+        );
+        return false;
     }
   }
 

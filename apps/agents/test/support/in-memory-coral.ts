@@ -3,7 +3,13 @@
 // HTTP). Tests play the player directly on the bus and can take the whole "gateway" down.
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CORAL_SERVER_INFO, PoolBus, registerCoralTools, type CoralMessage } from '@pardon/coral';
+import {
+  CORAL_SERVER_INFO,
+  PoolBus,
+  registerCoralTools,
+  type BeforeSendHook,
+  type CoralMessage,
+} from '@pardon/coral';
 import { connectMcpSession, type PoolConnector } from '../../src/lib/session';
 
 export class InMemoryCoral {
@@ -14,9 +20,16 @@ export class InMemoryCoral {
   readonly refused = new Map<string, number>();
   private readonly messageListeners = new Set<(m: CoralMessage, pool: string) => void>();
 
-  constructor(readonly pools: readonly string[]) {
+  /** `beforeSend` plays the gateway's store (persist before deliver), e.g. one that fails for a while. */
+  constructor(
+    readonly pools: readonly string[],
+    options: { beforeSend?: BeforeSendHook } = {},
+  ) {
     for (const pool of pools) {
-      const bus = new PoolBus({ poolId: pool });
+      const bus = new PoolBus({
+        poolId: pool,
+        ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
+      });
       bus.subscribe((event) => {
         if (event.type === 'message_sent')
           for (const l of this.messageListeners) l(event.message, pool);
