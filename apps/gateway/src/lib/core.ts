@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import {
   isCoralError,
@@ -496,13 +497,16 @@ export class GatewayCore {
       // Agent-only threads have no row to belong to; they live on the bus alone.
       return { id: crypto.randomUUID(), timestamp: Date.now() };
     }
-    const { message } = await this.store.appendMessage({
+    const { message, created } = await this.store.appendMessage({
       threadId: draft.threadId,
       senderId: draft.senderId,
       content: draft.content,
       mentions: draft.mentions,
+      clientMessageId: this.agentReplyKey(draft),
     });
-    this.options.metrics.messages.inc({ pool: draft.poolId, sender: 'agent' });
+    // An existing row is the earlier attempt that committed although it reported a failure: it
+    // was never published (streams emit each seq once, so publishing it now is safe).
+    if (created) this.options.metrics.messages.inc({ pool: draft.poolId, sender: 'agent' });
     const since = this.awaitingReply.get(draft.threadId);
     if (since !== undefined) {
       this.awaitingReply.delete(draft.threadId);
@@ -513,6 +517,32 @@ export class GatewayCore {
     }
     this.published(message);
     return { id: message.id, timestamp: message.createdAt.getTime() };
+  }
+
+  /**
+   * Idempotency key of an agent message. Agents retry a reply refused with `persist_failed`, and
+   * the data layer retries an append whose connection dropped; either can follow an attempt that
+   * committed but whose answer was lost, which would store the reply twice. A failed attempt
+   * leaves the bus unchanged, so the sender's last message on the bus is the same for every
+   * attempt of one reply and moves on once it is stored: with the content and mentions it names
+   * the reply (a different message sent meanwhile has a different key).
+   */
+  private agentReplyKey(draft: MessageDraft): string {
+    const messages = this.pools.hasPool(draft.poolId)
+      ? (this.pools.bus(draft.poolId).getThread(draft.threadId)?.messages ?? [])
+      : [];
+    let previous = '';
+    for (let i = messages.length - 1; i >= 0; i -= 1) {
+      const m = messages[i];
+      if (m?.senderId === draft.senderId) {
+        previous = m.id;
+        break;
+      }
+    }
+    const digest = createHash('sha256')
+      .update(JSON.stringify([draft.senderId, previous, draft.mentions, draft.content]))
+      .digest('base64url');
+    return `agent:${digest}`;
   }
 
   private onBusEvent(event: PoolBusEvent): void {
