@@ -3,7 +3,8 @@
 // over MCP, against a bare Fastify route doing the same database insert, in the same run.
 // Writes reports/bench/gateway.json and prints a table. Not a test: numbers, not assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -24,32 +25,49 @@ import { encodeBase58 } from '../src/lib/wallet';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PLAYER_COUNTS = (process.env.BENCH_PLAYERS ?? '1000,2000').split(',').map(Number);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 15_000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 5_000);
+/** Saturation phase (closed loop): warm-up, then the measured window. */
+const SAT_WARMUP_MS = Number(process.env.BENCH_SAT_WARMUP_MS ?? 3_000);
+const SAT_MS = Number(process.env.BENCH_SAT_MS ?? 10_000);
+/** Realistic phase (open loop): each player sends every PERIOD_MS ± 50 %, as libs/pooling assumes. */
+const OPEN_MS = Number(process.env.BENCH_OPEN_MS ?? 30_000);
+const OPEN_WARMUP_MS = Number(process.env.BENCH_OPEN_WARMUP_MS ?? 5_000);
+const PERIOD_MS = Number(process.env.BENCH_PERIOD_MS ?? 10_000);
+/** A reply not on the player's stream this long after the send counts as lost. */
+const REPLY_TIMEOUT_MS = 30_000;
 const POOLS = 5;
 const AGENT = 'echo';
 const AGENT_KEY = 'bench-agent-key-000000';
-const DB_POOL = Number(process.env.BENCH_DB_POOL ?? 40);
+const DB_POOL = Number(process.env.BENCH_DB_POOL ?? 20);
 const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef';
 
 setGlobalDispatcher(new Agent({ connections: null, pipelining: 1, keepAliveTimeout: 60_000 }));
 
 interface Player {
+  index: number;
   wallet: string;
   token: string;
   threadId: string;
-  pending: ((at: number) => void) | undefined;
   close(): void;
 }
 
-const debug = { toAgent: [] as number[], sendDur: [] as number[], sendRetries: 0, lost: 0 };
-const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+/** One player message in flight, keyed by its content; the echo carries the key back. */
+interface Trip {
+  t0: number;
+  posted?: number;
+  agentHas?: number;
+  echoed?: number;
+  done?: (at: number) => void;
+}
+const trips = new Map<string, Trip>();
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, idx)] ?? NaN;
 }
+
+const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : x);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function spawnProcess(
   file: string,
@@ -98,46 +116,6 @@ async function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-let shed = 0;
-let resets = 0;
-
-/**
- * A 503 (database saturated: the gateway sheds load with Retry-After) or 429 is retried with the
- * same clientMessageId, as a client would; the retries are counted and reported.
- */
-async function sendWithRetry(url: string, body: unknown, token?: string): Promise<void> {
-  for (;;) {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    let res;
-    let text: string;
-    try {
-      res = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
-      text = await res.body.text();
-    } catch (err) {
-      // A reset connection under overload: the send may or may not have landed, and resending
-      // with the same clientMessageId is exactly what makes that safe.
-      if ((err as { code?: string }).code !== 'ECONNRESET') throw err;
-      resets++;
-      continue;
-    }
-    if (res.statusCode < 300) return;
-    if (res.statusCode !== 503 && res.statusCode !== 429)
-      throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
-    shed++;
-    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
-  }
-}
-
-async function inBatches<T>(items: T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: size }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
 /**
  * Players are created in bulk in the database (users, sessions on their ring pool, threads) with
  * tokens minted by the gateway's own token code: the bench measures messages, not sign-in.
@@ -175,18 +153,58 @@ async function createPlayers(
   }
 }
 
+const counters = { shed: 0, resets: 0, agentRetries: 0 };
+
+/**
+ * A 503 (database saturated: the gateway sheds load with Retry-After) or 429 is retried with the
+ * same clientMessageId, as a client would; the retries are counted and reported.
+ */
+async function sendWithRetry(url: string, body: unknown, token?: string): Promise<void> {
+  for (;;) {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let res;
+    let text: string;
+    try {
+      res = await request(url, { method: 'POST', headers, body: JSON.stringify(body) });
+      text = await res.body.text();
+    } catch (err) {
+      // A reset connection under overload: the send may or may not have landed, and resending
+      // with the same clientMessageId is exactly what makes that safe.
+      if ((err as { code?: string }).code !== 'ECONNRESET') throw err;
+      counters.resets++;
+      continue;
+    }
+    if (res.statusCode < 300) return;
+    if (res.statusCode !== 503 && res.statusCode !== 429)
+      throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
+    counters.shed++;
+    await sleep(200 + Math.random() * 300);
+  }
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+const ECHO = 'echo: ';
+
 async function openPlayer(
   base: string,
+  index: number,
   p: { wallet: string; token: string; threadId: string },
 ): Promise<Player> {
-  const { wallet, token, threadId } = p;
-  const player: Player = { wallet, token, threadId, pending: undefined, close: () => undefined };
   const controller = new AbortController();
-  const res = await request(`${base}/api/threads/${threadId}/events`, {
-    headers: { authorization: `Bearer ${token}` },
+  const res = await request(`${base}/api/threads/${p.threadId}/events`, {
+    headers: { authorization: `Bearer ${p.token}` },
     signal: controller.signal,
   });
-  player.close = () => controller.abort();
+  if (res.statusCode !== 200) throw new Error(`events of player ${index}: ${res.statusCode}`);
   let buffer = '';
   res.body.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
@@ -196,35 +214,33 @@ async function openPlayer(
       buffer = buffer.slice(idx + 2);
       const data = block.split('\n').find((l) => l.startsWith('data: '));
       if (!data) continue;
-      const m = JSON.parse(data.slice(6)) as { senderId: string };
-      if (m.senderId === AGENT) player.pending?.(performance.now());
+      const m = JSON.parse(data.slice(6)) as { senderId: string; content: string };
+      if (m.senderId === AGENT && m.content.startsWith(ECHO)) {
+        trips.get(m.content.slice(ECHO.length))?.done?.(performance.now());
+      }
     }
   });
   res.body.on('error', () => undefined);
-  return player;
+  return { index, ...p, close: () => controller.abort() };
 }
 
 /** Sends the echo, retrying a refused send (e.g. `persist_failed` while the database is saturated). */
-async function echo(
-  tools: CoralToolClient,
-  threadId: string,
-  content: string,
-  to: string,
-): Promise<void> {
-  const ts = performance.now();
+async function echo(tools: CoralToolClient, threadId: string, key: string, to: string) {
   for (let attempt = 0; attempt < 30; attempt++) {
     const r = await tools
-      .sendMessage({ threadId, content: `echo: ${content}`, mentions: [to] })
+      .sendMessage({ threadId, content: `${ECHO}${key}`, mentions: [to] })
       .catch(() => undefined);
     if (r?.result === 'send_message_success') {
-      debug.sendDur.push(performance.now() - ts);
+      const trip = trips.get(key);
+      if (trip) trip.echoed = performance.now();
       return;
     }
-    debug.sendRetries++;
-    await new Promise((res) => setTimeout(res, 200 + Math.random() * 300));
+    counters.agentRetries++;
+    await sleep(200 + Math.random() * 300);
   }
 }
 
+/** One instant echo agent per pool, connected over MCP like the real agents. */
 async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>> {
   const stops: Array<() => Promise<void>> = [];
   for (let p = 0; p < POOLS; p++) {
@@ -248,8 +264,8 @@ async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>
         if (!r || r.result !== 'wait_for_mentions_success') continue;
         // Instant echo: every mention is answered at once, concurrently.
         for (const m of r.messages) {
-          const at = m.content.split('@')[1];
-          if (at) debug.toAgent.push(performance.now() - Number(at));
+          const trip = trips.get(m.content);
+          if (trip) trip.agentHas = performance.now();
           void echo(tools, m.threadId, m.content, m.senderId);
         }
       }
@@ -263,124 +279,237 @@ async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>
   return stops;
 }
 
-/** Closed loop: each player sends, waits for the echo on its stream, sends again. */
-async function runGatewayLoad(
-  base: string,
-  players: Player[],
-): Promise<{ count: number; latencies: number[]; ms: number }> {
+let tripSeq = 0;
+
+/**
+ * One round trip: POST the message, wait for the echo on the player's stream. Resolves the
+ * latency in ms, or Infinity when the reply did not come within REPLY_TIMEOUT_MS (a loss).
+ */
+async function roundTrip(base: string, p: Player): Promise<number> {
+  const key = `${p.index}.${tripSeq++}`;
+  const t0 = performance.now();
+  const trip: Trip = { t0 };
+  const replied = new Promise<number>((resolve) => (trip.done = resolve));
+  trips.set(key, trip);
+  try {
+    await sendWithRetry(
+      `${base}/api/threads/${p.threadId}/messages`,
+      { content: key, clientMessageId: key },
+      p.token,
+    );
+    trip.posted = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const t1 = await Promise.race([
+      replied,
+      new Promise<number>((res) => (timer = setTimeout(() => res(Infinity), REPLY_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    if (t1 === Infinity) lost.push(trip);
+    else if (trip.agentHas !== undefined && trip.echoed !== undefined) {
+      stages.n++;
+      stages.post += trip.posted - t0;
+      stages.toAgent += trip.agentHas - t0;
+      stages.echo += trip.echoed - trip.agentHas;
+      stages.toStream += t1 - trip.echoed;
+    }
+    return t1 - t0;
+  } finally {
+    trips.delete(key);
+  }
+}
+const lost: Trip[] = [];
+/** Sums of each stage of completed round trips (ms), to say where the time goes. */
+const stages = { n: 0, post: 0, toAgent: 0, echo: 0, toStream: 0 };
+
+function stageReport(): string {
+  if (stages.n === 0) return '';
+  const m = (x: number) => Math.round(x / stages.n);
+  return `; mean ms: POST answered ${m(stages.post)}, send → agent has it ${m(stages.toAgent)}, agent's send_message call ${m(stages.echo)}, echo accepted → on player stream ${m(stages.toStream)}`;
+}
+
+/** Where lost round trips stopped: posted, reached the agent, echo accepted, never on the stream. */
+function lossReport(): string {
+  if (lost.length === 0) return 'none';
+  const n = (f: (t: Trip) => boolean) => lost.filter(f).length;
+  return `${lost.length} (posted ${n((t) => t.posted !== undefined)}, reached agent ${n((t) => t.agentHas !== undefined)}, echo accepted ${n((t) => t.echoed !== undefined)})`;
+}
+
+/**
+ * Seconds a process's main thread (a Node event loop; a PostgreSQL backend) has spent running on
+ * a CPU and runnable but waiting for one, from /proc/<pid>/schedstat: on a shared machine the
+ * second is time nobody's code is to blame for.
+ */
+function sched(pid: number | undefined): { run: number; wait: number } {
+  if (pid === undefined) return { run: 0, wait: 0 };
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { run: (run ?? 0) / 1e9, wait: (wait ?? 0) / 1e9 };
+  } catch {
+    return { run: 0, wait: 0 };
+  }
+}
+
+const PARTIES = ['gateway', 'baseline', 'bench', 'postgres'] as const;
+type Usage = Record<(typeof PARTIES)[number], { run: number; wait: number }>;
+
+/** CPU of each party, so a phase can say where the time went. PostgreSQL = its backends. */
+async function usage(pids: { gateway?: number; baseline?: number }, db: pg.Pool): Promise<Usage> {
+  const { rows } = await db.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()',
+  );
+  const backends = rows.map((r) => sched(r.pid));
+  return {
+    gateway: sched(pids.gateway),
+    baseline: sched(pids.baseline),
+    bench: sched(process.pid),
+    postgres: {
+      run: backends.reduce((x, b) => x + b.run, 0),
+      wait: backends.reduce((x, b) => x + b.wait, 0),
+    },
+  };
+}
+
+/** Per party: % of the phase on a CPU / % runnable but waiting for a CPU. */
+function cpuPercent(a: Usage, b: Usage, ms: number): string {
+  const pct = (x: number) => Math.round((x / (ms / 1000)) * 100);
+  return `% of the phase on cpu/waiting for cpu: ${PARTIES.map(
+    (k) => `${k} ${pct(b[k].run - a[k].run)}/${pct(b[k].wait - a[k].wait)}`,
+  ).join(', ')}`;
+}
+
+interface PhaseResult {
+  count: number;
+  ms: number;
+  latencies: number[];
+}
+
+/** Saturation: every player sends, waits for its reply (or insert), sends again. */
+async function closedLoop(players: Player[], once: (p: Player) => Promise<number>) {
   const latencies: number[] = [];
   let count = 0;
-  let measuring = false;
-  const start = performance.now();
-  let measureStart = 0;
-  const endAt = start + WARMUP_MS + DURATION_MS;
-  setTimeout(() => {
-    measuring = true;
-    measureStart = performance.now();
-  }, WARMUP_MS);
+  const measureFrom = performance.now() + SAT_WARMUP_MS;
+  const endAt = measureFrom + SAT_MS;
   await Promise.all(
-    players.map(async (p, i) => {
-      let k = 0;
+    players.map(async (p) => {
       while (performance.now() < endAt) {
         const t0 = performance.now();
-        const echoed = new Promise<number>((resolve) => (p.pending = resolve));
-        await sendWithRetry(
-          `${base}/api/threads/${p.threadId}/messages`,
-          { content: `m${i}-${k}@${t0}`, clientMessageId: `b-${i}-${k++}` },
-          p.token,
-        );
-        // A reply that never comes (it should not) must not hang the bench: give up after 60 s.
-        const t1 = await Promise.race([
-          echoed,
-          new Promise<number>((res) => setTimeout(() => res(-1), 60_000)),
-        ]);
-        if (t1 < 0) {
-          debug.lost++;
-          continue;
-        }
-        p.pending = undefined;
-        if (measuring && t1 <= endAt) {
-          latencies.push(t1 - t0);
+        const ms = await once(p);
+        if (t0 >= measureFrom && t0 + ms <= endAt) {
+          latencies.push(ms);
           count++;
         }
       }
     }),
   );
-  return { count, latencies, ms: endAt - measureStart };
+  return { count, ms: SAT_MS, latencies } satisfies PhaseResult;
 }
 
-async function runBaselineLoad(
-  base: string,
-  players: Player[],
-): Promise<{ count: number; ms: number }> {
-  let count = 0;
-  let measuring = false;
-  let measureStart = 0;
-  const endAt = performance.now() + WARMUP_MS + DURATION_MS;
-  setTimeout(() => {
-    measuring = true;
-    measureStart = performance.now();
-  }, WARMUP_MS);
+/**
+ * Realistic load: each player sends on its own schedule (every PERIOD_MS ± 50 %, first send at a
+ * random point of the first period), whether or not earlier replies came: open loop, so the
+ * offered rate is players / PERIOD_MS whatever the latency.
+ */
+async function openLoop(players: Player[], once: (p: Player) => Promise<number>) {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const measureFrom = start + OPEN_WARMUP_MS;
+  const endAt = start + OPEN_MS;
+  const inFlight: Array<Promise<void>> = [];
   await Promise.all(
-    players.map(async (p, i) => {
-      let k = 0;
-      while (performance.now() < endAt) {
-        await sendWithRetry(`${base}/insert`, {
-          threadId: p.threadId,
-          senderId: p.wallet,
-          content: `m${i}-${k}`,
-          clientMessageId: `base-${Date.now()}-${k++}`,
-        });
-        if (measuring && performance.now() <= endAt) count++;
+    players.map(async (p) => {
+      let next = start + Math.random() * PERIOD_MS;
+      for (;;) {
+        if (next >= endAt) return;
+        await sleep(Math.max(0, next - performance.now()));
+        const scheduled = next;
+        inFlight.push(
+          once(p).then((ms) => {
+            if (scheduled >= measureFrom) latencies.push(ms);
+          }),
+        );
+        next += PERIOD_MS * (0.5 + Math.random());
       }
     }),
   );
-  return { count, ms: endAt - measureStart };
+  await Promise.all(inFlight);
+  return { count: latencies.length, ms: OPEN_MS - OPEN_WARMUP_MS, latencies } satisfies PhaseResult;
+}
+
+function stats(r: PhaseResult) {
+  const sorted = [...r.latencies].sort((x, y) => x - y);
+  return {
+    perSec: (r.count / r.ms) * 1000,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+  };
+}
+
+async function insertOnce(base: string, p: Player): Promise<number> {
+  const key = `base.${p.index}.${tripSeq++}`;
+  const t0 = performance.now();
+  await sendWithRetry(`${base}/insert`, {
+    threadId: p.threadId,
+    senderId: p.wallet,
+    content: key,
+    clientMessageId: key,
+  });
+  return performance.now() - t0;
 }
 
 async function main(): Promise<void> {
   const maxPlayers = Math.max(...PLAYER_COUNTS);
   console.log(
-    `gateway bench: players ${PLAYER_COUNTS.join(', ')}, ${DURATION_MS} ms each after ${WARMUP_MS} ms warm-up`,
+    `gateway bench: players ${PLAYER_COUNTS.join(', ')}; open loop ${OPEN_MS} ms (one message per player every ${PERIOD_MS} ms ± 50 %), saturation ${SAT_MS} ms after ${SAT_WARMUP_MS} ms warm-up; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
   );
-  const pg = await acquirePostgres();
+  const postgres = await acquirePostgres();
   const children: ChildProcess[] = [];
   let dbName: string | undefined;
+  let monitor: pg.Pool | undefined;
   const stops: Array<() => Promise<void>> = [];
   const players: Player[] = [];
   try {
-    dbName = await createMigratedTemplate(pg.adminUrl);
-    const dbUrl = withDatabase(pg.adminUrl, dbName);
+    dbName = await createMigratedTemplate(postgres.adminUrl);
+    const dbUrl = withDatabase(postgres.adminUrl, dbName);
+    const db = new pg.Pool({ connectionString: dbUrl, max: 1 });
+    monitor = db;
     const gwPort = await freePort();
     const gwUrl = `http://127.0.0.1:${gwPort}`;
-    children.push(
-      await spawnProcess(
-        path.join(ROOT, 'apps/gateway/src/main.ts'),
-        {
-          PORT: String(gwPort),
-          HOST: '127.0.0.1',
-          POOL_COUNT: String(POOLS),
-          POOL_CAPACITY: String(Math.ceil(maxPlayers / POOLS) * 2),
-          REQUIRED_AGENTS: AGENT,
-          AGENT_API_KEY: AGENT_KEY,
-          TOKEN_SECRET,
-          DATABASE_URL: dbUrl,
-          DATABASE_POOL_SIZE: String(DB_POOL),
-          RATE_LIMIT_IP_PER_MIN: '100000000',
-          RATE_LIMIT_WALLET_PER_MIN: '100000000',
-          LOG_LEVEL: 'error',
-          TASK_ID: 'bench',
-        },
-        async (u) => (await request(`${u}/health`)).body.text().then(() => true),
-        gwUrl,
-      ),
+    const gateway = await spawnProcess(
+      path.join(ROOT, 'apps/gateway/src/main.ts'),
+      {
+        PORT: String(gwPort),
+        HOST: '127.0.0.1',
+        POOL_COUNT: String(POOLS),
+        POOL_CAPACITY: String(Math.ceil(maxPlayers / POOLS) * 2),
+        REQUIRED_AGENTS: AGENT,
+        AGENT_API_KEY: AGENT_KEY,
+        TOKEN_SECRET,
+        DATABASE_URL: dbUrl,
+        DATABASE_POOL_SIZE: String(DB_POOL),
+        // All players share 127.0.0.1 here; in production each has its own address.
+        RATE_LIMIT_IP_PER_MIN: '100000000',
+        RATE_LIMIT_WALLET_PER_MIN: '100000000',
+        LOG_LEVEL: 'error',
+        TASK_ID: 'bench',
+      },
+      async (u) => (await request(`${u}/health`)).body.text().then(() => true),
+      gwUrl,
     );
+    children.push(gateway);
     stops.push(...(await startEchoAgents(gwUrl)));
     const t0 = performance.now();
     const created = await createPlayers(dbUrl, maxPlayers);
-    await inBatches(created, 100, async (p) => {
-      players.push(await openPlayer(gwUrl, p));
-    });
+    await inBatches(
+      created.map((c, i) => ({ c, i })),
+      50,
+      async ({ c, i }) => {
+        players.push(await openPlayer(gwUrl, i, c));
+      },
+    );
+    players.sort((a, b) => a.index - b.index);
     console.log(
       `set up ${players.length} players (session, thread, open event stream) in ${Math.round(performance.now() - t0)} ms`,
     );
@@ -394,46 +523,76 @@ async function main(): Promise<void> {
       baseUrl,
     );
     children.push(baseline);
+    const pids = { gateway: gateway.pid, baseline: baseline.pid };
 
     const rows = [];
     for (const n of PLAYER_COUNTS) {
       const subset = players.slice(0, n);
-      const g = await runGatewayLoad(gwUrl, subset);
-      const b = await runBaselineLoad(baseUrl, subset);
-      const sorted = g.latencies.sort((x, y) => x - y);
-      const msgsPerSec = (g.count / g.ms) * 1000;
-      const baselineMsgsPerSec = (b.count / b.ms) * 1000;
-      const round = (x: number) => Math.round(x * 100) / 100;
+      const phase = async (name: string, run: () => Promise<PhaseResult>) => {
+        Object.assign(counters, { shed: 0, resets: 0, agentRetries: 0 });
+        lost.length = 0;
+        Object.assign(stages, { n: 0, post: 0, toAgent: 0, echo: 0, toStream: 0 });
+        const before = await usage(pids, db);
+        const started = performance.now();
+        const result = await run();
+        const after = await usage(pids, db);
+        const s = stats(result);
+        console.log(
+          `  ${n} players, ${name}: ${result.count} measured, ${round(s.perSec)}/s, p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms; lost ${lossReport()}; 503/429 retried ${counters.shed}, resets ${counters.resets}, agent sends retried ${counters.agentRetries}; ${cpuPercent(before, after, performance.now() - started)}; load ${loadavg()[0]?.toFixed(2)}${stageReport()}`,
+        );
+        return { ...s, lost: lost.length };
+      };
+      const open = await phase('gateway open loop', () =>
+        openLoop(subset, (p) => roundTrip(gwUrl, p)),
+      );
+      const openBase = await phase('baseline open loop', () =>
+        openLoop(subset, (p) => insertOnce(baseUrl, p)),
+      );
+      const sat = await phase('gateway saturation', () =>
+        closedLoop(subset, (p) => roundTrip(gwUrl, p)),
+      );
+      const satBase = await phase('baseline saturation', () =>
+        closedLoop(subset, (p) => insertOnce(baseUrl, p)),
+      );
       rows.push({
         players: n,
-        msgsPerSec: round(msgsPerSec),
-        p50Ms: round(percentile(sorted, 50)),
-        p95Ms: round(percentile(sorted, 95)),
-        p99Ms: round(percentile(sorted, 99)),
-        baselineMsgsPerSec: round(baselineMsgsPerSec),
-        ratio: round(msgsPerSec / baselineMsgsPerSec),
+        // Throughput and ratio: saturation phase (closed loop, every player always waiting).
+        msgsPerSec: round(sat.perSec),
+        baselineMsgsPerSec: round(satBase.perSec),
+        ratio: Math.round((sat.perSec / satBase.perSec) * 100) / 100,
+        // Latency: open-loop phase at the realistic offered load (players / PERIOD_MS).
+        offeredPerSec: round(open.perSec),
+        p50Ms: round(open.p50),
+        p95Ms: round(open.p95),
+        p99Ms: round(open.p99),
+        lost: open.lost + sat.lost,
+        baselineP99Ms: round(openBase.p99),
+        saturationP50Ms: round(sat.p50),
+        saturationP99Ms: round(sat.p99),
       });
-      console.log(
-        `  ${n} players: ${g.count} round trips; mean ms player send → agent has it ${avg(debug.toAgent)}, agent send call ${avg(debug.sendDur)}; 503/429 retried ${shed}; connection resets retried ${resets}; agent sends retried ${debug.sendRetries}; replies not seen in 60 s ${debug.lost}`,
-      );
-      shed = 0;
-      resets = 0;
-      debug.sendRetries = 0;
-      debug.lost = 0;
-      debug.toAgent.length = 0;
-      debug.sendDur.length = 0;
     }
     console.table(rows);
+    console.log(
+      'msgsPerSec, baselineMsgsPerSec, ratio, saturationP*: saturation (closed loop); p50/p95/p99Ms, offeredPerSec, baselineP99Ms: open loop at the realistic rate.',
+    );
     const out = path.join(ROOT, 'reports/bench/gateway.json');
     mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(rows, null, 2)}\n`);
-    console.log(`wrote ${path.relative(ROOT, out)}`);
+    writeFileSync(
+      out,
+      `${JSON.stringify({ loadAverage: loadavg(), cpus: cpus().length, rows }, null, 2)}\n`,
+    );
+    console.log(
+      `wrote ${path.relative(ROOT, out)}; load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')}`,
+    );
   } finally {
     for (const p of players) p.close();
     await Promise.all(stops.map((s) => s()));
     for (const c of children.reverse()) await stop(c);
-    if (dbName) await dropDatabase(pg.adminUrl, dbName).catch(() => undefined);
-    await pg.release();
+    await monitor?.end();
+    if (dbName) await dropDatabase(postgres.adminUrl, dbName).catch(() => undefined);
+    await postgres.release();
   }
 }
 

@@ -18,6 +18,7 @@ export class MessageNotifier {
   private readonly remotes = new Set<RemoteListener>();
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
+  private readonly outbox: string[] = [];
 
   constructor(
     private readonly url: string,
@@ -82,13 +83,25 @@ export class MessageNotifier {
 
   announce(threadId: string, seq: number): void {
     if (this.closed) return;
-    const payload = JSON.stringify({ t: threadId, s: seq, k: this.taskId });
-    this.sender.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((err: unknown) => {
-      this.log.warn({ err, threadId }, 'NOTIFY failed');
-    });
+    this.outbox.push(JSON.stringify({ t: threadId, s: seq, k: this.taskId }));
+    // One NOTIFY statement per turn of the event loop, not one per message: under load this
+    // halves the queries of a round trip (measured in apps/gateway/bench).
+    if (this.outbox.length === 1) setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    const payloads = this.outbox.splice(0);
+    if (payloads.length === 0 || this.closed) return;
+    this.sender
+      .query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [CHANNEL, payloads])
+      .catch((err: unknown) => {
+        this.log.warn({ err, count: payloads.length }, 'NOTIFY failed');
+      });
   }
 
   async close(): Promise<void> {
+    // Announcements of this turn still go out; sender.end() below waits for them.
+    this.flush();
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
     const l = this.listener;
