@@ -144,6 +144,45 @@ describe('agent MCP loop (in-memory Coral)', () => {
     ]);
   });
 
+  it('answers a mention delivered again (reconnect, rebuild) while its reply is being retried only once', async () => {
+    let storeUp = false;
+    let refused = 0;
+    await coral.close();
+    coral = new InMemoryCoral(POOLS, {
+      beforeSend: async (draft) => {
+        if (draft.senderId === 'cz' && !storeUp) {
+          refused++;
+          throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        }
+        return { id: `stored-${draft.senderId}-${Math.random()}`, timestamp: Date.now() };
+      },
+    });
+    await start(
+      'cz',
+      { AGENT_RECONNECT_BASE_MS: '20', AGENT_RECONNECT_MAX_MS: '50' },
+      new TimedEchoBrain(),
+    );
+    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting');
+    const threadId = coral.openThread('pool-0', PLAYER, 'cz');
+    await coral.say('pool-0', threadId, PLAYER, 'cz', 'one');
+    await until(() => refused >= 1, 5_000, 'a refused reply');
+    // What the gateway does when an agent reconnects: unanswered mentions become unread again.
+    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting again');
+    expect(coral.bus('pool-0').redeliverUnanswered('cz')).toBe(1);
+    await until(() => coral.bus('pool-0').readPosition('cz', threadId) === 1, 5_000, 'redelivered');
+    const refusedBefore = refused;
+    await until(() => refused > refusedBefore, 5_000, 'another refused attempt');
+    storeUp = true;
+    await until(
+      () => (coral.bus('pool-0').getThread(threadId)?.messages.length ?? 0) >= 2,
+      5_000,
+      'the reply',
+    );
+    await agents[0]?.whenIdle();
+    const stored = coral.bus('pool-0').getThread(threadId)?.messages ?? [];
+    expect(stored.map((m) => m.content)).toEqual(['one', 'echo one']);
+  });
+
   it('does not let a slow reply in one thread delay a reply in another', async () => {
     await start('cz', {}, new TimedEchoBrain());
     await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting');

@@ -53,10 +53,17 @@ export class Conversation {
     this.maxThreads = options.maxThreads ?? 5000;
   }
 
-  /** Answers one message. Callers serialise calls per thread (see ThreadScheduler). */
-  async handle(message: CoralMessage, tools: ToolsProvider, signal?: AbortSignal): Promise<void> {
+  /**
+   * Answers one message; false when the reply could not be stored (refused or given up). Callers
+   * serialise calls per thread (see ThreadScheduler).
+   */
+  async handle(
+    message: CoralMessage,
+    tools: ToolsProvider,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const { persona, brain, logger } = this.options;
-    if (message.senderId === persona.id) return;
+    if (message.senderId === persona.id) return true;
     const memory = this.memoryOf(message.threadId);
     const mode = this.modeFor(memory, message.senderId);
     const entry: ThreadEntry = { senderId: message.senderId, content: message.content };
@@ -76,7 +83,7 @@ export class Conversation {
 
     const mentions =
       mode === 'relay' ? (memory.playerId ? [memory.playerId] : []) : [message.senderId];
-    if (!(await this.send(tools, message.threadId, reply.content, mentions, signal))) return;
+    if (!(await this.send(tools, message.threadId, reply.content, mentions, signal))) return false;
     this.remember(memory, { senderId: persona.id, content: reply.content });
     logger.info(
       {
@@ -92,6 +99,7 @@ export class Conversation {
     if (reply.consult && mode === 'player' && reply.consult.agentId !== persona.id) {
       await this.consult(tools, message.threadId, memory, reply.consult, signal);
     }
+    return true;
   }
 
   private modeFor(memory: ThreadMemory, senderId: string): ReplyMode {

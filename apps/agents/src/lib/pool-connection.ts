@@ -7,12 +7,15 @@ import { ThreadScheduler } from './scheduler';
 import type { PoolConnector, PoolSession } from './session';
 import { abortableSleep } from './sleep';
 
-/** Answers one message; jobs of the same thread never overlap. */
+/**
+ * Answers one message; jobs of the same thread never overlap. Resolves false when the message was
+ * not answered (reply refused or given up), so that a later redelivery of it is taken on again.
+ */
 export type MentionHandler = (
   message: CoralMessage,
   tools: ToolsProvider,
   signal: AbortSignal,
-) => Promise<void>;
+) => Promise<boolean | void>;
 
 export interface PoolConnectionOptions {
   pool: string;
@@ -34,6 +37,9 @@ export interface PoolConnectionOptions {
 }
 
 const LOST: unique symbol = Symbol('lost');
+
+/** Message ids remembered as taken on (answered or in progress), most recent kept. */
+const MAX_TAKEN = 10_000;
 const STOPPED = 'stopped';
 
 /** True if `promise` settled within `ms`. */
@@ -68,6 +74,12 @@ export class PoolConnection {
   private readonly work = new AbortController();
   private running: Promise<void> | undefined;
   private readonly log: Logger;
+  /**
+   * Mentions queued, in progress or answered. The gateway delivers a mention again when the agent
+   * reconnects (or a thread is rebuilt after a restart) and its reply is not on the bus yet; a
+   * reply still being sent or retried here must not be answered a second time.
+   */
+  private readonly taken = new Set<string>();
 
   constructor(private readonly options: PoolConnectionOptions) {
     this.log = options.logger.child({ pool: options.pool });
@@ -215,11 +227,29 @@ export class PoolConnection {
 
   private dispatch(message: CoralMessage): void {
     if (message.senderId === this.options.agentId) return;
+    if (this.taken.has(message.id)) {
+      this.log.debug(
+        { threadId: message.threadId, messageId: message.id },
+        'mention delivered again while already taken on, skipped',
+      );
+      return;
+    }
+    this.taken.add(message.id);
+    if (this.taken.size > MAX_TAKEN) {
+      const oldest = this.taken.values().next().value;
+      if (oldest !== undefined) this.taken.delete(oldest);
+    }
     this.log.debug({ threadId: message.threadId, messageId: message.id }, 'mentioned');
     this.options.health.countMention(this.options.pool);
     this.scheduler.enqueue(message.threadId, async () => {
-      await this.options.handler(message, () => this.currentTools(), this.work.signal);
-      this.options.health.countReply(this.options.pool);
+      let answered: boolean | void = false;
+      try {
+        answered = await this.options.handler(message, () => this.currentTools(), this.work.signal);
+      } finally {
+        // Not answered: a redelivery of this mention may try again.
+        if (answered === false) this.taken.delete(message.id);
+      }
+      if (answered !== false) this.options.health.countReply(this.options.pool);
     });
   }
 
