@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     const predictions = new Map(
       Object.entries(saved.predictions).map(([pools, p]) => [Number(pools), p] as const),
     );
-    writeFileSync(o.doc as string, renderCapacityDoc(saved, predictions));
+    await writeDoc(o.doc as string, renderCapacityDoc(saved, predictions));
     console.log(`wrote ${path.relative(REPO_ROOT, o.doc as string)} from ${o.render}`);
     return;
   }
@@ -274,7 +274,7 @@ async function main(): Promise<void> {
     `${JSON.stringify({ ...run, predictions: Object.fromEntries(predictions) }, null, 2)}\n`,
   );
   mkdirSync(path.dirname(o.doc as string), { recursive: true });
-  writeFileSync(o.doc as string, renderCapacityDoc(run, predictions));
+  await writeDoc(o.doc as string, renderCapacityDoc(run, predictions));
   console.log('\n| pools | capacity | design | Erlang (defaults) | Erlang (this machine) |');
   for (const r of results) {
     const p = predictions.get(r.pools) as Prediction;
@@ -285,6 +285,13 @@ async function main(): Promise<void> {
   console.log(
     `wrote ${path.relative(REPO_ROOT, o.doc as string)} and ${path.relative(REPO_ROOT, o.json as string)}`,
   );
+}
+
+/** Writes the Markdown formatted as the repository's Prettier settings want it. */
+async function writeDoc(file: string, markdown: string): Promise<void> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  writeFileSync(file, await prettier.format(markdown, { ...options, filepath: file }));
 }
 
 /** Waits (up to 30 s) until the task reports no open thread. */

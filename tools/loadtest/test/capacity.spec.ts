@@ -236,7 +236,9 @@ describe('capacity document', () => {
       ]),
     );
     expect(doc).toContain('npm run capacity -- --pools 5');
-    expect(doc).toContain('| 5 | **100** | 150 | 230 (46/pool) | 0 | admission: every pool full');
+    expect(doc).toContain(
+      '| 5 | **100** | 150 | 230 (46/pool) | 0 | 150 players: admission: every pool full',
+    );
     expect(doc).toContain(
       '| 150 | FAIL (errorRate) | 1,600 ms | 1,900 ms | 2,300 ms | 4.00 % | http_503:capacity_exhausted × 12',
     );

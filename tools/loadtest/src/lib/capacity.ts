@@ -159,8 +159,44 @@ export function limitOf(step: StepRecord | undefined, poolCapacity: number, pool
   return `latency (p95 ${step.p95Ms} ms, p99 ${step.p99Ms} ms)`;
 }
 
+/** The smallest load that failed every attempt, with those attempts (undefined: none failed). */
+export function firstFailedLoad(r: PoolCountResult): StepRecord[] | undefined {
+  const failed = outcomesByLoad(r.steps)
+    .filter((o) => !o.pass)
+    .sort((a, b) => a.players - b.players)[0];
+  return failed && r.steps.filter((s) => s.players === failed.players);
+}
+
+/** What stopped the smallest failed load, one reason per attempt (duplicates merged). */
+export function limitsOfFirstFailedLoad(r: PoolCountResult): string {
+  const attempts = firstFailedLoad(r);
+  if (!attempts) return limitOf(undefined, r.poolCapacity, r.pools);
+  const reasons = [...new Set(attempts.map((a) => limitOf(a, r.poolCapacity, r.pools)))];
+  return `${num(attempts[0]?.players ?? 0)} players: ${reasons.join('; ')}`;
+}
+
 const num = (n: number) => n.toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+
+/** What adding pools bought on this machine, when the run measured more than one pool count. */
+function morePoolsNote(results: PoolCountResult[]): string[] {
+  if (results.length < 2) return [];
+  const sorted = [...results].sort((a, b) => a.pools - b.pools);
+  const few = sorted[0] as PoolCountResult;
+  const many = sorted[sorted.length - 1] as PoolCountResult;
+  if (many.capacity > few.capacity) {
+    return [
+      `- **More pools** raised the capacity from ${num(few.capacity)} to ${num(many.capacity)} players: the admission limit`,
+      `  (pools × ${few.poolCapacity}) was binding with ${few.pools} pools.`,
+    ];
+  }
+  return [
+    `- **More pools** (${many.pools} instead of ${few.pools}) double the admission limit but not the task’s CPU: here the`,
+    `  capacity was ${num(many.capacity)} players (${num(few.capacity)} with ${few.pools}), because latency failed before admission did.`,
+    '  Sizing a task by pools × 30 assumes the task can serve that many; on this hardware it cannot past',
+    `  about ${num(many.capacity)} players.`,
+  ];
+}
 
 /** docs/capacity.md from a capacity run and the model's predictions. */
 export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Prediction>): string {
@@ -205,9 +241,8 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
   );
   for (const r of run.results) {
     const p = predictions.get(r.pools) as Prediction;
-    const firstFail = r.steps.filter((s) => !s.pass).sort((a, b) => a.players - b.players)[0];
     lines.push(
-      `| ${r.pools} | **${num(r.capacity)}** | ${num(p.designPlayers)} | ${num(p.erlangDefaultPlayers)} (${p.erlangDefaultThreadsPerPool}/pool) | ${num(p.erlangMeasuredPlayers)} | ${limitOf(firstFail, r.poolCapacity, r.pools)} |`,
+      `| ${r.pools} | **${num(r.capacity)}** | ${num(p.designPlayers)} | ${num(p.erlangDefaultPlayers)} (${p.erlangDefaultThreadsPerPool}/pool) | ${num(p.erlangMeasuredPlayers)} | ${limitsOfFirstFailedLoad(r)} |`,
     );
   }
   for (const r of run.results) {
@@ -238,16 +273,26 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
     '  can exceed pools × 30, and players hold fewer threads than there are players (between visits, and',
     '  leaderboard readers, hold none; multi-agent players hold two).',
     ...run.results.map((r) => {
-      const fail = r.steps.filter((s) => !s.pass).sort((x, y) => x.players - y.players)[0];
       const best = r.steps.find((s) => s.pass && s.players === r.capacity);
       const at = best
         ? `${num(r.capacity)} players passed (p95 ${num(best.p95Ms)} ms, ${pct(best.errorRate)} errors, peak ${best.peakThreads} open threads)`
         : 'no load passed';
-      const next = fail
-        ? `; ${num(fail.players)} failed on ${fail.failed.join(' and ')} (p95 ${num(fail.p95Ms)} ms, p99 ${num(fail.p99Ms)} ms, ${pct(fail.errorRate)} errors${Object.keys(fail.errorsByKind).length ? `, mostly ${Object.entries(fail.errorsByKind).sort((x, y) => y[1] - x[1])[0]?.[0]}` : ''}, peak ${fail.peakThreads} open threads)`
+      const failed = firstFailedLoad(r);
+      const next = failed
+        ? `; ${num(failed[0]?.players ?? 0)} failed in all ${failed.length} attempt(s): ${failed
+            .map(
+              (f) =>
+                `p95 ${num(f.p95Ms)} ms, p99 ${num(f.p99Ms)} ms, ${pct(f.errorRate)} errors${
+                  Object.keys(f.errorsByKind).length
+                    ? ` (mostly ${Object.entries(f.errorsByKind).sort((x, y) => y[1] - x[1])[0]?.[0]})`
+                    : ''
+                }`,
+            )
+            .join('; ')}`
         : '; every load tried passed';
       return `- **${r.pools} pools**: ${at}${next}.`;
     }),
+    ...morePoolsNote(run.results),
     `- **libs/pooling’s Erlang-C prediction with its default assumptions** (a message every 10 s per thread,`,
     '  6 replies at once per pool, 900 ms exponential LLM time) allows 46 threads per pool for a 3 s p95.',
     '  Those assumptions are not this set-up: here the LLM takes 1.5 s and each agent answers',
@@ -263,9 +308,9 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
     '  1500 × e^(1.645 × 0.4) ≈ 2.9 s and a p99 of ≈ 3.8 s, so the 3 s p95 target leaves about 0.1 s for',
     '  everything else: such a task misses the target at almost any load. The LLM’s own latency, not the',
     '  pools, decides whether the p95 target can be met.',
-    '- **Where the time goes**: the send → reply median stays close to the simulated 1.5 s at every',
-    '  load, so the agents’ reply slots are not what runs out (24 per pool, far more than messages in',
-    '  flight). What grows is the tail: one gateway process, PostgreSQL, six agents, a cron-worker and',
+    '- **Where the time goes**: up to the capacity the send → reply median stays within a few hundred ms',
+    '  of the simulated 1.5 s, so the agents’ reply slots are not what runs out (24 per pool, far more',
+    '  than messages in flight). What grows is the tail: one gateway process, PostgreSQL, six agents, a cron-worker and',
     '  the load generator share two cores (with other work on this machine), and the p95/p99 rise with',
     '  the request rate. On a Fargate task the load generator runs elsewhere, so latency-limited figures',
     '  here are a lower bound; admission-limited ones are set by `POOL_CAPACITY` and hold anywhere.',
