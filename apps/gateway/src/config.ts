@@ -1,15 +1,9 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
-export const DEFAULT_REQUIRED_AGENTS = [
-  'trump-donald',
-  'trump-melania',
-  'trump-eric',
-  'trump-donjr',
-  'trump-barron',
-  'cz',
-] as const;
+export const DEFAULT_REQUIRED_AGENTS = GAME_AGENT_IDS;
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 

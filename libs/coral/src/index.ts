@@ -109,3 +109,6 @@ export {
   buildCoralMessagePath,
 } from './lib/urls';
 export type { CoralSseAddress } from './lib/urls';
+
+export { GAME_AGENT_IDS } from './lib/roster';
+export type { GameAgentId } from './lib/roster';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 
 /**
  * The six agents of the game, as data. A persona says who the agent is (for Coral's
@@ -11,14 +12,7 @@ import { z } from 'zod';
  * `{favour}`/`{price}` (one of this persona's favours), `{echo}` (a short quote of the player).
  */
 
-export const AGENT_IDS = [
-  'trump-donald',
-  'trump-melania',
-  'trump-eric',
-  'trump-donjr',
-  'trump-barron',
-  'cz',
-] as const;
+export const AGENT_IDS = GAME_AGENT_IDS;
 export const AgentIdSchema = z.enum(AGENT_IDS);
 export type AgentId = z.infer<typeof AgentIdSchema>;
 

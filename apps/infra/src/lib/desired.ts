@@ -9,15 +9,9 @@ import {
   ref,
   topoSort,
 } from './model';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 
-export const AGENT_IDS = [
-  'trump-donald',
-  'trump-melania',
-  'trump-eric',
-  'trump-donjr',
-  'trump-barron',
-  'cz',
-] as const;
+export const AGENT_IDS = GAME_AGENT_IDS;
 export const GATEWAY_PORT = 5555;
 export const POSTGRES_PORT = 5432;
 /** Namespace of the custom metrics (the cron-worker's default, passed explicitly). */

@@ -3,16 +3,10 @@ import { CallError, StoppedError, seqOf, type ApiClient, type ApiMessage } from 
 import type { JourneyKind } from './mix';
 import type { LoadStats } from './stats';
 import { newWallet, type Wallet } from './wallets';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 
 /** The six agents (apps/agents personas); a thread talks to one of them. */
-export const AGENTS = [
-  'trump-donald',
-  'trump-melania',
-  'trump-eric',
-  'trump-donjr',
-  'trump-barron',
-  'cz',
-] as const;
+export const AGENTS = GAME_AGENT_IDS;
 
 /** What players say: greetings, pardon requests (which make agents consult trump-donald), money. */
 const LINES = [

@@ -16,16 +16,10 @@ import { fetchHealth, type Health } from './health';
 import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
 import { generateSecrets, type LocalSecrets } from './secrets';
 import { startStickyProxy, type StickyProxy } from './sticky-proxy';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 
 /** The six agents of the game (apps/agents personas). */
-export const AGENT_IDS = [
-  'trump-donald',
-  'trump-melania',
-  'trump-eric',
-  'trump-donjr',
-  'trump-barron',
-  'cz',
-] as const;
+export const AGENT_IDS = GAME_AGENT_IDS;
 export type AgentId = (typeof AGENT_IDS)[number];
 
 type Env = Record<string, string | undefined>;
