@@ -176,7 +176,7 @@ async function sendWithRetry(url: string, body: unknown, token?: string): Promis
       continue;
     }
     if (res.statusCode < 300) return;
-    if (res.statusCode !== 503 && res.statusCode !== 429)
+    if (res.statusCode !== 503 && res.statusCode !== 429 && res.statusCode !== 408)
       throw new Error(`POST ${url}: ${res.statusCode} ${text}`);
     counters.shed++;
     await sleep(200 + Math.random() * 300);
@@ -350,22 +350,41 @@ function sched(pid: number | undefined): { run: number; wait: number } {
 }
 
 const PARTIES = ['gateway', 'baseline', 'bench', 'postgres'] as const;
-type Usage = Record<(typeof PARTIES)[number], { run: number; wait: number }>;
+type Usage = Record<(typeof PARTIES)[number], { run: number; wait: number }> & {
+  backends: Map<number, { run: number; wait: number }>;
+  /** Statements the bench database has run (each is its own transaction here). */
+  commits: number;
+};
 
-/** CPU of each party, so a phase can say where the time went. PostgreSQL = its backends. */
-async function usage(pids: { gateway?: number; baseline?: number }, db: pg.Pool): Promise<Usage> {
+/**
+ * CPU of each party, so a phase can say where the time went. PostgreSQL = its backends; one that
+ * came or went during the phase counts from zero or not at all.
+ */
+async function usage(
+  pids: { gateway?: number; baseline?: number },
+  db: pg.Pool,
+  since?: Usage,
+): Promise<Usage> {
   const { rows } = await db.query<{ pid: number }>(
     'SELECT pid FROM pg_stat_activity WHERE pid <> pg_backend_pid()',
   );
-  const backends = rows.map((r) => sched(r.pid));
+  const backends = new Map(rows.map((r) => [r.pid, sched(r.pid)]));
+  const stat = await db.query<{ n: string }>(
+    'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  const postgres = { run: 0, wait: 0 };
+  for (const [pid, b] of backends) {
+    const before = since?.backends.get(pid) ?? { run: 0, wait: 0 };
+    postgres.run += b.run - before.run;
+    postgres.wait += b.wait - before.wait;
+  }
   return {
     gateway: sched(pids.gateway),
     baseline: sched(pids.baseline),
     bench: sched(process.pid),
-    postgres: {
-      run: backends.reduce((x, b) => x + b.run, 0),
-      wait: backends.reduce((x, b) => x + b.wait, 0),
-    },
+    postgres: since ? postgres : { run: 0, wait: 0 },
+    backends,
+    commits: Number(stat.rows[0]?.n ?? 0),
   };
 }
 
@@ -535,10 +554,11 @@ async function main(): Promise<void> {
         const before = await usage(pids, db);
         const started = performance.now();
         const result = await run();
-        const after = await usage(pids, db);
+        const after = await usage(pids, db, before);
         const s = stats(result);
+        const perTrip = (after.commits - before.commits) / Math.max(1, result.count);
         console.log(
-          `  ${n} players, ${name}: ${result.count} measured, ${round(s.perSec)}/s, p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms; lost ${lossReport()}; 503/429 retried ${counters.shed}, resets ${counters.resets}, agent sends retried ${counters.agentRetries}; ${cpuPercent(before, after, performance.now() - started)}; load ${loadavg()[0]?.toFixed(2)}${stageReport()}`,
+          `  ${n} players, ${name}: ${result.count} measured, ${round(s.perSec)}/s, p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms; lost ${lossReport()}; 503/429 retried ${counters.shed}, resets ${counters.resets}, agent sends retried ${counters.agentRetries}; ${cpuPercent(before, after, performance.now() - started)}; load ${loadavg()[0]?.toFixed(2)}; database transactions per measured round trip ${perTrip.toFixed(1)}${stageReport()}`,
         );
         return { ...s, lost: lost.length };
       };
