@@ -56,6 +56,15 @@ async function storedMessages(threadId: string) {
   return rows.rows;
 }
 
+/** Sends a signal to a process this suite started, unless it has exited meanwhile. */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
 /** Sends `content` and records the acknowledged id. */
 async function say(c: Conversation, content: string): Promise<string> {
   const id = await c.player.say(c.threadId, content);
@@ -179,43 +188,54 @@ test('SIGKILL of a gateway mid-conversation: its players continue on the other t
   expect(onVictim.length).toBeGreaterThan(0);
   const connectionsBefore = new Map(onVictim.map((c) => [c, c.stream.connections]));
 
-  // Every conversation sends a message; the task dies as soon as all are acknowledged, while
-  // agents are still thinking about most of them.
-  const beforeKill = await Promise.all(
-    conversations.map((c) => say(c, 'one more thing before lunch')),
-  );
-  await victim.gateway.kill('SIGKILL');
-  const unansweredAtKill = onVictim.filter(
-    (c) =>
-      !c.stream.messages.some(
-        (m) =>
-          m.senderId === c.agentId &&
-          messageSeq(m.id) > messageSeq(beforeKill[conversations.indexOf(c)] as string),
-      ),
-  );
-  // The kill really interrupts conversations: some of its players still wait for a reply.
-  expect(unansweredAtKill.length).toBeGreaterThan(0);
+  // The victim's agents are frozen first, so that every message acknowledged on that task is still
+  // unanswered when it dies, however fast the machine is; they thaw after the kill and reconnect.
+  const frozen = [...victim.agents.values()].map((agent) => agent.pid);
+  const thaw = () => frozen.forEach((pid) => signalIfAlive(pid, 'SIGCONT'));
+  frozen.forEach((pid) => signalIfAlive(pid, 'SIGSTOP'));
+  let killed = false;
+  try {
+    const beforeKill = await Promise.all(
+      conversations.map((c) => say(c, 'one more thing before lunch')),
+    );
+    await victim.gateway.kill('SIGKILL');
+    killed = true;
+    thaw();
+    const unansweredAtKill = onVictim.filter(
+      (c) =>
+        !c.stream.messages.some(
+          (m) =>
+            m.senderId === c.agentId &&
+            messageSeq(m.id) > messageSeq(beforeKill[conversations.indexOf(c)] as string),
+        ),
+    );
+    // The kill really interrupts conversations: every player of the victim still waits for a reply.
+    expect(unansweredAtKill).toHaveLength(onVictim.length);
 
-  // Each acknowledged message is answered once the player reaches the surviving task.
-  await Promise.all(conversations.map((c, i) => replyTo(c, beforeKill[i] as string)));
-  await Promise.all(
-    conversations.map(async (c) => replyTo(c, await say(c, 'and after lunch, how is business?'))),
-  );
+    // Each acknowledged message is answered once the player reaches the surviving task.
+    await Promise.all(conversations.map((c, i) => replyTo(c, beforeKill[i] as string)));
+    await Promise.all(
+      conversations.map(async (c) => replyTo(c, await say(c, 'and after lunch, how is business?'))),
+    );
 
-  for (const c of onVictim) {
-    expect(c.player.task).toBe(survivor.taskId);
-    expect(c.stream.connections).toBeGreaterThan(connectionsBefore.get(c) ?? 0);
+    for (const c of onVictim) {
+      expect(c.player.task).toBe(survivor.taskId);
+      expect(c.stream.connections).toBeGreaterThan(connectionsBefore.get(c) ?? 0);
+    }
+    for (const c of onSurvivor) expect(c.player.task).toBe(survivor.taskId);
+    for (const c of conversations) await expectIntact(c);
+  } finally {
+    thaw();
+    if (!killed) await victim.gateway.kill('SIGKILL');
+    // The task comes back (as ECS would replace it) and its agents reconnect by themselves, also
+    // when an assertion above failed, so that the later scenarios start from a healthy topology.
+    await topology.restartGateway(victim);
+    await waitUntil(
+      `every pool of ${victim.taskId} ready again`,
+      async () => (await fetchHealth(victim.url)).pools.every((p) => p.ready),
+      30_000,
+    );
   }
-  for (const c of onSurvivor) expect(c.player.task).toBe(survivor.taskId);
-  for (const c of conversations) await expectIntact(c);
-
-  // The task comes back (as ECS would replace it) and its agents reconnect by themselves.
-  await topology.restartGateway(victim);
-  await waitUntil(
-    `every pool of ${victim.taskId} ready again`,
-    async () => (await fetchHealth(victim.url)).pools.every((p) => p.ready),
-    30_000,
-  );
 }, 180_000);
 
 test('idle sessions expire after a shortened idle window: sessions end and threads close in the database and on the buses', async () => {
