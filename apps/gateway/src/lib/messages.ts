@@ -1,13 +1,10 @@
-/** A message as the gateway holds it after it is persisted: `seq` orders it within its thread. */
-export interface StoredMessage {
-  id: string;
-  threadId: string;
-  seq: number;
-  senderId: string;
-  content: string;
-  mentions: string[];
-  createdAt: Date;
-}
+import type { Message } from '@pardon/db';
+
+/**
+ * A message as the gateway holds it after it is persisted (libs/db's `Message`, whose `seq` orders
+ * it within its thread); the idempotency key stays in the database.
+ */
+export type StoredMessage = Omit<Message, 'clientMessageId'>;
 
 /** The wire shape of DESIGN.md §6 (history and SSE `data`). */
 export interface WireMessage {
