@@ -1,7 +1,11 @@
 // Locks in threads and messages: ownership lookups, idempotent appends, commit order == id order,
 // cursors, re-delivery of unanswered player messages, thread cleanup and active counts.
+import pg from 'pg';
 import {
+  decodeMessageAppended,
   InvalidInputError,
+  MESSAGES_CHANNEL,
+  type MessageAppendedEvent,
   NotFoundError,
   parseMessageId,
   SessionEndedError,
@@ -152,6 +156,79 @@ describe('messages', () => {
     expect(second.created).toBe(false);
     expect(second.message).toEqual(first.message);
     expect(await count(fx().sql, 'messages', 'thread_id = $1', [thread.id])).toBe(1);
+  });
+
+  test('announceAs announces each stored message once, when it commits, and nothing else', async () => {
+    const listener = new pg.Client({ connectionString: fx().database.url });
+    await listener.connect();
+    const heard: Array<MessageAppendedEvent | null> = [];
+    let onHeard = () => undefined as void;
+    listener.on('notification', (n) => {
+      if (n.channel !== MESSAGES_CHANNEL) return;
+      heard.push(decodeMessageAppended(n.payload ?? ''));
+      onHeard();
+    });
+    try {
+      await listener.query(`LISTEN ${MESSAGES_CHANNEL}`);
+      const { wallet, thread } = await openThread();
+      const announced = { threadId: thread.id, senderId: wallet, announceAs: 'task-a' };
+      const first = await fx().db.messages.append({
+        ...announced,
+        content: 'one',
+        clientMessageId: 'a-1',
+      });
+      // Not announced: a retry that finds its message, an append without announceAs, and one
+      // refused because the thread closed.
+      await fx().db.messages.append({ ...announced, content: 'one', clientMessageId: 'a-1' });
+      await fx().db.messages.append({ threadId: thread.id, senderId: 'cz', content: 'quiet' });
+      const other = await openThread();
+      await fx().db.threads.close(other.thread.id, 'idle');
+      await expect(
+        fx().db.messages.append({
+          threadId: other.thread.id,
+          senderId: other.wallet,
+          content: 'late',
+          announceAs: 'task-a',
+        }),
+      ).rejects.toBeInstanceOf(ThreadClosedError);
+      // Notifications arrive in commit order: once this one is heard, any other would have been.
+      const last = await fx().db.messages.append({
+        ...announced,
+        senderId: 'cz',
+        content: 'three',
+        announceAs: 'task-b',
+      });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`heard ${JSON.stringify(heard)} within 5 s`)),
+          5_000,
+        );
+        onHeard = () => {
+          if (heard.length < 2) return;
+          clearTimeout(timer);
+          resolve();
+        };
+        onHeard();
+      });
+      expect(heard).toEqual([
+        { threadId: thread.id, seq: first.message.seq, origin: 'task-a' },
+        { threadId: thread.id, seq: last.message.seq, origin: 'task-b' },
+      ]);
+      expect(last.message.seq).toBe(3);
+    } finally {
+      await listener.end();
+    }
+  });
+
+  test('decodeMessageAppended refuses payloads that are not announcements', () => {
+    expect(decodeMessageAppended('{"t":"x","s":1,"k":"task"}')).toEqual({
+      threadId: 'x',
+      seq: 1,
+      origin: 'task',
+    });
+    for (const bad of ['', 'not json', '{"t":"x","s":"1","k":"task"}', '{"t":"x","s":1}', 'null']) {
+      expect(decodeMessageAppended(bad)).toBeNull();
+    }
   });
 
   test('concurrent retries of one client message id store one row', async () => {

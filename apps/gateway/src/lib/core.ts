@@ -36,8 +36,6 @@ export interface CoreOptions {
   metrics: GatewayMetrics;
   log: FastifyBaseLogger;
   lifecycle: LifecycleSettings;
-  /** Tells other tasks that a thread has a new message (PostgreSQL NOTIFY); optional. */
-  announce?: (threadId: string, seq: number) => void;
 }
 
 export interface PreparedStream {
@@ -417,8 +415,8 @@ export class GatewayCore {
   }
 
   private published(message: StoredMessage): void {
+    // Other tasks hear of it from the append itself (libs/db `announceAs`).
     this.hub.publish(message);
-    this.options.announce?.(message.threadId, message.seq);
   }
 
   // ---- the bus side ----------------------------------------------------------------------------

@@ -49,10 +49,15 @@ function ownedThread(t: ThreadWithOwner): ThreadRow {
 
 /** The gateway's storage on @pardon/db (retries, DatabaseUnavailableError, the schema). */
 export class DbStore implements Store {
+  /**
+   * @param taskId announces every message this task stores (libs/db `announceAs`), so the other
+   *   tasks' event streams pick it up.
+   */
   constructor(
     readonly db: Db,
     private readonly notifier: LifecycleNotifier,
     private readonly log: FastifyBaseLogger,
+    private readonly taskId: string,
   ) {}
 
   ping(): Promise<boolean> {
@@ -106,7 +111,7 @@ export class DbStore implements Store {
   }
 
   async appendMessage(input: AppendInput): Promise<{ message: StoredMessage; created: boolean }> {
-    const r = await this.db.messages.append(input);
+    const r = await this.db.messages.append({ ...input, announceAs: this.taskId });
     return { message: toMessage(r.message), created: r.created };
   }
 
@@ -191,5 +196,6 @@ export function createStore(config: GatewayConfig, log: FastifyBaseLogger): Stor
     }),
     createLifecycleNotifier(config.databaseUrl, { logger: log }),
     log,
+    config.taskId,
   );
 }

@@ -1,8 +1,10 @@
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { GatewayError } from '../errors';
 
 const ISSUER = 'pardon-gateway';
+const VERIFIED_CACHE_SIZE = 20_000;
 
 const keys = new Map<string, KeyObject>();
 
@@ -35,12 +37,32 @@ export function issueToken(
   return { token, expiresAt: new Date((iat + ttlS) * 1000) };
 }
 
+/**
+ * Tokens already verified, by secret and token, with the wallet and the expiry: a player sends
+ * the same token on every request, and a verified signature stays verified. An entry lives no
+ * longer than its token (the cache TTL is the time to `exp`), so expiry still answers 401.
+ */
+const verified = new LRUCache<string, { wallet: string; expMs: number }>({
+  max: VERIFIED_CACHE_SIZE,
+});
+
 /** Returns the wallet a token was issued to, or throws the matching 401. */
-export function verifyToken(secret: string, token: string): string {
+export function verifyToken(secret: string, token: string, now = Date.now()): string {
+  const cacheKey = `${secret}\u0000${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit && hit.expMs > now) return hit.wallet;
+  if (hit) verified.delete(cacheKey);
   try {
-    const payload = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER });
+    const payload = jwt.verify(token, secretKey(secret), {
+      algorithms: ['HS256'],
+      issuer: ISSUER,
+      clockTimestamp: Math.floor(now / 1000),
+    });
     if (typeof payload === 'string' || typeof payload.sub !== 'string') {
       throw new GatewayError('GW_ERR_UNAUTHORIZED');
+    }
+    if (typeof payload.exp === 'number') {
+      verified.set(cacheKey, { wallet: payload.sub, expMs: payload.exp * 1000 });
     }
     return payload.sub;
   } catch (err) {

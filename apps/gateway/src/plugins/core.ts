@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { GatewayConfig } from '../config';
 import { GatewayCore } from '../lib/core';
-import { MessageNotifier } from '../lib/notify';
+import { MessageListener } from '../lib/notify';
 import type { Store } from '../lib/store';
 import { createStore } from '../lib/store-db';
 
@@ -36,9 +36,9 @@ export const corePlugin = fp(
     const { config } = opts;
     const ownStore = opts.store === undefined;
     const store = opts.store ?? createStore(config, app.log);
-    let notifier: MessageNotifier | undefined;
+    let notifier: MessageListener | undefined;
     if (opts.notify !== false) {
-      notifier = new MessageNotifier(config.databaseUrl, config.taskId, app.log);
+      notifier = new MessageListener(config.databaseUrl, config.taskId, app.log);
     }
     const core = new GatewayCore({
       config,
@@ -46,7 +46,6 @@ export const corePlugin = fp(
       metrics: app.metrics,
       log: app.log,
       lifecycle: parseLifecycleSettings({}),
-      announce: notifier ? (threadId, seq) => notifier.announce(threadId, seq) : undefined,
     });
     if (notifier) {
       notifier.onRemote((threadId, seq) => {
