@@ -143,6 +143,28 @@ describe('messages', () => {
     expect(Date.now() - (active?.lastActivityAt.getTime() ?? 0)).toBeLessThan(MINUTE_MS);
   });
 
+  test("a player message moves the user's lastActiveAt once it is a minute old, not sooner", async () => {
+    const { wallet, thread } = await openThread();
+    const lastActive = async () => (await fx().db.users.find(wallet))?.lastActiveAt.getTime();
+    const setLastActive = (msAgo: number) =>
+      fx().sql.query(
+        "UPDATE users SET last_active_at = now() - $2 * interval '1 millisecond' WHERE wallet = $1",
+        [wallet, msAgo],
+      );
+    await setLastActive(MINUTE_MS - 5_000);
+    const recent = await lastActive();
+    await fx().db.messages.append({ threadId: thread.id, senderId: wallet, content: 'a' });
+    expect(await lastActive()).toBe(recent);
+    await setLastActive(MINUTE_MS + 1_000);
+    await fx().db.messages.append({ threadId: thread.id, senderId: wallet, content: 'b' });
+    expect(Date.now() - ((await lastActive()) ?? 0)).toBeLessThan(MINUTE_MS / 2);
+    // An agent's message is not the player's activity.
+    await setLastActive(2 * MINUTE_MS);
+    const before = await lastActive();
+    await fx().db.messages.append({ threadId: thread.id, senderId: 'cz', content: 'c' });
+    expect(await lastActive()).toBe(before);
+  });
+
   test('the same client message id twice stores one row and returns the same message', async () => {
     const { wallet, thread } = await openThread();
     const input = {
