@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { CoralToolClient, buildCoralSseUrl } from '@pardon/coral';
 import {
   acquirePostgres,
@@ -247,20 +248,46 @@ async function echo(tools: CoralToolClient, threadId: string, key: string, to: s
   }
 }
 
+/**
+ * The agents' message POSTs through undici's request API instead of the global fetch: fetch's
+ * web streams and abort signals were half of the bench client's CPU in a profile, CPU the
+ * gateway under test then lacked on this 2-core machine. Everything else (the SSE GET) is fetch.
+ */
+const leanFetch: FetchLike = async (url, init) => {
+  if (init?.method !== 'POST') return fetch(url, init);
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+  const res = await request(url, {
+    method: 'POST',
+    headers,
+    body: init.body as string,
+    signal: init.signal ?? undefined,
+  });
+  const text = await res.body.text();
+  const responseHeaders = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (typeof value === 'string') responseHeaders.set(name, value);
+  }
+  // 204/205/304 and 1xx may not carry a body; 202 (the usual answer) may.
+  const body = text.length > 0 && res.statusCode !== 204 ? text : null;
+  return new Response(body, { status: res.statusCode, headers: responseHeaders });
+};
+
 /** One instant echo agent per pool, connected over MCP like the real agents. */
 async function startEchoAgents(base: string): Promise<Array<() => Promise<void>>> {
   const stops: Array<() => Promise<void>> = [];
   for (let p = 0; p < POOLS; p++) {
-    const transport = new SSEClientTransport(
-      buildCoralSseUrl({
-        baseUrl: base,
-        applicationId: 'bench',
-        privacyKey: 'bench',
-        sessionId: `pool-${p}`,
-        agentId: AGENT,
-      }),
-      { requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } } },
-    );
+    const url = buildCoralSseUrl({
+      baseUrl: base,
+      applicationId: 'bench',
+      privacyKey: 'bench',
+      sessionId: `pool-${p}`,
+      agentId: AGENT,
+    });
+    const transport = new SSEClientTransport(url, {
+      requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } },
+      fetch: leanFetch,
+    });
     const client = new Client({ name: `echo-${p}`, version: '1' });
     await client.connect(transport);
     const tools = new CoralToolClient(client);
@@ -445,7 +472,12 @@ async function openLoop(players: Player[], once: (p: Player) => Promise<number>)
   const inFlight: Array<Promise<void>> = [];
   await Promise.all(
     players.map(async (p) => {
-      let next = start + Math.random() * PERIOD_MS;
+      // Each player's schedule starts ten periods in the past and is run forward to now: the
+      // sends then arrive at the steady rate from the first second. Starting every player at a
+      // random point of one period instead overlaps first and second sends and offers up to
+      // 1.5x the rate in the first periods, a surge the realistic load never has.
+      let next = start - 10 * PERIOD_MS + Math.random() * PERIOD_MS;
+      while (next < start) next += PERIOD_MS * (0.5 + Math.random());
       for (;;) {
         if (next >= endAt) return;
         await sleep(Math.max(0, next - performance.now()));
