@@ -431,7 +431,10 @@ function cpuPercent(a: Usage, b: Usage, ms: number): string {
 }
 
 interface PhaseResult {
+  /** Completed inside the measured window. */
   count: number;
+  /** Completed during the whole phase, warm-up included (what the CPU figures divide by). */
+  total: number;
   ms: number;
   latencies: number[];
 }
@@ -440,6 +443,7 @@ interface PhaseResult {
 async function closedLoop(players: Player[], once: (p: Player) => Promise<number>) {
   const latencies: number[] = [];
   let count = 0;
+  let total = 0;
   const measureFrom = performance.now() + SAT_WARMUP_MS;
   const endAt = measureFrom + SAT_MS;
   await Promise.all(
@@ -447,6 +451,7 @@ async function closedLoop(players: Player[], once: (p: Player) => Promise<number
       while (performance.now() < endAt) {
         const t0 = performance.now();
         const ms = await once(p);
+        total++;
         // Throughput counts what completes inside the window, whenever it started: with N
         // players each waiting, a round trip may take longer than the window itself.
         if (t0 + ms >= measureFrom && t0 + ms <= endAt) {
@@ -456,7 +461,7 @@ async function closedLoop(players: Player[], once: (p: Player) => Promise<number
       }
     }),
   );
-  return { count, ms: SAT_MS, latencies } satisfies PhaseResult;
+  return { count, total, ms: SAT_MS, latencies } satisfies PhaseResult;
 }
 
 /**
@@ -470,6 +475,7 @@ async function openLoop(players: Player[], once: (p: Player) => Promise<number>)
   const measureFrom = start + OPEN_WARMUP_MS;
   const endAt = start + OPEN_MS;
   const inFlight: Array<Promise<void>> = [];
+  let total = 0;
   await Promise.all(
     players.map(async (p) => {
       // Each player's schedule starts ten periods in the past and is run forward to now: the
@@ -484,6 +490,7 @@ async function openLoop(players: Player[], once: (p: Player) => Promise<number>)
         const scheduled = next;
         inFlight.push(
           once(p).then((ms) => {
+            total++;
             if (scheduled >= measureFrom) latencies.push(ms);
           }),
         );
@@ -492,7 +499,12 @@ async function openLoop(players: Player[], once: (p: Player) => Promise<number>)
     }),
   );
   await Promise.all(inFlight);
-  return { count: latencies.length, ms: OPEN_MS - OPEN_WARMUP_MS, latencies } satisfies PhaseResult;
+  return {
+    count: latencies.length,
+    total,
+    ms: OPEN_MS - OPEN_WARMUP_MS,
+    latencies,
+  } satisfies PhaseResult;
 }
 
 function stats(r: PhaseResult) {
@@ -601,7 +613,16 @@ async function main(): Promise<void> {
         console.log(
           `  ${n} players, ${name}: ${result.count} measured, ${round(s.perSec)}/s, p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms; lost ${lossReport()}; 503/429 retried ${counters.shed}, resets ${counters.resets}, agent sends retried ${counters.agentRetries}; ${cpuPercent(before, after, performance.now() - started)}; load ${loadavg()[0]?.toFixed(2)}; database transactions per measured round trip ${perTrip.toFixed(1)}${stageReport()}`,
         );
-        return { ...s, lost: lost.length };
+        // CPU ms each party spent per completed round trip (or insert) over the whole phase.
+        const perUnit = (k: (typeof PARTIES)[number]) =>
+          round(((after[k].run - before[k].run) * 1000) / Math.max(1, result.total));
+        const cpuMs = {
+          gateway: perUnit('gateway'),
+          baseline: perUnit('baseline'),
+          client: perUnit('bench'),
+          postgres: round((after.postgres.run * 1000) / Math.max(1, result.total)),
+        };
+        return { ...s, lost: lost.length, cpuMs };
       };
       const open = await phase('gateway open loop', () =>
         openLoop(subset, (p) => roundTrip(gwUrl, p)),
@@ -621,6 +642,10 @@ async function main(): Promise<void> {
         msgsPerSec: round(sat.perSec),
         baselineMsgsPerSec: round(satBase.perSec),
         ratio: Math.round((sat.perSec / satBase.perSec) * 100) / 100,
+        // A round trip stores two messages (the player's and the reply) with the insert the
+        // baseline does once per request: the same ratio counted per stored message.
+        storedMsgsPerSec: round(2 * sat.perSec),
+        storedRatio: Math.round(((2 * sat.perSec) / satBase.perSec) * 100) / 100,
         // Latency: open-loop phase at the realistic offered load (players / PERIOD_MS).
         offeredPerSec: round(open.perSec),
         p50Ms: round(open.p50),
@@ -630,11 +655,33 @@ async function main(): Promise<void> {
         baselineP99Ms: round(openBase.p99),
         saturationP50Ms: round(sat.p50),
         saturationP99Ms: round(sat.p99),
+        // CPU per round trip (gateway) and per insert (baseline) at the realistic rate.
+        cpuMsPerRoundTrip: {
+          gateway: open.cpuMs.gateway,
+          client: open.cpuMs.client,
+          postgres: open.cpuMs.postgres,
+        },
+        cpuMsPerBaselineInsert: {
+          baseline: openBase.cpuMs.baseline,
+          client: openBase.cpuMs.client,
+          postgres: openBase.cpuMs.postgres,
+        },
       });
     }
-    console.table(rows);
+    console.table(rows.map(({ cpuMsPerRoundTrip: _a, cpuMsPerBaselineInsert: _b, ...row }) => row));
+    console.table(
+      rows.map((r) => ({
+        players: r.players,
+        'gateway cpu ms/round trip': r.cpuMsPerRoundTrip.gateway,
+        'client cpu ms/round trip': r.cpuMsPerRoundTrip.client,
+        'postgres cpu ms/round trip': r.cpuMsPerRoundTrip.postgres,
+        'baseline cpu ms/insert': r.cpuMsPerBaselineInsert.baseline,
+        'client cpu ms/insert': r.cpuMsPerBaselineInsert.client,
+        'postgres cpu ms/insert': r.cpuMsPerBaselineInsert.postgres,
+      })),
+    );
     console.log(
-      'msgsPerSec, baselineMsgsPerSec, ratio, saturationP*: saturation (closed loop); p50/p95/p99Ms, offeredPerSec, baselineP99Ms: open loop at the realistic rate.',
+      'msgsPerSec (round trips/s), baselineMsgsPerSec, ratio, storedMsgsPerSec, storedRatio, saturationP*: saturation (closed loop); p50/p95/p99Ms, offeredPerSec, baselineP99Ms, CPU per unit: open loop at the realistic rate.',
     );
     const out = path.join(ROOT, 'reports/bench/gateway.json');
     mkdirSync(path.dirname(out), { recursive: true });
