@@ -222,19 +222,17 @@ describe('capacity document', () => {
         },
       ],
     };
-    const doc = renderCapacityDoc(
-      run,
-      new Map([
-        [
-          5,
-          predict(5, {
-            llmLatencyMs: 1500,
-            agentConcurrencyPerPool: 24,
-            messagesPerThreadPerSec: 0.11,
-          }),
-        ],
-      ]),
-    );
+    const predictions = new Map([
+      [
+        5,
+        predict(5, {
+          llmLatencyMs: 1500,
+          agentConcurrencyPerPool: 24,
+          messagesPerThreadPerSec: 0.11,
+        }),
+      ],
+    ]);
+    const doc = renderCapacityDoc(run, predictions);
     expect(doc).toContain('npm run capacity -- --pools 5');
     expect(doc).toContain(
       '| 5 | **100** | 150 | 230 (46/pool) | 0 | 150 players: admission: every pool full',
@@ -243,5 +241,13 @@ describe('capacity document', () => {
       '| 150 | FAIL (errorRate) | 1,600 ms | 1,900 ms | 2,300 ms | 4.00 % | http_503:capacity_exhausted × 12',
     );
     expect(doc).toContain('3.00 / 2.00 / 1.00 before');
+    // A 1-minute load of 3 on 2 cores before the run: other work was running.
+    expect(doc).toContain('The machine was shared with other work while this ran');
+    const quiet = renderCapacityDoc(
+      { ...run, machine: { ...run.machine, loadBefore: [1.9, 2, 2] } },
+      predictions,
+    );
+    expect(quiet).toContain('Nothing else ran on the machine');
+    expect(quiet).not.toContain('shared with other work');
   });
 });

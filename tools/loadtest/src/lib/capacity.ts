@@ -199,6 +199,24 @@ function morePoolsNote(results: PoolCountResult[]): string[] {
 }
 
 /** docs/capacity.md from a capacity run and the model's predictions. */
+/**
+ * Whether other work ran: a 1-minute load average at or above the core count before the run
+ * means the cores were already busy, so the figures are a floor.
+ */
+function machineNote(machine: CapacityRun['machine']): string[] {
+  if ((machine.loadBefore[0] ?? 0) >= machine.cpus) {
+    return [
+      'The machine was shared with other work while this ran (and the load generator, PostgreSQL,',
+      'the gateway, six agents and a cron-worker all share its cores): treat the figures as a floor',
+      'and rerun on a quiet machine for the definitive ones.',
+    ];
+  }
+  return [
+    'Nothing else ran on the machine, but the load generator, PostgreSQL, the gateway, six agents',
+    'and a cron-worker all share its cores: these are the figures of one machine hosting the task.',
+  ];
+}
+
 export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Prediction>): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
   const lines: string[] = [];
@@ -215,9 +233,7 @@ export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Pre
     '',
     `Run ${run.startedAt} → ${run.finishedAt} on ${run.machine.cpus} × ${run.machine.cpuModel}, Node ${run.machine.node};`,
     `load average (1/5/15 min) ${load(run.machine.loadBefore)} before and ${load(run.machine.loadAfter)} after.`,
-    'The machine was shared with other work while this ran (the load generator itself, PostgreSQL,',
-    'the gateway, six agents and a cron-worker all run on it too): treat the figures as a floor and',
-    'rerun on a quiet machine for the definitive ones.',
+    ...machineNote(run.machine),
     '',
     '## Setup',
     '',
