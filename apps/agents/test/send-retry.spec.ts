@@ -22,10 +22,11 @@ function recordingLogger() {
 
 /** A `beforeSend` that refuses the first `failures` calls, then stores (counting every call). */
 function failingStore(failures: number) {
-  const calls = { total: 0 };
+  const calls = { total: 0, keys: [] as Array<string | undefined> };
   let next = 0;
-  const hook: BeforeSendHook = async () => {
+  const hook: BeforeSendHook = async (draft) => {
     calls.total++;
+    calls.keys.push(draft.idempotencyKey);
     if (calls.total <= failures) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
     return { id: `stored-${++next}`, timestamp: Date.now() };
   };
@@ -77,12 +78,14 @@ describe('sendWithRetry', () => {
     const delays: number[] = [];
     const outcome = await sendWithRetry(
       async () => coral,
-      { threadId, content: 'back in business', mentions: [PLAYER] },
+      { threadId, content: 'back in business', mentions: [PLAYER], idempotencyKey: 'reply-1' },
       options(delays),
       logger,
     );
     expect(outcome.kind).toBe('sent');
     expect(store.calls.total).toBe(4);
+    // Every attempt names the same message, so the store can recognise a retry of a stored one.
+    expect(store.calls.keys).toEqual(['reply-1', 'reply-1', 'reply-1', 'reply-1']);
     const stored = bus.getThread(threadId)?.messages ?? [];
     expect(stored.map((m) => [m.senderId, m.content])).toEqual([[AGENT, 'back in business']]);
     // Full jitter with random() = 1 waits the whole ceiling: base · 2^(n-1).

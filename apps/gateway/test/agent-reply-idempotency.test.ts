@@ -163,4 +163,54 @@ describe('an agent reply whose store committed but reported a failure', () => {
     );
     expect(replies).toHaveLength(2);
   });
+
+  it("with the agent's own idempotency key: the same words twice at once are two messages, and a retry after other messages is still one", async () => {
+    const wallet = newWallet();
+    const token = await signIn(gw.url, wallet);
+    const session = await request('POST', `${gw.url}/api/sessions`, { token });
+    const agent = agents.find((a) => a.pool === session.json.pool && a.id === 'agent-a');
+    if (!agent) throw new Error(`no agent-a in ${String(session.json.pool)}`);
+    const thread = await request('POST', `${gw.url}/api/threads`, {
+      token,
+      body: { agentId: 'agent-a' },
+    });
+    const threadId: string = thread.json.threadId;
+    await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+      token,
+      body: { content: 'two questions', clientMessageId: 'k-q1' },
+    });
+    await agent.tools.waitForMentions({ timeoutMs: 5000 });
+    const words = { threadId, content: 'noted', mentions: [wallet.address] };
+    // Sent at once, before either is on the bus: a key derived from the bus and the words would
+    // take the second for a retry of the first.
+    const [one, two] = await Promise.all([
+      agent.tools.sendMessage({ ...words, idempotencyKey: 'reply-1' }),
+      agent.tools.sendMessage({ ...words, idempotencyKey: 'reply-2' }),
+    ]);
+    if (one.result !== 'send_message_success' || two.result !== 'send_message_success') {
+      throw new Error(JSON.stringify([one, two]));
+    }
+    expect(one.message.id).not.toBe(two.message.id);
+
+    // Stored, but the answer is lost; then another message of the agent lands before the retry.
+    const lostAnswer = {
+      threadId,
+      content: `later (${MARKER})`,
+      mentions: [wallet.address],
+      idempotencyKey: 'reply-3',
+    };
+    proxy.armed = true;
+    const first = await agent.tools.sendMessage(lostAnswer);
+    expect(first).toMatchObject({ result: 'error', code: 'persist_failed' });
+    const between = await agent.tools.sendMessage({ ...words, idempotencyKey: 'reply-4' });
+    expect(between.result).toBe('send_message_success');
+    const retried = await agent.tools.sendMessage(lostAnswer);
+    expect(retried.result).toBe('send_message_success');
+
+    const rows = await db.query<{ content: string }>(
+      'SELECT content FROM messages WHERE thread_id = $1 AND sender_id = $2 ORDER BY seq',
+      [threadId, 'agent-a'],
+    );
+    expect(rows.map((r) => r.content)).toEqual(['noted', 'noted', lostAnswer.content, 'noted']);
+  });
 });

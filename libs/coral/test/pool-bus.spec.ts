@@ -136,6 +136,31 @@ describe('persist before deliver', () => {
     expect(events).toEqual([]);
   });
 
+  it("hands beforeSend the sender's idempotency key over MCP, and none when it sent none", async () => {
+    const drafts: MessageDraft[] = [];
+    let next = 0;
+    const bus = newBus({
+      beforeSend: async (draft) => {
+        drafts.push(draft);
+        next += 1;
+        return { id: `db-${next}`, timestamp: next };
+      },
+    });
+    const donald = await agent(bus, 'trump-donald');
+    playerThread(bus);
+    const args = { threadId: 'thread-1', content: 'hi', mentions: [WALLET] };
+    expect(await donald.coral.sendMessage({ ...args, idempotencyKey: 'reply-7' })).toMatchObject({
+      result: 'send_message_success',
+    });
+    expect(await donald.coral.sendMessage(args)).toMatchObject({ result: 'send_message_success' });
+    expect(drafts.map((d) => d.idempotencyKey)).toEqual(['reply-7', undefined]);
+    expect('idempotencyKey' in (drafts[1] ?? {})).toBe(false);
+    expect(await donald.coral.sendMessage({ ...args, idempotencyKey: '' })).toMatchObject({
+      result: 'tool_input_error',
+    });
+    expect(drafts).toHaveLength(2);
+  });
+
   it('does not call beforeSend for a refused message', async () => {
     const beforeSend = jest.fn(async () => ({ id: 'x', timestamp: 1 }));
     const bus = newBus({ beforeSend });

@@ -71,7 +71,8 @@ describe('the server', () => {
       coral_add_participant: ['participantId', 'threadId'],
       coral_remove_participant: ['participantId', 'threadId'],
       coral_close_thread: ['summary', 'threadId'],
-      coral_send_message: ['content', 'mentions', 'threadId'],
+      // idempotencyKey is ours: optional, Coral's agents never send it.
+      coral_send_message: ['content', 'idempotencyKey', 'mentions', 'threadId'],
       coral_wait_for_mentions: ['timeoutMs'],
     });
   });

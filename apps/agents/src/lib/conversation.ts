@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CoralMessage, CoralToolClient } from '@pardon/coral';
 import type { Brain, ReplyMode, ThreadEntry } from './brain';
@@ -160,7 +161,9 @@ export class Conversation {
     };
     const outcome = await sendWithRetry(
       tools,
-      { threadId, content, mentions },
+      // One key for every attempt of this message: a retry after an attempt that was stored but
+      // whose answer was lost finds it instead of storing the reply twice.
+      { threadId, content, mentions, idempotencyKey: randomUUID() },
       retry,
       logger,
       signal,

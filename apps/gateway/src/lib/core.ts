@@ -523,9 +523,16 @@ export class GatewayCore {
    * committed but whose answer was lost, which would store the reply twice. A failed attempt
    * leaves the bus unchanged, so the sender's last message on the bus is the same for every
    * attempt of one reply and moves on once it is stored: with the content and mentions it names
-   * the reply (a different message sent meanwhile has a different key).
+   * the reply (a different message sent meanwhile has a different key). Two different messages
+   * with the same content sent concurrently would share that key, which is why agents that can
+   * send `idempotencyKey` (ours) do.
    */
   private agentReplyKey(draft: MessageDraft): string {
+    // Our agents name each message and reuse the name on its retries: exact, whatever the bus
+    // holds meanwhile. Coral agents do not; for them the key is derived as described above.
+    if (draft.idempotencyKey !== undefined) {
+      return `agent:${draft.senderId}:${draft.idempotencyKey}`;
+    }
     const messages = this.pools.hasPool(draft.poolId)
       ? (this.pools.bus(draft.poolId).getThread(draft.threadId)?.messages ?? [])
       : [];

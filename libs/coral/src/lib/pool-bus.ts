@@ -11,6 +11,8 @@ export interface MessageDraft {
   senderId: string;
   content: string;
   mentions: string[];
+  /** The sender's own name for this message, the same on every retry of it (when it gave one). */
+  idempotencyKey?: string;
 }
 
 /** The identity the store gave a persisted message. */
@@ -117,6 +119,8 @@ export interface SendMessageInput {
   senderId: string;
   content: string;
   mentions?: string[];
+  /** Passed to `beforeSend`: the sender's name for this message, reused on its retries. */
+  idempotencyKey?: string;
 }
 
 export interface SendMessageOptions {
@@ -535,6 +539,7 @@ export class PoolBus {
           senderId: input.senderId,
           content: input.content,
           mentions,
+          ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
         });
       } catch (cause) {
         throw new CoralError(

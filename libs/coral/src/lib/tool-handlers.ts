@@ -121,10 +121,19 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
       return { result: 'close_thread_success' };
     }),
 
-    coral_send_message: guard('coral_send_message', async ({ threadId, content, mentions }) => {
-      const message = await bus.sendMessage({ threadId, senderId: agentId, content, mentions });
-      return { result: 'send_message_success', message };
-    }),
+    coral_send_message: guard(
+      'coral_send_message',
+      async ({ threadId, content, mentions, idempotencyKey }) => {
+        const message = await bus.sendMessage({
+          threadId,
+          senderId: agentId,
+          content,
+          mentions,
+          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+        });
+        return { result: 'send_message_success', message };
+      },
+    ),
 
     coral_wait_for_mentions: guard('coral_wait_for_mentions', async ({ timeoutMs }, signal) => {
       const outcome = await waitEndedBy(connection.signal, signal, (combined) =>

@@ -74,6 +74,17 @@ export const SendMessageArgsSchema = z.object({
     .describe(
       'List of participant IDs to mention in the message. You *must* mention an agent for them to be made aware of the message.',
     ),
+  // Not in Coral (its agents never send it): our agents name each message once and reuse the
+  // name on every retry, so a retry after an attempt that was stored stores nothing new, and two
+  // different messages never pass for one.
+  idempotencyKey: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      'Optional: a key of your choice for this message; sending again with the same key stores it once.',
+    ),
 });
 export type SendMessageArgs = z.input<typeof SendMessageArgsSchema>;
 
