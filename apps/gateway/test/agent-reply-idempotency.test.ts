@@ -103,7 +103,8 @@ describe('an agent reply whose store committed but reported a failure', () => {
     await db?.drop();
   });
 
-  it('is stored once when the agent sends it again', async () => {
+  /** A signed-in player with a thread to agent-a, and agent-a's connection on that pool. */
+  async function openThreadWithAgentA() {
     const wallet = newWallet();
     const token = await signIn(gw.url, wallet);
     const session = await request('POST', `${gw.url}/api/sessions`, { token });
@@ -113,7 +114,11 @@ describe('an agent reply whose store committed but reported a failure', () => {
       token,
       body: { agentId: 'agent-a' },
     });
-    const threadId: string = thread.json.threadId;
+    return { wallet, token, agent, threadId: thread.json.threadId as string };
+  }
+
+  it('is stored once when the agent sends it again', async () => {
+    const { wallet, token, agent, threadId } = await openThreadWithAgentA();
     const asked = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
       token,
       body: { content: 'are you there?', clientMessageId: 'q1' },
@@ -165,16 +170,7 @@ describe('an agent reply whose store committed but reported a failure', () => {
   });
 
   it("with the agent's own idempotency key: the same words twice at once are two messages, and a retry after other messages is still one", async () => {
-    const wallet = newWallet();
-    const token = await signIn(gw.url, wallet);
-    const session = await request('POST', `${gw.url}/api/sessions`, { token });
-    const agent = agents.find((a) => a.pool === session.json.pool && a.id === 'agent-a');
-    if (!agent) throw new Error(`no agent-a in ${String(session.json.pool)}`);
-    const thread = await request('POST', `${gw.url}/api/threads`, {
-      token,
-      body: { agentId: 'agent-a' },
-    });
-    const threadId: string = thread.json.threadId;
+    const { wallet, token, agent, threadId } = await openThreadWithAgentA();
     await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
       token,
       body: { content: 'two questions', clientMessageId: 'k-q1' },
