@@ -39,8 +39,9 @@ export function issueToken(
 
 /**
  * Tokens already verified, by secret and token, with the wallet and the expiry: a player sends
- * the same token on every request, and a verified signature stays verified. An entry lives no
- * longer than its token (the cache TTL is the time to `exp`), so expiry still answers 401.
+ * the same token on every request, and a verified signature stays verified. A remembered token
+ * is answered from here only before its `exp`; at or after it the entry is dropped and jsonwebtoken
+ * answers (401 expired), so expiry stays exact.
  */
 const verified = new LRUCache<string, { wallet: string; expMs: number }>({
   max: VERIFIED_CACHE_SIZE,

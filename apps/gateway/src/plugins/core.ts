@@ -29,16 +29,17 @@ export interface CorePluginOptions {
 
 /**
  * Storage, pools and the gateway core, plus the task-registry heartbeat and the cross-task
- * notifier: everything with a lifetime, opened here and closed on shutdown in reverse order.
+ * message listener: everything with a lifetime, opened here and closed on shutdown in reverse
+ * order.
  */
 export const corePlugin = fp(
   async (app: FastifyInstance, opts: CorePluginOptions) => {
     const { config } = opts;
     const ownStore = opts.store === undefined;
     const store = opts.store ?? createStore(config, app.log);
-    let notifier: MessageListener | undefined;
+    let listener: MessageListener | undefined;
     if (opts.notify !== false) {
-      notifier = new MessageListener(config.databaseUrl, config.taskId, app.log);
+      listener = new MessageListener(config.databaseUrl, config.taskId, app.log);
     }
     const core = new GatewayCore({
       config,
@@ -47,11 +48,11 @@ export const corePlugin = fp(
       log: app.log,
       lifecycle: parseLifecycleSettings({}),
     });
-    if (notifier) {
-      notifier.onRemote((threadId, seq) => {
+    if (listener) {
+      listener.onRemote((threadId, seq) => {
         if (core.isFollowed(threadId)) core.remoteMessage(threadId, seq);
       });
-      await notifier.start();
+      await listener.start();
     }
     // Lifecycle jobs on any task (cron-worker, /api/cron/*) announce the threads they closed;
     // this task closes them on its buses. Reconciliation covers notifications missed while the
@@ -120,7 +121,7 @@ export const corePlugin = fp(
       await core.close();
     });
     app.addHook('onClose', async () => {
-      await Promise.all([notifier?.close(), lifecycle?.close()]);
+      await Promise.all([listener?.close(), lifecycle?.close()]);
       if (ownStore) await store.close();
     });
   },

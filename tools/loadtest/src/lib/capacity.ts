@@ -198,7 +198,6 @@ function morePoolsNote(results: PoolCountResult[]): string[] {
   ];
 }
 
-/** docs/capacity.md from a capacity run and the model's predictions. */
 /**
  * Whether other work ran: a 1-minute load average at or above the core count before the run
  * means the cores were already busy, so the figures are a floor.
@@ -217,6 +216,7 @@ function machineNote(machine: CapacityRun['machine']): string[] {
   ];
 }
 
+/** docs/capacity.md from a capacity run and the model's predictions. */
 export function renderCapacityDoc(run: CapacityRun, predictions: Map<number, Prediction>): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
   const lines: string[] = [];
