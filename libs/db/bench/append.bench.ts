@@ -3,27 +3,18 @@
 // the repository sends it), interleaved in the same run. Server CPU is the backend's own, from
 // /proc/<pid>/schedstat, so the client's time does not count. Prints a table, writes
 // reports/bench/db-append.json. Run: npx nx run db:bench
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { applyMigrations, dropDatabase, startPostgresServer, withDatabase } from '@pardon/test-env';
 import pg from 'pg';
 import { APPEND_SQL } from '../src/lib/messages';
+import { median, runBench, writeReport } from './report';
 
 const THREADS = 2_000;
 const APPENDS_PER_ROUND = 2_000;
 const ROUNDS = 5;
-const REPORT = path.resolve(__dirname, '../../../reports/bench/db-append.json');
 
 type Mode = 'planned every call' | 'prepared';
 const MODES: Mode[] = ['planned every call', 'prepared'];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 /** ms the backend `pid` has spent on a CPU. */
 function backendCpuMs(pid: number): number {
@@ -102,29 +93,16 @@ async function main(): Promise<void> {
     })),
   );
   console.log(`prepared / planned every call: ${(prepared / planned).toFixed(2)}`);
-  mkdirSync(path.dirname(REPORT), { recursive: true });
-  writeFileSync(
-    REPORT,
-    `${JSON.stringify(
-      {
-        benchmark: 'db: server CPU per messages.append',
-        threads: THREADS,
-        appendsPerRound: APPENDS_PER_ROUND,
-        rounds: ROUNDS,
-        plannedEveryCallMs: Number(planned.toFixed(3)),
-        preparedMs: Number(prepared.toFixed(3)),
-        ratio: Number((prepared / planned).toFixed(3)),
-        roundsMs: results,
-        measuredAt: new Date().toISOString(),
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`wrote ${path.relative(process.cwd(), REPORT)}`);
+  writeReport('db-append', {
+    benchmark: 'db: server CPU per messages.append',
+    threads: THREADS,
+    appendsPerRound: APPENDS_PER_ROUND,
+    rounds: ROUNDS,
+    plannedEveryCallMs: Number(planned.toFixed(3)),
+    preparedMs: Number(prepared.toFixed(3)),
+    ratio: Number((prepared / planned).toFixed(3)),
+    roundsMs: results,
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);

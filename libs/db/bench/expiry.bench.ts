@@ -3,18 +3,16 @@
 // table: target ratio (1M / 100k) <= 1.5. Every session is active and has an open thread, so the
 // partial indexes hold the whole table too. Prints a table, writes reports/bench/db.json.
 // Run: npx nx run db:bench
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { applyMigrations, dropDatabase, startPostgresServer, withDatabase } from '@pardon/test-env';
 import { createDb } from '../src';
 import pg from 'pg';
+import { median, runBench, writeReport } from './report';
 
 const SIZES = [100_000, 1_000_000];
 const IDLE = 10_000;
 const RUNS_PER_SIZE = 5;
 const BATCH_SIZE = 1_000;
 const IDLE_MS = 60 * 60_000;
-const REPORT = path.resolve(__dirname, '../../../reports/bench/db.json');
 
 interface SizeResult {
   totalSessions: number;
@@ -24,11 +22,6 @@ interface SizeResult {
   ms: number;
   msRuns: number[];
   seedMs: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 async function seed(client: pg.Client, total: number, now: Date): Promise<void> {
@@ -150,34 +143,21 @@ async function main(): Promise<void> {
   console.log(
     `ratio 1M / 100k: ${ratio.toFixed(2)} (target <= 1.5) ${ratio <= 1.5 ? 'OK' : 'ABOVE TARGET'}`,
   );
-  mkdirSync(path.dirname(REPORT), { recursive: true });
-  writeFileSync(
-    REPORT,
-    `${JSON.stringify(
-      {
-        benchmark: 'db: idle-session expiry',
-        source: postgres.source,
-        batchSize: BATCH_SIZE,
-        runsPerSize: RUNS_PER_SIZE,
-        runs: results.map(({ totalSessions, expired, closedThreads, ms, msRuns }) => ({
-          totalSessions,
-          expired,
-          closedThreads,
-          ms: Number(ms.toFixed(1)),
-          msRuns: msRuns.map((m) => Number(m.toFixed(1))),
-        })),
-        ratio: Number(ratio.toFixed(3)),
-        target: 1.5,
-        measuredAt: new Date().toISOString(),
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`wrote ${path.relative(process.cwd(), REPORT)}`);
+  writeReport('db', {
+    benchmark: 'db: idle-session expiry',
+    source: postgres.source,
+    batchSize: BATCH_SIZE,
+    runsPerSize: RUNS_PER_SIZE,
+    runs: results.map(({ totalSessions, expired, closedThreads, ms, msRuns }) => ({
+      totalSessions,
+      expired,
+      closedThreads,
+      ms: Number(ms.toFixed(1)),
+      msRuns: msRuns.map((m) => Number(m.toFixed(1))),
+    })),
+    ratio: Number(ratio.toFixed(3)),
+    target: 1.5,
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBench(main);
