@@ -102,10 +102,11 @@ async function expectIntact(c: Conversation, everyAnswered = true): Promise<void
       unanswered -= 1;
     }
   }
-  // On failure the thread and its sender order (P player, A agent) say which message lacks a reply.
-  const order = rows.map((r) => (r.sender_id === c.player.wallet ? 'P' : 'A')).join('');
-  if (everyAnswered)
-    expect({ threadId: c.threadId, unanswered, order }).toMatchObject({ unanswered: 0 });
+  if (everyAnswered && unanswered !== 0) {
+    // The thread and its sender order (P player, A agent) say which message lacks a reply.
+    const order = rows.map((r) => `${r.seq}${r.sender_id === c.player.wallet ? 'P' : 'A'}`);
+    throw new Error(`${unanswered} unanswered in thread ${c.threadId}: ${order.join(' ')}`);
+  }
   const history = await c.player.messages(c.threadId);
   expect(history.map((m) => messageSeq(m.id))).toEqual(rows.map((r) => r.seq));
   const streamed = c.stream.messages.map((m: ApiMessage) => messageSeq(m.id));
