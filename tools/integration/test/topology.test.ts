@@ -83,6 +83,19 @@ function replyTo(c: Conversation, id: string): Promise<void> {
 }
 
 /**
+ * Waits until every acknowledged message of the conversation has its reply on the stream. After
+ * an outage the agent still owes replies to older messages, so "a reply after my last message"
+ * (`replyTo`) may be one of those; this counts instead (one reply per message).
+ */
+function allAnswered(c: Conversation): Promise<void> {
+  return c.stream.until(
+    (ms) => ms.filter((m) => m.senderId === c.agentId).length >= c.acked.length,
+    REPLY_TIMEOUT_MS,
+    `${c.agentId}'s replies to all ${c.acked.length} acknowledged messages`,
+  );
+}
+
+/**
  * Every acknowledged message is stored once and in order, every one is answered by the agent, and
  * the event stream carried exactly the stored history (no gap, no duplicate).
  */
@@ -443,7 +456,10 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
   // acknowledged before or during the outage (agents retry a reply the gateway could not store
   // while the database was down), each once and in order.
   await Promise.all(
-    traffic.map(async (c) => replyTo(c, await say(c, 'the database is back, is it not?'))),
+    traffic.map(async (c) => {
+      await say(c, 'the database is back, is it not?');
+      await allAnswered(c);
+    }),
   );
   for (const c of traffic) await expectIntact(c, true);
 }, 180_000);
