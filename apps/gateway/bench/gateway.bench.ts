@@ -21,8 +21,8 @@ import { createHashRing, poolIds } from '@pardon/pooling';
 import pg from 'pg';
 import nacl from 'tweetnacl';
 import { Agent, request, setGlobalDispatcher } from 'undici';
-import { issueToken } from '../src/lib/tokens';
-import { encodeBase58 } from '../src/lib/wallet';
+import { issueToken } from '../src/sign-in/tokens';
+import { encodeBase58 } from '../src/sign-in/wallet';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PLAYER_COUNTS = (process.env.BENCH_PLAYERS ?? '1000,2000').split(',').map(Number);

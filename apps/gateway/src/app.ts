@@ -1,20 +1,36 @@
+import { parseLifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { agentRoutes } from './agents/routes';
 import type { GatewayConfig } from './config';
-import type { Store } from './lib/store';
-import { authPlugin } from './plugins/auth';
-import { corePlugin } from './plugins/core';
+import { leaderboardRoutes } from './leaderboard/routes';
+import { cronRoutes } from './operations/cron-routes';
+import { healthRoutes } from './operations/health-routes';
+import { LifecycleJobs } from './operations/jobs';
+import { opsApiRoutes } from './operations/ops-api-routes';
+import { webPlugin } from './pages/plugin';
 import { errorsPlugin } from './plugins/errors';
 import { limitsPlugin } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
-import { agentRoutes } from './routes/agents';
-import { authRoutes } from './routes/auth';
-import { leaderboardRoutes } from './routes/leaderboard';
-import { opsRoutes } from './routes/ops';
-import { opsApiRoutes } from './routes/ops-api';
-import { playerRoutes } from './routes/player';
-import { rosterRoutes } from './routes/roster';
-import { webPlugin } from './plugins/web';
+import { Admission } from './sessions/admission';
+import { sessionRoutes } from './sessions/routes';
+import { PoolManager } from './shared/pools';
+import type { Store } from './shared/store';
+import { createStore } from './shared/store-db';
+import { authPlugin } from './sign-in/authenticate';
+import { signInRoutes } from './sign-in/routes';
+import { SignIn } from './sign-in/sign-in';
+import { RemoteHints } from './streams/remote-hints';
+import { streamRoutes } from './streams/routes';
+import { Streams } from './streams/streams';
+import { startTaskLifecycle } from './task/task-lifecycle';
+import { agentReplyPersister } from './thread-bus/agent-replies';
+import { MessageHub } from './thread-bus/message-hub';
+import { PlayerThreads } from './thread-bus/player-threads';
+import { ReplyLatency } from './thread-bus/reply-latency';
+import { ThreadBus } from './thread-bus/thread-bus';
+import { threadRoutes } from './threads/routes';
+import { Threads } from './threads/threads';
 
 export interface AppOptions {
   config: GatewayConfig;
@@ -25,13 +41,14 @@ export interface AppOptions {
 }
 
 /**
- * The gateway as a Fastify plugin: decorators first, then routes by area. It never listens;
- * server.ts does, and tests may register it on their own instance.
+ * The composition root: builds the shared machinery, hands each module only what it needs, and
+ * registers the modules' routes. It never listens; server.ts does, and tests may register it on
+ * their own instance. Shutdown runs in the order the hooks are added here: the task stops
+ * advertising itself, streams and agent connections end, then the connections close.
  */
 export const buildApp = fp(
   async (app: FastifyInstance, opts: AppOptions) => {
     const { config } = opts;
-    app.decorate('config', config);
     await app.register(errorsPlugin, { dbRetryAfterS: config.dbRetryAfterS });
     await app.register(metricsPlugin);
     await app.register(authPlugin, { tokenSecret: config.tokenSecret });
@@ -39,15 +56,108 @@ export const buildApp = fp(
       ipPerMin: config.rateLimitIpPerMin,
       walletPerMin: config.rateLimitWalletPerMin,
     });
-    await app.register(corePlugin, { config, store: opts.store, notify: opts.notify });
 
-    await app.register(authRoutes);
-    await app.register(playerRoutes);
-    await app.register(leaderboardRoutes);
-    await app.register(agentRoutes);
-    await app.register(opsRoutes);
-    await app.register(rosterRoutes);
-    await app.register(opsApiRoutes);
+    const { metrics, log } = app;
+    const store = opts.store ?? createStore(config, log);
+    const { requiredAgents, taskId } = config;
+
+    // The knot below threads, streams and agent replies: a player thread's life on the buses.
+    const playerThreads = new PlayerThreads();
+    const hub = new MessageHub();
+    const latency = new ReplyLatency(metrics.replyLatency);
+    const pools = new PoolManager({
+      poolIds: Array.from({ length: config.poolCount }, (_, i) => `pool-${i}`),
+      requiredAgents,
+      capacity: config.poolCapacity,
+      beforeSend: agentReplyPersister({
+        store,
+        threads: playerThreads,
+        hub,
+        latency,
+        messages: metrics.messages,
+      }),
+      log,
+    });
+    const threadBus = new ThreadBus({ pools, store, threads: playerThreads, hub, latency, log });
+
+    const hints = new RemoteHints();
+    const streams = new Streams({
+      store,
+      threadBus,
+      hints,
+      perThreadLimit: config.sseConnectionsPerThread,
+      heartbeatMs: config.sseHeartbeatMs,
+      openStreams: metrics.sseStreams,
+      log,
+    });
+    const jobs = new LifecycleJobs({
+      store,
+      pools,
+      threadBus,
+      lifecycle: parseLifecycleSettings({}),
+      taskId,
+      requiredAgents,
+      log,
+    });
+
+    let shuttingDown = false;
+    const isShuttingDown = () => shuttingDown;
+    app.addHook('preClose', async () => {
+      shuttingDown = true;
+    });
+    await startTaskLifecycle(app, {
+      config,
+      store,
+      threadBus,
+      hints,
+      sweepOrphans: () => jobs.sweepOrphans(),
+      notify: opts.notify !== false,
+    });
+    app.addHook('preClose', async () => {
+      streams.closeAll();
+      await pools.close();
+    });
+    app.addHook('onClose', async () => {
+      if (opts.store === undefined) await store.close();
+    });
+
+    const signIn = new SignIn({
+      store,
+      nonceTtlS: config.nonceTtlS,
+      tokenSecret: config.tokenSecret,
+      tokenTtlS: config.tokenTtlS,
+    });
+    const admission = new Admission({
+      store,
+      pools,
+      taskId,
+      poolCapacity: config.poolCapacity,
+      requiredAgents,
+    });
+    const threads = new Threads({ store, threadBus, requiredAgents, messages: metrics.messages });
+
+    await app.register(signInRoutes, { signIn });
+    await app.register(sessionRoutes, { admission, pools, requiredAgents });
+    await app.register(threadRoutes, { threads, maxMessageChars: config.maxMessageChars });
+    await app.register(streamRoutes, { streams });
+    await app.register(leaderboardRoutes, { store });
+    await app.register(agentRoutes, { pools, agentApiKey: config.agentApiKey });
+    await app.register(healthRoutes, {
+      store,
+      pools,
+      metrics,
+      taskId,
+      shuttingDown: isShuttingDown,
+    });
+    await app.register(cronRoutes, { jobs, cronSecret: config.cronSecret });
+    await app.register(opsApiRoutes, {
+      store,
+      pools,
+      jobs,
+      taskId,
+      opsToken: config.opsToken,
+      shuttingDown: isShuttingDown,
+    });
     await app.register(webPlugin, { webDir: config.webDir });
   },
   { name: 'gateway' },

@@ -114,3 +114,6 @@ export const ErrorBodySchema = {
     pool: { type: 'string' },
   },
 } as const;
+
+/** The error half of every route's response schema. */
+export const ErrorResponses = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;

@@ -1,6 +1,6 @@
 // Locks in GET /api/leaderboard: the week's top wallets by score (players active since Monday
 // 00:00 UTC), highest first, limited; a player route (bearer token); bad limits are 400s.
-import { weekOf } from '../src/routes/leaderboard';
+import { weekOf } from '../src/leaderboard/week';
 import { createTestDb, startGateway, type TestDb, type TestGateway } from './support/gateway';
 import { newWallet, request, signIn } from './support/wallet';
 

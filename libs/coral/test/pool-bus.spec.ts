@@ -237,6 +237,61 @@ describe('persist before deliver', () => {
   });
 });
 
+describe('constant-time thread queries', () => {
+  it("answers each sender's newest message as messages are sent and after a rebuild", async () => {
+    const bus = newBus();
+    bus.createThread({ id: 't', name: 't', creatorId: 'a', participantIds: ['b'] });
+    expect(bus.lastMessageOf('t', 'a')).toBeUndefined();
+    const first = await bus.sendMessage({
+      threadId: 't',
+      senderId: 'a',
+      content: '1',
+      mentions: ['b'],
+    });
+    await bus.sendMessage({ threadId: 't', senderId: 'b', content: '2', mentions: ['a'] });
+    expect(bus.lastMessageOf('t', 'a')?.id).toBe(first.id);
+    const third = await bus.sendMessage({
+      threadId: 't',
+      senderId: 'a',
+      content: '3',
+      mentions: [],
+    });
+    expect(bus.lastMessageOf('t', 'a')?.id).toBe(third.id);
+    expect(bus.lastMessageOf('t', 'b')?.content).toBe('2');
+    expect(bus.lastMessageOf('missing', 'a')).toBeUndefined();
+
+    bus.materializeThread({
+      id: 'r',
+      name: 'r',
+      creatorId: 'a',
+      participantIds: ['b'],
+      messages: [
+        { id: 'r-1', senderId: 'b', content: 'x', timestamp: 1, mentions: ['a'] },
+        { id: 'r-2', senderId: 'a', content: 'y', timestamp: 2, mentions: ['b'] },
+        { id: 'r-3', senderId: 'b', content: 'z', timestamp: 3, mentions: ['a'] },
+      ],
+    });
+    expect(bus.lastMessageOf('r', 'b')?.id).toBe('r-3');
+    expect(bus.lastMessageOf('r', 'a')?.id).toBe('r-2');
+  });
+
+  it('gives a thread header without its messages, open or closed', () => {
+    const bus = newBus();
+    bus.createThread({ id: 't', name: 'n', creatorId: 'a', participantIds: ['b'] });
+    expect(bus.threadHeader('t')).toEqual({
+      id: 't',
+      name: 'n',
+      creatorId: 'a',
+      participants: ['a', 'b'],
+      isClosed: false,
+      summary: null,
+    });
+    bus.closeThread('t', 'done');
+    expect(bus.threadHeader('t')).toMatchObject({ isClosed: true, summary: 'done' });
+    expect(bus.threadHeader('missing')).toBeUndefined();
+  });
+});
+
 describe('observers', () => {
   it('see connections, thread lifecycle and every message, in order', async () => {
     const bus = newBus();

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatewayError, GW_ERR, type GatewayErrorCode } from '../errors';
-import { isDatabaseUnavailable } from '../lib/db-errors';
+import { isDatabaseUnavailable } from '../shared/db-errors';
 
 // Fastify's own 4xx errors, mapped onto the gateway's table so clients see one vocabulary.
 const FASTIFY_CODES: Record<string, GatewayErrorCode> = {

@@ -1,5 +1,5 @@
 import nacl from 'tweetnacl';
-import { encodeBase58 } from '../../src/lib/wallet';
+import { encodeBase58 } from '../../src/sign-in/wallet';
 
 /** A throwaway Solana-style wallet: an ed25519 keypair and its base58 address. */
 export interface TestWallet {

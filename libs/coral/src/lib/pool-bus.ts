@@ -148,6 +148,8 @@ interface ThreadState {
   participants: Set<string>;
   messages: CoralMessage[];
   messagesById: Map<string, CoralMessage>;
+  /** Each sender's newest message, kept as messages are appended (O(1) for reply keys). */
+  lastBySender: Map<string, CoralMessage>;
   isClosed: boolean;
   summary: string | null;
   readIndex: Map<string, number>;
@@ -344,6 +346,7 @@ export class PoolBus {
       participants,
       messages: [],
       messagesById: new Map(),
+      lastBySender: new Map(),
       isClosed: false,
       summary: null,
       readIndex: new Map([...participants].map((p) => [p, 0])),
@@ -400,6 +403,7 @@ export class PoolBus {
       participants,
       messages,
       messagesById: new Map(messages.map((m) => [m.id, m])),
+      lastBySender: new Map(messages.map((m) => [m.senderId, m])),
       isClosed,
       summary: input.summary ?? null,
       readIndex,
@@ -432,6 +436,20 @@ export class PoolBus {
   getThread(threadId: string): CoralThread | undefined {
     const state = this.threads.get(threadId);
     return state ? this.snapshot(state) : undefined;
+  }
+
+  /** The thread without its messages (cheap: nothing is copied but its participants). */
+  threadHeader(threadId: string): CoralThreadHeader | undefined {
+    const state = this.threads.get(threadId);
+    return state ? this.header(state) : undefined;
+  }
+
+  /**
+   * The newest message `senderId` sent in the thread, or undefined (no such thread, or nothing
+   * sent yet). Constant time, unlike `getThread`, which copies every message.
+   */
+  lastMessageOf(threadId: string, senderId: string): CoralMessage | undefined {
+    return this.threads.get(threadId)?.lastBySender.get(senderId);
   }
 
   /** Headers of every thread on the bus (open and closed). */
@@ -571,6 +589,7 @@ export class PoolBus {
     if (current) {
       current.messages.push(message);
       current.messagesById.set(message.id, message);
+      current.lastBySender.set(message.senderId, message);
     }
     this.emit({ type: 'message_sent', poolId: this.poolId, message });
     if (current && !current.isClosed) {

@@ -1,9 +1,11 @@
-import { timingSafeEqual } from 'node:crypto';
 import { runPoolHealth, type Db, type GatewayTask } from '@pardon/db';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorBodySchema, GatewayError } from '../errors';
-import { DbStore } from '../lib/store-db';
-import { bearerOf } from '../plugins/auth';
+import type { FastifyInstance } from 'fastify';
+import { ErrorResponses as errors } from '../errors';
+import { requireBearer } from '../shared/bearer';
+import type { PoolManager } from '../shared/pools';
+import { DbStore } from '../shared/store-db';
+import type { Store } from '../shared/store';
+import type { LifecycleJobs } from './jobs';
 
 const JOBS = ['session-cleanup', 'thread-cleanup', 'pool-health'] as const;
 type Job = (typeof JOBS)[number];
@@ -14,7 +16,14 @@ const HEALTH_TIMEOUT_MS = 2_000;
 const HISTORY_WINDOW_MS = 30 * 60_000;
 const HISTORY_LIMIT = 3_000;
 
-const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
+export interface OpsApiOptions {
+  store: Store;
+  pools: PoolManager;
+  jobs: LifecycleJobs;
+  taskId: string;
+  opsToken: string | undefined;
+  shuttingDown: () => boolean;
+}
 
 interface TaskHealth {
   reachable: boolean;
@@ -52,24 +61,16 @@ async function fetchHealth(task: GatewayTask): Promise<TaskHealth> {
  * open): the task registry with each task's live pools, recent pool-health snapshots, the last
  * run of each job, and running a job now.
  */
-export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
-  const token = app.config.opsToken;
-  const requireOperator = async (request: FastifyRequest) => {
-    if (token === undefined)
-      throw new GatewayError(
-        'GW_ERR_NOT_FOUND',
-        'The operations API is disabled (OPS_TOKEN unset).',
-      );
-    const given = bearerOf(request);
-    const ok =
-      given !== undefined &&
-      given.length === token.length &&
-      timingSafeEqual(Buffer.from(given), Buffer.from(token));
-    if (!ok)
-      throw new GatewayError('GW_ERR_UNAUTHORIZED', 'The dashboard needs the operator token.');
-  };
+export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): Promise<void> {
+  const { store, pools, jobs, taskId } = opts;
+  const requireOperator = requireBearer({
+    secret: opts.opsToken,
+    whenUnset: 'GW_ERR_NOT_FOUND',
+    whenUnsetMessage: 'The operations API is disabled (OPS_TOKEN unset).',
+    unauthorizedMessage: 'The dashboard needs the operator token.',
+  });
   // Ops reads go to the database the gateway already holds; a custom store (tests) has none.
-  const dbOf = (): Db | undefined => (app.store instanceof DbStore ? app.store.db : undefined);
+  const dbOf = (): Db | undefined => (store instanceof DbStore ? store.db : undefined);
   const config = { rateLimit: false } as const;
 
   app.get(
@@ -79,7 +80,7 @@ export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
       const now = Date.now();
       const db = dbOf();
       const self: GatewayTask = {
-        taskId: app.config.taskId,
+        taskId: taskId,
         baseUrl: '',
         startedAt: new Date(now),
         lastHeartbeatAt: new Date(now),
@@ -96,12 +97,12 @@ export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
         : [[self], [], []];
       const healths = await Promise.all(
         tasks.map((t) =>
-          t.taskId === app.config.taskId
+          t.taskId === taskId
             ? Promise.resolve<TaskHealth>({
                 reachable: true,
-                status: app.shuttingDown ? 'shutting_down' : 'ok',
+                status: opts.shuttingDown() ? 'shutting_down' : 'ok',
                 database: 'up',
-                pools: app.core.poolStatuses(),
+                pools: pools.statuses(),
               })
             : fetchHealth(t),
         ),
@@ -109,7 +110,7 @@ export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
       const byJob = new Map(runs.map((r) => [r.job, r]));
       return {
         now: new Date(now).toISOString(),
-        taskId: app.config.taskId,
+        taskId: taskId,
         tasks: tasks.map((t, i) => ({
           taskId: t.taskId,
           baseUrl: t.baseUrl,
@@ -161,21 +162,21 @@ export async function opsApiRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const job = request.params.job as Job;
       const now = Date.now();
-      if (job === 'session-cleanup') return { job, result: await app.core.sessionCleanup(now) };
-      if (job === 'thread-cleanup') return { job, result: await app.core.threadCleanup(now) };
+      if (job === 'session-cleanup') return { job, result: await jobs.sessionCleanup(now) };
+      if (job === 'thread-cleanup') return { job, result: await jobs.threadCleanup(now) };
       const db = dbOf();
       // Fleet-wide, as the cron-worker runs it: every live task's /health, one snapshot per pool.
-      if (!db) return { job, result: await app.core.poolHealth(now) };
+      if (!db) return { job, result: await jobs.poolHealth(now) };
       const r = await runPoolHealth(db, {
         now,
         liveWindowMs: LIVE_WINDOW_MS,
         fetchHealth: (task) =>
-          task.taskId === app.config.taskId
+          task.taskId === taskId
             ? Promise.resolve({
                 status: 'ok',
-                taskId: app.config.taskId,
+                taskId: taskId,
                 database: 'up',
-                pools: app.core.poolStatuses(),
+                pools: pools.statuses(),
               })
             : fetch(new URL('/health', task.baseUrl), {
                 signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),

@@ -1,19 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorBodySchema, GatewayError } from '../errors';
+import { ErrorResponses as errors, GatewayError } from '../errors';
+import type { Store } from '../shared/store';
+import { weekOf } from './week';
 
-const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
-const DAY_MS = 86_400_000;
 export const LEADERBOARD_DEFAULT_LIMIT = 10;
 export const LEADERBOARD_MAX_LIMIT = 100;
-
-/** The ISO week (Monday 00:00 UTC, seven days) that holds `now`. */
-export function weekOf(now: Date): { from: Date; to: Date } {
-  const daysSinceMonday = (now.getUTCDay() + 6) % 7;
-  const from = new Date(
-    Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysSinceMonday),
-  );
-  return { from, to: new Date(from.getTime() + 7 * DAY_MS) };
-}
 
 const EntrySchema = {
   type: 'object',
@@ -31,7 +22,10 @@ const EntrySchema = {
  * 00:00 UTC). Served from the read client, so it may trail the writer by the replica's lag; a
  * player route like the others (bearer token, per-wallet rate limit).
  */
-export async function leaderboardRoutes(app: FastifyInstance): Promise<void> {
+export async function leaderboardRoutes(
+  app: FastifyInstance,
+  opts: { store: Pick<Store, 'leaderboard'> },
+): Promise<void> {
   app.addHook('preHandler', app.authenticate);
   app.addHook('preHandler', app.limitWallet);
 
@@ -69,7 +63,7 @@ export async function leaderboardRoutes(app: FastifyInstance): Promise<void> {
         );
       }
       const week = weekOf(new Date());
-      const rows = await app.store.leaderboard({ ...week, limit });
+      const rows = await opts.store.leaderboard({ ...week, limit });
       return {
         weekStart: week.from.toISOString(),
         weekEnd: week.to.toISOString(),

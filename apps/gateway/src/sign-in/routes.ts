@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorBodySchema } from '../errors';
+import type { SignIn } from './sign-in';
 
 const WalletSchema = { type: 'string', minLength: 32, maxLength: 44 } as const;
 
-/** Wallet sign-in: a server nonce inside a message the wallet signs, then a bearer token. */
-export async function authRoutes(app: FastifyInstance): Promise<void> {
+/** `POST /api/auth/nonce` and `POST /api/auth/verify` (no token needed, per-IP limit only). */
+export async function signInRoutes(app: FastifyInstance, opts: { signIn: SignIn }): Promise<void> {
+  const { signIn } = opts;
   app.post<{ Body: { wallet: string } }>(
     '/api/auth/nonce',
     {
@@ -31,7 +33,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const n = await app.core.issueNonce(request.body.wallet);
+      const n = await signIn.issueNonce(request.body.wallet);
       return { nonce: n.nonce, message: n.message, expiresAt: n.expiresAt.toISOString() };
     },
   );
@@ -63,7 +65,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { wallet, nonce, signature } = request.body;
-      const t = await app.core.verifySignIn(wallet, nonce, signature);
+      const t = await signIn.verify(wallet, nonce, signature);
       return { token: t.token, expiresAt: t.expiresAt.toISOString() };
     },
   );

@@ -4,8 +4,9 @@ import {
   CORAL_SERVER_INFO,
   PoolBus,
   registerCoralTools,
-  type BeforeSendHook,
   type CoralAgentInfo,
+  type MessageDraft,
+  type PersistedMessageRef,
   type PoolBusListener,
 } from '@pardon/coral';
 import type { FastifyBaseLogger } from 'fastify';
@@ -24,8 +25,8 @@ export interface PoolManagerOptions {
   poolIds: readonly string[];
   requiredAgents: readonly string[];
   capacity: number;
-  beforeSend: BeforeSendHook;
-  onEvent?: PoolBusListener;
+  /** Persist-before-deliver for messages the buses mint (agent replies), given their bus. */
+  beforeSend: (draft: MessageDraft, bus: PoolBus) => Promise<PersistedMessageRef>;
   log: FastifyBaseLogger;
 }
 
@@ -42,13 +43,12 @@ export class PoolManager {
   constructor(private readonly options: PoolManagerOptions) {
     this.poolIds = [...options.poolIds];
     for (const id of options.poolIds) {
-      const bus = new PoolBus({
+      const bus: PoolBus = new PoolBus({
         poolId: id,
-        beforeSend: options.beforeSend,
+        beforeSend: (draft) => options.beforeSend(draft, bus),
         onListenerError: (err, event) =>
           options.log.error({ err, pool: id, event: event.type }, 'bus observer failed'),
       });
-      if (options.onEvent) bus.subscribe(options.onEvent);
       this.buses.set(id, bus);
     }
   }
@@ -66,6 +66,11 @@ export class PoolManager {
 
   allBuses(): PoolBus[] {
     return [...this.buses.values()];
+  }
+
+  /** Observes the events of every pool's bus. */
+  subscribe(listener: PoolBusListener): void {
+    for (const bus of this.buses.values()) bus.subscribe(listener);
   }
 
   /**

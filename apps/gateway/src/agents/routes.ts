@@ -1,12 +1,11 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ErrorBodySchema, GatewayError } from '../errors';
-import { bearerOf } from '../plugins/auth';
-
-const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorResponses as errors, GatewayError } from '../errors';
+import { requireBearer } from '../shared/bearer';
+import type { PoolManager } from '../shared/pools';
 
 const SEGMENT = { type: 'string', minLength: 1, maxLength: 128 } as const;
 const PoolParams = {
@@ -38,32 +37,26 @@ interface AgentQueryT {
   agentDescription?: string;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * The Coral-compatible endpoint agents connect to: Coral's HTTP+SSE transport at its devmode URL
  * (plus the message POST route the SSE `endpoint` event points at), and MCP Streamable HTTP at the
  * same shape of path. Either way the agent gets the seven Coral tools bound to its id and pool.
  */
-export async function agentRoutes(app: FastifyInstance): Promise<void> {
+export async function agentRoutes(
+  app: FastifyInstance,
+  opts: { pools: PoolManager; agentApiKey: string },
+): Promise<void> {
+  const { pools } = opts;
   const sse = new Map<string, { transport: SSEServerTransport; pool: string }>();
   const streamable = new Map<string, { transport: StreamableHTTPServerTransport; pool: string }>();
 
-  const requireAgentKey = async (request: FastifyRequest) => {
-    const token = bearerOf(request);
-    if (!token || !sameSecret(token, app.config.agentApiKey)) {
-      throw new GatewayError(
-        'GW_ERR_UNAUTHORIZED',
-        'Agents need Authorization: Bearer AGENT_API_KEY.',
-      );
-    }
-  };
+  const requireAgentKey = requireBearer({
+    secret: opts.agentApiKey,
+    whenUnset: 'GW_ERR_UNAUTHORIZED',
+    unauthorizedMessage: 'Agents need Authorization: Bearer AGENT_API_KEY.',
+  });
   const requirePool = (pool: string) => {
-    if (!app.pools.hasPool(pool)) throw new GatewayError('GW_ERR_UNKNOWN_POOL', `No pool ${pool}.`);
+    if (!pools.hasPool(pool)) throw new GatewayError('GW_ERR_UNKNOWN_POOL', `No pool ${pool}.`);
   };
 
   app.addHook('preHandler', requireAgentKey);
@@ -95,7 +88,7 @@ export async function agentRoutes(app: FastifyInstance): Promise<void> {
         sse.delete(sessionId);
       };
       try {
-        await app.pools.connectAgent(pool, agentId, agentDescription ?? '', transport);
+        await pools.connectAgent(pool, agentId, agentDescription ?? '', transport);
         request.log.info({ pool, agentId, transport: 'sse' }, 'agent connected');
       } catch (err) {
         sse.delete(sessionId);
@@ -121,7 +114,7 @@ export async function agentRoutes(app: FastifyInstance): Promise<void> {
 
   const streamableHandler = async (
     request: FastifyRequest<{ Params: PoolParamsT; Querystring: Partial<AgentQueryT> }>,
-    reply: import('fastify').FastifyReply,
+    reply: FastifyReply,
   ) => {
     const { pool } = request.params;
     requirePool(pool);
@@ -155,7 +148,7 @@ export async function agentRoutes(app: FastifyInstance): Promise<void> {
     transport.onclose = () => {
       if (transport.sessionId) streamable.delete(transport.sessionId);
     };
-    await app.pools.connectAgent(pool, agentId, request.query.agentDescription ?? '', transport);
+    await pools.connectAgent(pool, agentId, request.query.agentDescription ?? '', transport);
     request.log.info({ pool, agentId, transport: 'streamable-http' }, 'agent connected');
     reply.hijack();
     await transport.handleRequest(request.raw, reply.raw, request.body);
@@ -188,7 +181,7 @@ export async function agentRoutes(app: FastifyInstance): Promise<void> {
       config,
       schema: { response: { 200: { type: 'array', items: { type: 'string' } }, ...errors } },
     },
-    async () => app.pools.poolIds,
+    async () => pools.poolIds,
   );
 
   app.get<{ Params: { pool: string } }>(
@@ -216,7 +209,7 @@ export async function agentRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       requirePool(request.params.pool);
-      return app.pools.listAgents(request.params.pool);
+      return pools.listAgents(request.params.pool);
     },
   );
 }

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatewayError } from '../errors';
-import { verifyToken } from '../lib/tokens';
+import { bearerOf } from '../shared/bearer';
+import { verifyToken } from './tokens';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,14 +15,7 @@ declare module 'fastify' {
   }
 }
 
-/** Reads a bearer credential, or undefined when the header is absent or not a bearer. */
-export function bearerOf(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1];
-}
-
+/** Decorates `app.authenticate`, which turns a player's bearer token into `request.wallet`. */
 export const authPlugin = fp(
   async (app: FastifyInstance, opts: { tokenSecret: string }) => {
     app.decorateRequest('wallet', '');

@@ -1,14 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { ErrorBodySchema, GatewayError } from '../errors';
-import { WireMessageSchema } from '../lib/messages';
-
-const errors = { '4xx': ErrorBodySchema, '5xx': ErrorBodySchema } as const;
-
-const ThreadParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 64 } },
-} as const;
+import { ErrorResponses as errors, GatewayError } from '../errors';
+import { WireMessageSchema } from '../shared/messages';
+import { ThreadParams } from '../shared/thread-params';
+import type { Threads } from './threads';
 
 const ThreadSummarySchema = {
   type: 'object',
@@ -22,31 +16,17 @@ const ThreadSummarySchema = {
   },
 } as const;
 
-/** The player API of DESIGN.md §6 (all but sign-in); every route needs a bearer token. */
-export async function playerRoutes(app: FastifyInstance): Promise<void> {
+/**
+ * The thread routes of DESIGN.md §6: create and list threads, post and read messages, close.
+ * Player routes: bearer token and per-wallet limit.
+ */
+export async function threadRoutes(
+  app: FastifyInstance,
+  opts: { threads: Threads; maxMessageChars: number },
+): Promise<void> {
+  const { threads, maxMessageChars } = opts;
   app.addHook('preHandler', app.authenticate);
   app.addHook('preHandler', app.limitWallet);
-
-  app.post(
-    '/api/sessions',
-    {
-      schema: {
-        response: {
-          200: {
-            type: 'object',
-            required: ['sessionId', 'pool', 'agents'],
-            properties: {
-              sessionId: { type: 'string' },
-              pool: { type: 'string' },
-              agents: { type: 'array', items: { type: 'string' } },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (request) => app.core.openSession(request.wallet),
-  );
 
   app.post<{ Body: { agentId: string } }>(
     '/api/threads',
@@ -73,7 +53,7 @@ export async function playerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      const t = await app.core.createThread(request.wallet, request.body.agentId);
+      const t = await threads.create(request.wallet, request.body.agentId);
       return reply.status(201).send(t);
     },
   );
@@ -92,7 +72,7 @@ export async function playerRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => ({ threads: await app.core.listThreads(request.wallet) }),
+    async (request) => ({ threads: await threads.list(request.wallet) }),
   );
 
   app.post<{ Params: { id: string }; Body: { content: string; clientMessageId: string } }>(
@@ -122,13 +102,13 @@ export async function playerRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { content, clientMessageId } = request.body;
-      if ([...content].length > app.config.maxMessageChars) {
+      if ([...content].length > maxMessageChars) {
         throw new GatewayError(
           'GW_ERR_MESSAGE_TOO_LONG',
-          `content is longer than ${app.config.maxMessageChars} characters`,
+          `content is longer than ${maxMessageChars} characters`,
         );
       }
-      const r = await app.core.postMessage(request.wallet, request.params.id, {
+      const r = await threads.post(request.wallet, request.params.id, {
         content,
         clientMessageId,
       });
@@ -157,34 +137,8 @@ export async function playerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => ({
-      messages: await app.core.history(request.wallet, request.params.id, request.query.after),
+      messages: await threads.history(request.wallet, request.params.id, request.query.after),
     }),
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/api/threads/:id/events',
-    {
-      schema: {
-        params: ThreadParams,
-        headers: {
-          type: 'object',
-          properties: { 'last-event-id': { type: 'string', maxLength: 64 } },
-        },
-        response: { ...errors },
-      },
-    },
-    async (request, reply) => {
-      const lastEventId = request.headers['last-event-id'];
-      // Authorisation and limits are checked before the response is taken over, so that they
-      // still answer as JSON errors.
-      const stream = await app.core.prepareStream(
-        request.wallet,
-        request.params.id,
-        typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined,
-      );
-      reply.hijack();
-      await stream.start(reply.raw);
-    },
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -203,7 +157,7 @@ export async function playerRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      await app.core.closeThread(request.wallet, request.params.id);
+      await threads.close(request.wallet, request.params.id);
       return { threadId: request.params.id, closed: true };
     },
   );

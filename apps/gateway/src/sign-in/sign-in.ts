@@ -1,0 +1,58 @@
+import { GatewayError } from '../errors';
+import type { Store } from '../shared/store';
+import { issueToken } from './tokens';
+import { isWalletAddress, newNonce, signInMessage, verifyWalletSignature } from './wallet';
+
+export interface SignInOptions {
+  store: Pick<Store, 'createNonce' | 'findNonce' | 'consumeNonce' | 'upsertUser'>;
+  nonceTtlS: number;
+  tokenSecret: string;
+  tokenTtlS: number;
+}
+
+/**
+ * Wallet sign-in: a single-use server nonce inside a message the wallet signs, exchanged for a
+ * short-lived bearer token. Nonces live in the database, so a nonce issued by one task is spent
+ * once across the fleet.
+ */
+export class SignIn {
+  constructor(private readonly options: SignInOptions) {}
+
+  async issueNonce(wallet: string): Promise<{ nonce: string; message: string; expiresAt: Date }> {
+    requireWallet(wallet);
+    const nonce = newNonce();
+    const expiresAt = new Date(Date.now() + this.options.nonceTtlS * 1000);
+    const message = signInMessage(wallet, nonce, expiresAt);
+    await this.options.store.createNonce({ nonce, wallet, message, expiresAt });
+    return { nonce, message, expiresAt };
+  }
+
+  async verify(
+    wallet: string,
+    nonce: string,
+    signature: string,
+  ): Promise<{ token: string; expiresAt: Date }> {
+    requireWallet(wallet);
+    const { store } = this.options;
+    const now = new Date();
+    const row = await store.findNonce(nonce);
+    if (!row || row.wallet !== wallet || row.usedAt !== null || row.expiresAt <= now) {
+      throw new GatewayError('GW_ERR_BAD_NONCE');
+    }
+    // The signature is checked before the nonce is spent, so a bad attempt changes nothing.
+    if (!verifyWalletSignature(wallet, row.message, signature)) {
+      throw new GatewayError('GW_ERR_BAD_SIGNATURE');
+    }
+    if (!(await store.consumeNonce(nonce, wallet, now))) {
+      throw new GatewayError('GW_ERR_BAD_NONCE');
+    }
+    await store.upsertUser(wallet);
+    return issueToken(this.options.tokenSecret, wallet, this.options.tokenTtlS);
+  }
+}
+
+function requireWallet(wallet: string): void {
+  if (!isWalletAddress(wallet)) {
+    throw new GatewayError('GW_ERR_VALIDATION', 'wallet is not a base58 ed25519 public key.');
+  }
+}

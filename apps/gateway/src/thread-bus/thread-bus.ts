@@ -1,0 +1,188 @@
+import { isCoralError, type PoolBusEvent } from '@pardon/coral';
+import type { FastifyBaseLogger } from 'fastify';
+import { GatewayError } from '../errors';
+import type { StoredMessage } from '../shared/messages';
+import type { PoolManager } from '../shared/pools';
+import type { Store, ThreadRow } from '../shared/store';
+import type { MessageHub } from './message-hub';
+import type { PlayerThreads } from './player-threads';
+import { rebuildThread, threadName } from './rebuild';
+import type { ReplyLatency } from './reply-latency';
+
+export interface ThreadBusOptions {
+  pools: PoolManager;
+  store: Pick<Store, 'listMessages' | 'closeThread'>;
+  threads: PlayerThreads;
+  hub: MessageHub;
+  latency: ReplyLatency;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * A player thread's life on this task's buses, below the player routes, the event streams and
+ * the agent endpoint that all use it: putting a thread on its bus (new, or rebuilt from the
+ * database), delivering a stored player message to the agent, publishing stored messages to the
+ * thread's streams, and closing it on the bus when the player, an agent or a job closes it.
+ */
+export class ThreadBus {
+  private readonly rebuilding = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: ThreadBusOptions) {
+    options.pools.subscribe((event) => this.onBusEvent(event));
+  }
+
+  /** Puts a thread the player just created on its pool's bus, with the agent as participant. */
+  open(thread: ThreadRow): void {
+    this.options.threads.hold(thread.id, {
+      pool: thread.pool,
+      wallet: thread.wallet,
+      agentId: thread.agentId,
+      closed: false,
+    });
+    this.options.pools.bus(thread.pool).createThread({
+      id: thread.id,
+      name: threadName(thread.wallet, thread.agentId),
+      creatorId: thread.wallet,
+      participantIds: [thread.agentId],
+    });
+  }
+
+  /**
+   * The pool and agent of a thread this task holds open for `wallet`, or undefined (not held
+   * here, closed, or another wallet's): the hot path that needs no ownership query.
+   */
+  heldOpen(threadId: string, wallet: string): { pool: string; agentId: string } | undefined {
+    const known = this.options.threads.get(threadId);
+    if (!known || known.closed || known.wallet !== wallet) return undefined;
+    return { pool: known.pool, agentId: known.agentId };
+  }
+
+  /** True when a thread on `pool` can live on this task's buses (the pool exists here). */
+  hostsPool(pool: string): boolean {
+    return this.options.pools.hasPool(pool);
+  }
+
+  /**
+   * Makes sure a player thread is on its pool's bus, rebuilding it from the database when this
+   * task has not seen it (restart, or the player reached another task). Concurrent callers share
+   * one rebuild.
+   */
+  async ensureOnBus(thread: ThreadRow): Promise<void> {
+    const bus = this.options.pools.bus(thread.pool);
+    if (bus.hasThread(thread.id)) {
+      if (!this.options.threads.has(thread.id)) {
+        this.options.threads.hold(thread.id, {
+          pool: thread.pool,
+          wallet: thread.wallet,
+          agentId: thread.agentId,
+          closed: bus.threadHeader(thread.id)?.isClosed ?? true,
+        });
+      }
+      return;
+    }
+    let pending = this.rebuilding.get(thread.id);
+    if (!pending) {
+      pending = rebuildThread(thread, { ...this.options, bus }).finally(() =>
+        this.rebuilding.delete(thread.id),
+      );
+      this.rebuilding.set(thread.id, pending);
+    }
+    await pending;
+  }
+
+  /** A player message is stored: its streams see it now, and its reply is timed from now. */
+  playerMessageStored(message: StoredMessage): void {
+    this.options.hub.publish(message);
+    this.options.latency.playerMessageStored(message.threadId);
+  }
+
+  /** Delivers a stored player message to the agent (the bus ignores an id it already holds). */
+  async deliverPlayerMessage(pool: string, message: StoredMessage): Promise<void> {
+    try {
+      await this.options.pools.bus(pool).sendMessage(
+        {
+          threadId: message.threadId,
+          senderId: message.senderId,
+          content: message.content,
+          mentions: message.mentions,
+        },
+        { id: message.id, timestamp: message.createdAt.getTime() },
+      );
+    } catch (err) {
+      if (isCoralError(err) && (err.code === 'thread_closed' || err.code === 'thread_not_found')) {
+        // The agent or a job closed the thread on the bus; storage already has the message.
+        throw new GatewayError('GW_ERR_THREAD_CLOSED');
+      }
+      throw err;
+    }
+  }
+
+  /** Follows the stored messages of a thread (see MessageHub); returns the unsubscribe. */
+  subscribe(threadId: string, listener: (m: StoredMessage) => void): () => void {
+    return this.options.hub.subscribe(threadId, listener);
+  }
+
+  /** Closes an open thread on its bus; false when it is not there or already closed. */
+  closeOnBus(pool: string, threadId: string, summary: string): boolean {
+    if (!this.options.pools.hasPool(pool)) return false;
+    const bus = this.options.pools.bus(pool);
+    const header = bus.threadHeader(threadId);
+    if (!header || header.isClosed) return false;
+    bus.closeThread(threadId, summary);
+    return true;
+  }
+
+  /**
+   * Closes threads on this task's buses that the database (a lifecycle job on any task) has
+   * closed; returns how many were open here. Agents stop waiting on them.
+   */
+  closeLocalThreads(threadIds: readonly string[], summary: string): number {
+    let n = 0;
+    for (const id of threadIds) {
+      const known = this.options.threads.get(id);
+      if (known) {
+        if (this.closeOnBus(known.pool, id, summary)) n += 1;
+        continue;
+      }
+      for (const bus of this.options.pools.allBuses()) {
+        if (bus.hasThread(id) && this.closeOnBus(bus.poolId, id, summary)) n += 1;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Closes the threads on this task's buses and counts those held here, whether this call or the
+   * job's own announcement (which may arrive first) closed them: a stable answer for the job.
+   */
+  closeHeldThreads(threadIds: readonly string[], summary: string): number {
+    this.closeLocalThreads(threadIds, summary);
+    const buses = this.options.pools.allBuses();
+    return threadIds.filter((id) => buses.some((bus) => bus.hasThread(id))).length;
+  }
+
+  /** Ids of the player threads open on this task's buses. */
+  openPlayerThreadIds(): string[] {
+    const open: string[] = [];
+    for (const bus of this.options.pools.allBuses()) {
+      for (const t of bus.listThreads()) {
+        if (!t.isClosed && this.options.threads.has(t.id)) open.push(t.id);
+      }
+    }
+    return open;
+  }
+
+  private onBusEvent(event: PoolBusEvent): void {
+    if (event.type !== 'thread_closed' || !this.options.threads.markClosed(event.threadId)) return;
+    this.options.latency.forget(event.threadId);
+    // An agent may close a player's thread (coral_close_thread); storage follows the bus.
+    this.options.store
+      .closeThread(event.threadId, 'agent_closed')
+      .catch((err: unknown) =>
+        this.options.log.warn(
+          { err, threadId: event.threadId },
+          'could not record a thread closed on the bus',
+        ),
+      );
+  }
+}

@@ -1,0 +1,120 @@
+import type { Counter } from 'prom-client';
+import { GatewayError } from '../errors';
+import { readAllMessages } from '../shared/message-pages';
+import { toWire, type WireMessage } from '../shared/messages';
+import type { Store, ThreadRow } from '../shared/store';
+import type { ThreadBus } from '../thread-bus/thread-bus';
+import { ownedThread } from './ownership';
+
+export interface ThreadsOptions {
+  store: Pick<
+    Store,
+    | 'findActiveSession'
+    | 'createThread'
+    | 'getThread'
+    | 'listThreads'
+    | 'closeThread'
+    | 'appendMessage'
+    | 'listMessages'
+    | 'seqOf'
+  >;
+  threadBus: ThreadBus;
+  requiredAgents: readonly string[];
+  messages: Counter<'pool' | 'sender'>;
+}
+
+export interface ThreadSummary {
+  threadId: string;
+  agentId: string;
+  pool: string;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+/**
+ * A player's threads and messages: create, list, post (persist first, then deliver to the
+ * agent), read the history, close. Streams are in ../streams.
+ */
+export class Threads {
+  constructor(private readonly options: ThreadsOptions) {}
+
+  async create(
+    wallet: string,
+    agentId: string,
+  ): Promise<{ threadId: string; agentId: string; pool: string }> {
+    const { store, threadBus } = this.options;
+    if (!this.options.requiredAgents.includes(agentId)) {
+      throw new GatewayError('GW_ERR_UNKNOWN_AGENT', `No agent ${agentId}.`);
+    }
+    const session = await store.findActiveSession(wallet);
+    if (!session || !threadBus.hostsPool(session.pool)) throw new GatewayError('GW_ERR_NO_SESSION');
+    const thread = await store.createThread(session.id, agentId);
+    threadBus.open(thread);
+    return { threadId: thread.id, agentId: thread.agentId, pool: thread.pool };
+  }
+
+  async list(wallet: string): Promise<ThreadSummary[]> {
+    const rows = await this.options.store.listThreads(wallet);
+    return rows.map((t) => ({
+      threadId: t.id,
+      agentId: t.agentId,
+      pool: t.pool,
+      createdAt: t.createdAt.toISOString(),
+      closedAt: t.closedAt ? t.closedAt.toISOString() : null,
+    }));
+  }
+
+  async post(
+    wallet: string,
+    threadId: string,
+    input: { content: string; clientMessageId: string },
+  ): Promise<{ messageId: string }> {
+    const { store, threadBus } = this.options;
+    // Hot path: a thread this task already holds open for this wallet needs no ownership query
+    // (a close elsewhere still refuses the append in the database).
+    let target = threadBus.heldOpen(threadId, wallet);
+    let thread: ThreadRow | undefined;
+    if (!target) {
+      thread = await ownedThread(store, wallet, threadId);
+      if (thread.closedAt || thread.sessionEnded || !threadBus.hostsPool(thread.pool)) {
+        throw new GatewayError('GW_ERR_THREAD_CLOSED');
+      }
+      target = { pool: thread.pool, agentId: thread.agentId };
+    }
+    const { message, created } = await store.appendMessage({
+      threadId,
+      senderId: wallet,
+      content: input.content,
+      mentions: [target.agentId],
+      clientMessageId: input.clientMessageId,
+    });
+    if (created) {
+      this.options.messages.inc({ pool: target.pool, sender: 'player' });
+      threadBus.playerMessageStored(message);
+    }
+    // Persisted: from here on the message survives anything. Now deliver it to the agent.
+    if (thread) await threadBus.ensureOnBus(thread);
+    await threadBus.deliverPlayerMessage(target.pool, message);
+    return { messageId: message.id };
+  }
+
+  async history(wallet: string, threadId: string, after?: string): Promise<WireMessage[]> {
+    const { store } = this.options;
+    await ownedThread(store, wallet, threadId);
+    let afterSeq = 0;
+    if (after !== undefined) {
+      const seq = store.seqOf(threadId, after);
+      if (seq === undefined) {
+        throw new GatewayError('GW_ERR_BAD_REQUEST', 'after is not a message of this thread.');
+      }
+      afterSeq = seq;
+    }
+    return (await readAllMessages(store, threadId, afterSeq)).map(toWire);
+  }
+
+  async close(wallet: string, threadId: string): Promise<void> {
+    const thread = await ownedThread(this.options.store, wallet, threadId);
+    if (!thread.closedAt) await this.options.store.closeThread(threadId, 'player_closed');
+    this.options.threadBus.closeOnBus(thread.pool, threadId, 'Closed by the player.');
+  }
+}
