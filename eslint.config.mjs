@@ -29,6 +29,23 @@ const NODE_IO_MODULES = [
   'cluster',
 ];
 
+const GATEWAY_FEATURES = [
+  'sign-in',
+  'sessions',
+  'threads',
+  'streams',
+  'agents',
+  'operations',
+  'task',
+  'leaderboard',
+  'pages',
+];
+
+const GATEWAY_COMPOSITION_ONLY = {
+  group: ['../app', '../*/routes', '../*/*-routes'],
+  message: 'Only app.ts composes modules and registers their routes.',
+};
+
 // Who may import whom. Tests get one extra right: importing the test-environment providers.
 const depConstraints = [
   {
@@ -108,6 +125,31 @@ export default [
           })),
         },
       ],
+    },
+  },
+  {
+    // apps/gateway layers: shared machinery and the thread-bus knot sit below the feature modules
+    // (sign-in, sessions, threads, streams, agents, operations, task, leaderboard, pages), so the
+    // split has no import cycle; only app.ts composes the features.
+    files: ['apps/gateway/src/shared/**/*.ts', 'apps/gateway/src/thread-bus/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: GATEWAY_FEATURES.map((f) => ({
+            group: [`../${f}/*`, `../${f}`],
+            message:
+              'shared/ and thread-bus/ sit below the feature modules; pass what you need in.',
+          })),
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/gateway/src/*/**/*.ts'],
+    ignores: ['apps/gateway/src/shared/**', 'apps/gateway/src/thread-bus/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [GATEWAY_COMPOSITION_ONLY] }],
     },
   },
   prettier,

@@ -4,7 +4,7 @@ import type { Gauge } from 'prom-client';
 import { SseWriter } from '../shared/sse';
 import type { Store } from '../shared/store';
 import type { ThreadBus } from '../thread-bus/thread-bus';
-import { ownedThread } from '../threads/ownership';
+import { ownedThread } from '../shared/owned-thread';
 import type { RemoteHints } from './remote-hints';
 import { StreamSlots } from './stream-slots';
 import { runThreadStream } from './thread-stream';

@@ -4,7 +4,7 @@ import { readAllMessages } from '../shared/message-pages';
 import { toWire, type WireMessage } from '../shared/messages';
 import type { Store, ThreadRow } from '../shared/store';
 import type { ThreadBus } from '../thread-bus/thread-bus';
-import { ownedThread } from './ownership';
+import { ownedThread } from '../shared/owned-thread';
 
 export interface ThreadsOptions {
   store: Pick<

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors';
-import type { Store, ThreadRow } from '../shared/store';
+import type { Store, ThreadRow } from './store';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
