@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'cron-worker',
   preset: '../../jest.preset.js',
   rootDir: '.',

@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'coral',
   preset: '../../jest.preset.js',
   rootDir: '.',

@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'test-env',
   preset: '../../jest.preset.js',
   rootDir: '.',

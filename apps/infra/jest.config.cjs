@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'infra',
   preset: '../../jest.preset.js',
   rootDir: '.',

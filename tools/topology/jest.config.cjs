@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'topology',
   preset: '../../jest.preset.js',
   rootDir: '.',

@@ -1,10 +1,9 @@
-export default {
-  displayName: 'gateway',
+module.exports = {
+  displayName: 'agents',
   preset: '../../jest.preset.js',
   rootDir: '.',
-  coverageDirectory: '../../coverage/apps/gateway',
-  // One PostgreSQL server and migrated template per run; each test file clones its own database.
+  coverageDirectory: '../../coverage/apps/agents',
+  // One PostgreSQL server and migrated template per run, for the real-gateway integration test.
   globalSetup: '<rootDir>/../../tools/test-env/src/jest/postgres-global-setup.ts',
   globalTeardown: '<rootDir>/../../tools/test-env/src/jest/postgres-global-teardown.ts',
-  testTimeout: 30_000,
 };

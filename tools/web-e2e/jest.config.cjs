@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'web-e2e',
   preset: '../../jest.preset.js',
   rootDir: '.',

@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'loadtest',
   preset: '../../jest.preset.js',
   rootDir: '.',

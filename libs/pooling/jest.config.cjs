@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'pooling',
   preset: '../../jest.preset.js',
   rootDir: '.',

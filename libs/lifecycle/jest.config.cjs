@@ -1,4 +1,4 @@
-export default {
+module.exports = {
   displayName: 'lifecycle',
   preset: '../../jest.preset.js',
   rootDir: '.',
