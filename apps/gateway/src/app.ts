@@ -10,6 +10,7 @@ import { LifecycleJobs } from './operations/jobs';
 import { opsApiRoutes } from './operations/ops-api-routes';
 import { webPlugin } from './pages/plugin';
 import { errorsPlugin } from './plugins/errors';
+import { jsonBodyPlugin } from './plugins/json-body';
 import { limitsPlugin } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
 import { Admission } from './sessions/admission';
@@ -50,6 +51,7 @@ export const buildApp = fp(
   async (app: FastifyInstance, opts: AppOptions) => {
     const { config } = opts;
     await app.register(errorsPlugin, { dbRetryAfterS: config.dbRetryAfterS });
+    await app.register(jsonBodyPlugin);
     await app.register(metricsPlugin);
     await app.register(authPlugin, { tokenSecret: config.tokenSecret });
     await app.register(limitsPlugin, {
