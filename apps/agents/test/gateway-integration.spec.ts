@@ -4,11 +4,17 @@
 // answered in order while another thread is not held up, and after the gateway is killed and
 // started again on the same port every agent reconnects and answers again.
 import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
+import {
+  appSource,
+  eventually,
+  prepareApps,
+  ProcessGroup,
+  type AppBundles,
+  type ManagedProcess,
+} from '@pardon/topology';
 import { AGENT_IDS, getPersona, type LineKind } from '../src/lib/personas';
 import { containsTemplate } from '../src/lib/template';
 import { Player, type ApiMessage } from './support/player';
-import { bundleAgent } from './support/bundle';
-import { eventually, startJs, startTs, stopAll, type ChildHandle } from './support/processes';
 
 jest.setTimeout(120_000);
 
@@ -22,20 +28,26 @@ const CZ_LATENCY_MS = 1000;
 let db: TestDatabase;
 let gatewayPort: number;
 let baseUrl: string;
-let gateway: ChildHandle;
-let agentBundle: { file: string; remove: () => void } | undefined;
-const agents = new Map<string, { proc: ChildHandle; healthPort: number }>();
+const processes = new ProcessGroup();
+let gateway: ManagedProcess;
+let agentBundle: AppBundles | undefined;
+const agents = new Map<string, { proc: ManagedProcess; healthPort: number }>();
 
-function startGateway(): ChildHandle {
-  return startTs('gateway', 'apps/gateway/src/main.ts', 'apps/gateway/tsconfig.json', {
-    PORT: String(gatewayPort),
-    HOST: '127.0.0.1',
-    POOL_COUNT: String(POOLS.length),
-    AGENT_API_KEY: AGENT_KEY,
-    TOKEN_SECRET: 'integration-token-secret-0123456789-abcdef',
-    TASK_ID: `agents-it-${process.pid}`,
-    DATABASE_URL: db.url,
-    LOG_LEVEL: 'warn',
+/** Spawns the gateway from source; the tests wait for what they need from it. */
+function startGateway(): ManagedProcess {
+  return processes.spawn({
+    name: 'gateway',
+    ...appSource('gateway'),
+    env: {
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      POOL_COUNT: String(POOLS.length),
+      AGENT_API_KEY: AGENT_KEY,
+      TOKEN_SECRET: 'integration-token-secret-0123456789-abcdef',
+      TASK_ID: `agents-it-${process.pid}`,
+      DATABASE_URL: db.url,
+      LOG_LEVEL: 'warn',
+    },
   });
 }
 
@@ -77,8 +89,7 @@ async function allPoolsReady(timeoutMs: number): Promise<GatewayHealth> {
       return complete ? health : undefined;
     },
     timeoutMs,
-    diagnostics,
-    deadProcess,
+    { diagnostics, hopeless: deadProcess },
   );
 }
 
@@ -101,8 +112,7 @@ async function repliesFrom(
       return messages.filter((m) => m.senderId === agentId).length >= count ? messages : undefined;
     },
     30_000,
-    diagnostics,
-    deadProcess,
+    { diagnostics, hopeless: deadProcess },
   );
 }
 
@@ -118,29 +128,34 @@ beforeAll(async () => {
   gatewayPort = await freePort();
   baseUrl = `http://127.0.0.1:${gatewayPort}`;
   gateway = startGateway();
-  agentBundle = await bundleAgent();
+  // Only the agents are bundled (six processes start in well under a second each).
+  agentBundle = await prepareApps('bundle', { apps: ['agents'] });
   for (const id of AGENT_IDS) {
     const healthPort = await freePort();
-    const proc = startJs(id, agentBundle.file, {
-      AGENT_ID: id,
-      CORAL_SSE_URL: `${baseUrl}/sse/v1/devmode/pardon/local`,
-      CORAL_SESSIONS: POOLS.join(','),
-      CORAL_TRANSPORT: STREAMABLE.has(id) ? 'streamable-http' : 'sse',
-      AGENT_API_KEY: AGENT_KEY,
-      AGENT_LATENCY_MS: id === 'cz' ? `fixed:${CZ_LATENCY_MS}` : '0',
-      AGENT_CONCURRENCY: '4',
-      AGENT_SEED: 'integration',
-      CORAL_WAIT_TIMEOUT_MS: '10000',
-      AGENT_RECONNECT_MAX_MS: '2000',
-      HEALTH_PORT: String(healthPort),
-      LOG_LEVEL: 'info',
+    const proc = processes.spawn({
+      name: id,
+      entry: agentBundle.entry.agents,
+      env: {
+        AGENT_ID: id,
+        CORAL_SSE_URL: `${baseUrl}/sse/v1/devmode/pardon/local`,
+        CORAL_SESSIONS: POOLS.join(','),
+        CORAL_TRANSPORT: STREAMABLE.has(id) ? 'streamable-http' : 'sse',
+        AGENT_API_KEY: AGENT_KEY,
+        AGENT_LATENCY_MS: id === 'cz' ? `fixed:${CZ_LATENCY_MS}` : '0',
+        AGENT_CONCURRENCY: '4',
+        AGENT_SEED: 'integration',
+        CORAL_WAIT_TIMEOUT_MS: '10000',
+        AGENT_RECONNECT_MAX_MS: '2000',
+        HEALTH_PORT: String(healthPort),
+        LOG_LEVEL: 'info',
+      },
     });
     agents.set(id, { proc, healthPort });
   }
 }, 120_000);
 
 afterAll(async () => {
-  await stopAll();
+  await processes.killAll();
   agentBundle?.remove();
   await db?.drop();
 });
@@ -156,8 +171,7 @@ describe('agents against a real gateway', () => {
       async () =>
         (await Promise.all(AGENT_IDS.map(agentReady))).every(Boolean) ? true : undefined,
       10_000,
-      diagnostics,
-      deadProcess,
+      { diagnostics, hopeless: deadProcess },
     );
   });
 
@@ -212,13 +226,13 @@ describe('agents against a real gateway', () => {
   });
 
   it('reconnect every agent after the gateway is killed and started again on the same port, and answer again', async () => {
-    await gateway.stop('SIGKILL');
+    await gateway.kill('SIGKILL');
     await eventually(
       'every agent to notice the gateway is gone',
       async () =>
         (await Promise.all(AGENT_IDS.map(agentReady))).every((r) => !r) ? true : undefined,
       30_000,
-      diagnostics,
+      { diagnostics },
     );
     gateway = startGateway();
     await allPoolsReady(90_000);
@@ -227,7 +241,7 @@ describe('agents against a real gateway', () => {
       async () =>
         (await Promise.all(AGENT_IDS.map(agentReady))).every(Boolean) ? true : undefined,
       30_000,
-      diagnostics,
+      { diagnostics },
     );
     await Promise.all(
       AGENT_IDS.map(async (id) => {

@@ -1,7 +1,7 @@
 // Locks in fail-fast configuration: the real process refuses to start on a missing database or
 // an unparsable schedule, naming the variable; and the parsed defaults are the design's.
 import { loadConfig, ConfigError } from '../src/lib/config';
-import { runOnce, startWorkerProcess, stopAllWorkers } from './support/worker-process';
+import { runOnce, startWorkerProcess, stderrText, stopAllWorkers } from './support/worker';
 
 afterAll(stopAllWorkers);
 
@@ -10,8 +10,8 @@ describe('cron-worker configuration', () => {
     const worker = startWorkerProcess('no-db', {});
     const exit = await worker.exited;
     expect(exit.code).toBe(1);
-    expect(worker.stderrText()).toContain('cron-worker: invalid configuration');
-    expect(worker.stderrText()).toContain('DATABASE_URL: DATABASE_URL is required');
+    expect(stderrText(worker)).toContain('cron-worker: invalid configuration');
+    expect(stderrText(worker)).toContain('DATABASE_URL: DATABASE_URL is required');
   });
 
   it('refuses to start on an unparsable schedule and a bad duration, naming every bad variable', async () => {
@@ -23,7 +23,7 @@ describe('cron-worker configuration', () => {
     });
     const exit = await worker.exited;
     expect(exit.code).toBe(1);
-    const stderr = worker.stderrText();
+    const stderr = stderrText(worker);
     expect(stderr).toMatch(/SESSION_CLEANUP_SCHEDULE: schedule "every now and then" is neither/);
     expect(stderr).toMatch(/POOL_HEALTH_SCHEDULE: schedule interval "7m" has no 5-field cron/);
     expect(stderr).toMatch(/SESSION_IDLE: expected a duration/);
@@ -34,7 +34,7 @@ describe('cron-worker configuration', () => {
       DATABASE_URL: 'postgresql://x@127.0.0.1:1/x',
     });
     expect(code).not.toBe(0);
-    expect(proc.stderrText()).toMatch(/session-cleanup, thread-cleanup, pool-health/);
+    expect(stderrText(proc)).toMatch(/session-cleanup, thread-cleanup, pool-health/);
   });
 
   it('fails a --once run with a clear message and exit 1 when the database does not answer', async () => {
@@ -43,7 +43,7 @@ describe('cron-worker configuration', () => {
       METRICS_SINK: 'off',
     });
     expect(code).toBe(1);
-    expect(proc.stderrText()).toContain('cron-worker: session-cleanup failed');
+    expect(stderrText(proc)).toContain('cron-worker: session-cleanup failed');
   });
 
   it('defaults to the design: 15/30/5 min jobs, 60/30 min idle, EMF without AWS', () => {

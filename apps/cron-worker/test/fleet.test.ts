@@ -2,18 +2,20 @@
 // the advisory lock lets exactly one worker run each tick, a SIGKILLed leader's lock is freed
 // with its connection so the next tick runs elsewhere, and SIGTERM finishes the running job and
 // hands the lead over.
-import { useTestDb } from './support/database';
+import { createDb } from '@pardon/db';
+import { useTestDb } from '@pardon/test-env';
+import { eventually, type ManagedProcess } from '@pardon/topology';
 import { startHealthServer } from './support/seed';
 import {
-  eventually,
+  logLines,
   startWorkerProcess,
+  stderrText,
   stopAllWorkers,
   type LogLine,
-  type WorkerProcess,
-} from './support/worker-process';
+} from './support/worker';
 
 const EVERY_SECOND = '* * * * * *';
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 let health: Awaited<ReturnType<typeof startHealthServer>>;
 
 beforeAll(async () => {
@@ -33,7 +35,7 @@ async function registerGateway(): Promise<void> {
   await getDb().db.gatewayTasks.heartbeat({ taskId: 'task-a', baseUrl: health.baseUrl });
 }
 
-function worker(name: string, env: Record<string, string>): WorkerProcess {
+function worker(name: string, env: Record<string, string>): ManagedProcess {
   return startWorkerProcess(name, {
     DATABASE_URL: getDb().database.url,
     METRICS_SINK: 'off',
@@ -44,14 +46,14 @@ function worker(name: string, env: Record<string, string>): WorkerProcess {
   });
 }
 
-const finished = (w: WorkerProcess, job: string) =>
-  w.logs.filter((l) => l.msg === 'job finished' && l.job === job);
-const started = (w: WorkerProcess, job: string) =>
-  w.logs.filter((l) => l.msg === 'job started' && l.job === job);
+const finished = (w: ManagedProcess, job: string) =>
+  logLines(w).filter((l) => l.msg === 'job finished' && l.job === job);
+const started = (w: ManagedProcess, job: string) =>
+  logLines(w).filter((l) => l.msg === 'job started' && l.job === job);
 const diagnostics =
-  (...ws: WorkerProcess[]) =>
+  (...ws: ManagedProcess[]) =>
   () =>
-    ws.map((w) => `--- ${w.name}\n${w.stderrText().split('\n').slice(-15).join('\n')}`).join('\n');
+    ws.map((w) => `--- ${w.name}\n${stderrText(w).split('\n').slice(-15).join('\n')}`).join('\n');
 
 describe('two workers on one database', () => {
   it('run each job exactly once per tick', async () => {
@@ -68,16 +70,16 @@ describe('two workers on one database', () => {
     await eventually(
       'three ticks of every job with both workers up',
       () => {
-        const up = [a, b].every((w) => w.logs.some((l) => l.msg === 'cron-worker started'));
+        const up = [a, b].every((w) => logLines(w).some((l) => l.msg === 'cron-worker started'));
         const enough = jobs.every(
           (job) => new Set([...finished(a, job), ...finished(b, job)].map((l) => l.tick)).size >= 3,
         );
         return up && enough ? true : undefined;
       },
       45_000,
-      diagnostics(a, b),
+      { diagnostics: diagnostics(a, b) },
     );
-    await Promise.all([a.stop(), b.stop()]);
+    await Promise.all([a.kill('SIGTERM'), b.kill('SIGTERM')]);
 
     for (const job of jobs) {
       const runs: LogLine[] = [...started(a, job), ...started(b, job)];
@@ -91,7 +93,7 @@ describe('two workers on one database', () => {
     }
     // The worker that did not lead a job did see its ticks and stood aside.
     const stoodAside = [a, b]
-      .flatMap((w) => w.logs)
+      .flatMap((w) => logLines(w))
       .filter((l) => l.msg === 'another worker leads this job');
     expect(stoodAside.length).toBeGreaterThan(0);
   });
@@ -105,29 +107,31 @@ describe('two workers on one database', () => {
       'worker-a mid-run on pool-health',
       () => (started(a, 'pool-health').length > 0 && health.heldCount() > 0 ? true : undefined),
       30_000,
-      diagnostics(a),
+      { diagnostics: diagnostics(a) },
     );
     const b = worker('worker-b', schedules);
     await eventually(
       'worker-b standing aside while worker-a leads',
       () =>
-        b.logs.some((l) => l.msg === 'another worker leads this job' && l.job === 'pool-health')
+        logLines(b).some(
+          (l) => l.msg === 'another worker leads this job' && l.job === 'pool-health',
+        )
           ? true
           : undefined,
       30_000,
-      diagnostics(a, b),
+      { diagnostics: diagnostics(a, b) },
     );
     expect(started(b, 'pool-health')).toHaveLength(0);
 
     const killedAt = Date.now();
-    expect((await a.stop('SIGKILL')).signal).toBe('SIGKILL');
+    expect((await a.kill('SIGKILL')).signal).toBe('SIGKILL');
     health.setHold(false);
 
     const run = await eventually(
       'worker-b to run pool-health',
       () => finished(b, 'pool-health')[0],
       15_000,
-      diagnostics(b),
+      { diagnostics: diagnostics(b) },
     );
     expect(Date.parse(String(run.tick))).toBeGreaterThanOrEqual(killedAt - 1000);
     expect(run['result']).toMatchObject({ job: 'pool-health', liveTasks: 1, snapshots: 1 });
@@ -144,39 +148,40 @@ describe('two workers on one database', () => {
       'worker-a mid-run',
       () => (started(a, 'pool-health').length > 0 && health.heldCount() > 0 ? true : undefined),
       30_000,
-      diagnostics(a),
+      { diagnostics: diagnostics(a) },
     );
     const b = worker('worker-b', schedules);
     await eventually(
       'worker-b up and standing aside',
-      () => (b.logs.some((l) => l.msg === 'another worker leads this job') ? true : undefined),
+      () => (logLines(b).some((l) => l.msg === 'another worker leads this job') ? true : undefined),
       30_000,
-      diagnostics(a, b),
+      { diagnostics: diagnostics(a, b) },
     );
 
-    process.kill(a.child.pid as number, 'SIGTERM');
+    process.kill(a.pid, 'SIGTERM');
     await eventually(
       'worker-a to wait for its job',
       () =>
-        a.logs.some((l) => l.msg === 'waiting for the running job to finish') ? true : undefined,
+        logLines(a).some((l) => l.msg === 'waiting for the running job to finish')
+          ? true
+          : undefined,
       10_000,
-      diagnostics(a),
+      { diagnostics: diagnostics(a) },
     );
     health.setHold(false);
     health.releaseHeld();
     const exit = await a.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     expect(finished(a, 'pool-health').length).toBeGreaterThan(0);
-    expect(a.logs.find((l) => l.msg === 'cron-worker stopped')).toMatchObject({ finished: true });
+    expect(logLines(a).find((l) => l.msg === 'cron-worker stopped')).toMatchObject({
+      finished: true,
+    });
 
-    await eventually(
-      'worker-b to take over',
-      () => finished(b, 'pool-health')[0],
-      15_000,
-      diagnostics(b),
-    );
+    await eventually('worker-b to take over', () => finished(b, 'pool-health')[0], 15_000, {
+      diagnostics: diagnostics(b),
+    });
     expect(
-      b.logs.some((l) => l.msg === 'took the lead for this job' && l.job === 'pool-health'),
+      logLines(b).some((l) => l.msg === 'took the lead for this job' && l.job === 'pool-health'),
     ).toBe(true);
   });
 
@@ -188,12 +193,14 @@ describe('two workers on one database', () => {
       'worker-a mid-run',
       () => (started(a, 'pool-health').length > 0 && health.heldCount() > 0 ? true : undefined),
       30_000,
-      diagnostics(a),
+      { diagnostics: diagnostics(a) },
     );
-    const exit = await a.stop('SIGTERM');
+    const exit = await a.kill('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(a.logs.some((l) => l.msg.startsWith('abandoning the running job'))).toBe(true);
-    expect(a.logs.find((l) => l.msg === 'cron-worker stopped')).toMatchObject({ finished: false });
+    expect(logLines(a).some((l) => l.msg.startsWith('abandoning the running job'))).toBe(true);
+    expect(logLines(a).find((l) => l.msg === 'cron-worker stopped')).toMatchObject({
+      finished: false,
+    });
     const { rows } = await getDb().sql.query(
       "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 28772",
     );

@@ -2,7 +2,9 @@
 // cron-worker expires a session or closes an idle thread in the database, the gateway hears it
 // (LISTEN/NOTIFY) and closes the thread on its pool bus, so agents stop waiting on it; and
 // pool-health reads the real gateway's /health through the task registry.
-import { useTestDb } from './support/database';
+import { createDb } from '@pardon/db';
+import { useTestDb } from '@pardon/test-env';
+import { eventually } from '@pardon/topology';
 import {
   closedOnBus,
   connectAgents,
@@ -11,10 +13,10 @@ import {
   type Agent,
   type GatewayProcess,
 } from './support/gateway';
-import { eventually, runOnce, stopAllWorkers } from './support/worker-process';
+import { runOnce, stopAllWorkers } from './support/worker';
 
 const MINUTE_MS = 60_000;
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 let gateway: GatewayProcess;
 let agents: Agent[] = [];
 
@@ -67,7 +69,7 @@ describe('lifecycle jobs on a running gateway', () => {
           ? true
           : undefined,
       10_000,
-      () => gateway.output(),
+      { diagnostics: () => gateway.output(), onError: 'fail' },
     );
     expect(await closedOnBus(agentFor(staying.pool, 'agent-b'), staying.threadId)).toBe(false);
   });
@@ -85,7 +87,7 @@ describe('lifecycle jobs on a running gateway', () => {
       'the gateway to close the idle thread on its bus',
       async () => ((await closedOnBus(agentFor(t.pool, 'agent-a'), t.threadId)) ? true : undefined),
       10_000,
-      () => gateway.output(),
+      { diagnostics: () => gateway.output(), onError: 'fail' },
     );
   });
 
@@ -105,7 +107,7 @@ describe('lifecycle jobs on a running gateway', () => {
       'the gateway to sweep the row-less thread off its bus',
       async () => ((await closedOnBus(agent, orphanId)) ? true : undefined),
       10_000,
-      () => gateway.output(),
+      { diagnostics: () => gateway.output(), onError: 'fail' },
     );
   });
 

@@ -7,14 +7,14 @@ import {
   ListMetricsCommand,
   type Dimension,
 } from '@aws-sdk/client-cloudwatch';
-import { awsEmulatorEnv, startAwsEmulator, type AwsEmulator } from '@pardon/test-env';
+import { createDb } from '@pardon/db';
 import { testWallet } from '@pardon/db/testing';
-import { useTestDb } from './support/database';
+import { awsEmulatorEnv, startAwsEmulator, useTestDb, type AwsEmulator } from '@pardon/test-env';
 import { seedSession, startHealthServer } from './support/seed';
-import { runOnce, stopAllWorkers } from './support/worker-process';
+import { runOnce, stderrText, stopAllWorkers } from './support/worker';
 
 const MINUTE_MS = 60_000;
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 // Whole minute, so one 60 s period of GetMetricData holds each data point.
 const NOW = new Date(Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 5 * MINUTE_MS);
 
@@ -135,7 +135,7 @@ describe('custom metrics', () => {
       { ...env(), ...awsEmulatorEnv(emulator) },
       ['--now', NOW.toISOString()],
     );
-    expect({ code, stderr: code === 0 ? '' : proc.stderrText() }).toEqual({ code: 0, stderr: '' });
+    expect({ code, stderr: code === 0 ? '' : stderrText(proc) }).toEqual({ code: 0, stderr: '' });
     expect(result).toMatchObject({
       job: 'pool-health',
       liveTasks: 2,
@@ -144,7 +144,7 @@ describe('custom metrics', () => {
       metrics: { sink: 'cloudwatch', published: 9 },
     });
     // An unhealthy pool is a warning (pino level 40), naming pool and task.
-    expect(proc.stderrText()).toMatch(/"level":40.*"pool":"pool-1".*"taskId":"task-a"/);
+    expect(stderrText(proc)).toMatch(/"level":40.*"pool":"pool-1".*"taskId":"task-a"/);
 
     const cw = new CloudWatchClient({
       endpoint: emulator.endpoint,
@@ -215,7 +215,8 @@ describe('custom metrics', () => {
     ]);
     expect(code).toBe(0);
     expect(result).toMatchObject({ metrics: { sink: 'emf', published: 9 } });
-    const lines = proc.stdoutLines
+    const lines = proc
+      .lines('stdout')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => '_aws' in l);
     expect(lines).toHaveLength(9);

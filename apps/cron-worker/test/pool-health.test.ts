@@ -1,11 +1,12 @@
 // Locks in pool-health against gateways that misbehave: a task that does not answer within
 // HEALTH_TIMEOUT_MS is reported unreachable and warned about, without failing the job, and a
 // fleet with no healthy pool is logged as an error.
-import { useTestDb } from './support/database';
+import { createDb } from '@pardon/db';
+import { useTestDb } from '@pardon/test-env';
 import { startHealthServer } from './support/seed';
-import { runOnce, stopAllWorkers } from './support/worker-process';
+import { runOnce, stderrText, stopAllWorkers } from './support/worker';
 
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 afterAll(stopAllWorkers);
 
 describe('pool-health', () => {
@@ -44,8 +45,7 @@ describe('pool-health', () => {
         summary: { noneHealthy: true },
       });
       expect(hanging.heldCount()).toBe(1);
-      const logs = proc
-        .stderrText()
+      const logs = stderrText(proc)
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { level: number; msg: string; taskId?: string });

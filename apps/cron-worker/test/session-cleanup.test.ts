@@ -1,13 +1,14 @@
 // Locks in session-cleanup end to end through the real `cron-worker --once` process: the 60 min
 // boundary (idle exactly 60 min is expired, 1 ms less is not), threads closed with their session,
 // and the gateways told over LISTEN/NOTIFY.
-import { listenLifecycleEvents, type ThreadsClosedEvent } from '@pardon/db';
-import { useTestDb } from './support/database';
+import { createDb, listenLifecycleEvents, type ThreadsClosedEvent } from '@pardon/db';
+import { useTestDb } from '@pardon/test-env';
+import { eventually } from '@pardon/topology';
 import { rowState, seedSession } from './support/seed';
-import { eventually, runOnce, stopAllWorkers } from './support/worker-process';
+import { runOnce, stderrText, stopAllWorkers } from './support/worker';
 
 const MINUTE_MS = 60_000;
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 afterAll(stopAllWorkers);
 
 describe('session-cleanup', () => {
@@ -33,7 +34,7 @@ describe('session-cleanup', () => {
         { DATABASE_URL: database.url, METRICS_SINK: 'off' },
         ['--now', now.toISOString()],
       );
-      expect({ code, stderr: code === 0 ? '' : proc.stderrText() }).toEqual({
+      expect({ code, stderr: code === 0 ? '' : stderrText(proc) }).toEqual({
         code: 0,
         stderr: '',
       });

@@ -1,12 +1,13 @@
 // Locks in thread-cleanup through the real `cron-worker --once` process: threads of ended
 // sessions and threads idle 30 min or more are closed and announced; a thread idle 1 ms less is not.
-import { listenLifecycleEvents, type ThreadsClosedEvent } from '@pardon/db';
-import { useTestDb } from './support/database';
+import { createDb, listenLifecycleEvents, type ThreadsClosedEvent } from '@pardon/db';
+import { useTestDb } from '@pardon/test-env';
+import { eventually } from '@pardon/topology';
 import { rowState, seedSession, setThreadActivity } from './support/seed';
-import { eventually, runOnce, stopAllWorkers } from './support/worker-process';
+import { runOnce, stderrText, stopAllWorkers } from './support/worker';
 
 const MINUTE_MS = 60_000;
-const getDb = useTestDb();
+const getDb = useTestDb((url) => createDb({ writeUrl: url, writePoolSize: 3 }));
 afterAll(stopAllWorkers);
 
 describe('thread-cleanup', () => {
@@ -42,7 +43,7 @@ describe('thread-cleanup', () => {
         { DATABASE_URL: database.url, METRICS_SINK: 'off' },
         ['--now', now.toISOString()],
       );
-      expect({ code, stderr: code === 0 ? '' : proc.stderrText() }).toEqual({
+      expect({ code, stderr: code === 0 ? '' : stderrText(proc) }).toEqual({
         code: 0,
         stderr: '',
       });

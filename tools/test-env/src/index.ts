@@ -21,4 +21,6 @@ export {
   TEST_PG_TEMPLATE_ENV,
 } from './postgres/provider';
 export type { AcquiredPostgres, PostgresSource, TestDatabase } from './postgres/provider';
+export { openTestDb, useTestDb } from './postgres/test-db';
+export type { Closable, TestDb, TestDbWith } from './postgres/test-db';
 export { applyMigrations, DB_MIGRATIONS_DIR } from './postgres/migrations';

@@ -1,6 +1,12 @@
-export { ProcessGroup, waitUntil, REPO_ROOT } from './lib/processes';
-export type { ExitInfo, LaunchSpec, ManagedProcess } from './lib/processes';
-export { prepareApps, APP_NAMES } from './lib/bundles';
+export { ProcessGroup, eventually, waitUntil, answersHttp, REPO_ROOT } from './lib/processes';
+export type {
+  ExitInfo,
+  LaunchSpec,
+  ManagedProcess,
+  OutputStream,
+  WaitOptions,
+} from './lib/processes';
+export { prepareApps, appSource, APP_NAMES } from './lib/bundles';
 export type { AppBundles, AppName } from './lib/bundles';
 export { generateSecrets, loadOrCreateSecrets, LocalSecretsSchema } from './lib/secrets';
 export type { LocalSecrets } from './lib/secrets';

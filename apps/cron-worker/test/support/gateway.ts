@@ -1,15 +1,13 @@
 // A real gateway process (apps/gateway/src/main.ts) for the end-to-end lifecycle tests, with real
 // MCP agents on its pools and a signed-in player. The cron-worker never talks to it directly:
 // everything goes through the database, LISTEN/NOTIFY and the gateway's own /health.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { CoralToolClient, buildCoralSseUrl } from '@pardon/coral';
 import { freePort } from '@pardon/test-env';
+import { answersHttp, appSource, ProcessGroup } from '@pardon/topology';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
-import { REPO_ROOT, eventually } from './worker-process';
 
 export const AGENT_KEY = 'cron-test-agent-key-0123456789';
 export const AGENTS = ['agent-a', 'agent-b'] as const;
@@ -18,71 +16,46 @@ export const POOLS = ['pool-0', 'pool-1'] as const;
 export interface GatewayProcess {
   url: string;
   taskId: string;
-  child: ChildProcess;
   output(): string;
+  /** SIGKILLs the gateway by PID and waits until it is gone. */
   stop(): Promise<void>;
 }
 
+const gateways = new ProcessGroup();
+
+/** Starts the gateway from source on a free port and waits (45 s at most) until /health answers. */
 export async function startGatewayProcess(
   databaseUrl: string,
   taskId: string,
 ): Promise<GatewayProcess> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'apps/gateway/src/main.ts')],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        HOME: process.env['HOME'] ?? '',
-        TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'apps/gateway/tsconfig.json'),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        POOL_COUNT: String(POOLS.length),
-        POOL_CAPACITY: '30',
-        REQUIRED_AGENTS: AGENTS.join(','),
-        AGENT_API_KEY: AGENT_KEY,
-        TOKEN_SECRET: 'cron-test-token-secret-0123456789-abcdefghij',
-        TASK_ID: taskId,
-        DATABASE_URL: databaseUrl,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      process.kill(child.pid, 'SIGKILL');
-    }
-    await exited;
+  const proc = await gateways.start({
+    name: `gateway ${taskId}`,
+    ...appSource('gateway'),
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POOL_COUNT: String(POOLS.length),
+      POOL_CAPACITY: '30',
+      REQUIRED_AGENTS: AGENTS.join(','),
+      AGENT_API_KEY: AGENT_KEY,
+      TOKEN_SECRET: 'cron-test-token-secret-0123456789-abcdefghij',
+      TASK_ID: taskId,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+    },
+    ready: answersHttp(`${url}/health`),
+    readyTimeoutMs: 45_000,
+  });
+  return {
+    url,
+    taskId,
+    output: () => proc.output(),
+    stop: async () => {
+      await proc.kill('SIGKILL');
+    },
   };
-  try {
-    await eventually(
-      'the gateway to answer /health',
-      async () => {
-        if (child.exitCode !== null) throw new Error(`gateway exited:\n${out}`);
-        try {
-          const res = await fetch(`${url}/health`);
-          await res.text();
-          return true;
-        } catch {
-          return undefined; // not listening yet
-        }
-      },
-      45_000,
-      () => out,
-    );
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  return { url, taskId, child, output: () => out, stop };
 }
 
 export interface Agent {

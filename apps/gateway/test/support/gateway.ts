@@ -1,6 +1,5 @@
 import { loadConfig, type GatewayConfig } from '../../src/config';
 import { createServer, type GatewayServer } from '../../src/server';
-import { createTestDb, type TestDb } from './db';
 
 export const AGENT_KEY = 'test-agent-key-0123456789';
 export const CRON_SECRET = 'test-cron-secret-0123456789';
@@ -48,4 +47,5 @@ export async function startGateway(
   return { url, config, server, close: () => server.close() };
 }
 
-export { createTestDb, type TestDb };
+/** A fresh migrated database for one test file, with `query` to inspect it; the file drops it. */
+export { openTestDb as createTestDb, type TestDb } from '@pardon/test-env';

@@ -1,79 +1,45 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '../../../..');
-const MAIN = path.join(ROOT, 'apps/gateway/src/main.ts');
+// The gateway's real entry point (`main.ts` under tsx, so the PID is the gateway itself) as a child
+// process, started by the one launcher of @pardon/topology: ready once /health answers, signalled
+// and stopped by PID.
+import { answersHttp, appSource, ProcessGroup } from '@pardon/topology';
 
 export interface GatewayProcess {
   url: string;
-  child: ChildProcess;
   output(): string;
   /** Resolves with the exit code (or signal name) once the process exits. */
   exited: Promise<number | string>;
+  /** Sends `signal` by PID; `exited` says when it is gone. */
   kill(signal?: NodeJS.Signals): void;
 }
 
+const gateways = new ProcessGroup();
+
 /**
- * Runs the gateway's real entry point (`main.ts` under tsx) as a child process and waits until
- * its /health answers. The caller stops it; `stopAll` in an afterAll is the safety net.
+ * Runs the gateway with `env` (and nothing else but PATH and HOME) and waits until its /health
+ * answers, failing with its output if it exits first or does not answer within `timeoutMs`. The
+ * caller stops it; `stopAll` in an afterAll is the safety net.
  */
 export async function spawnGateway(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<GatewayProcess> {
-  // `--import tsx` keeps the gateway in this one process (the tsx CLI would fork a grandchild
-  // that a SIGKILL of its parent leaves running).
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...env,
-      TSX_TSCONFIG_PATH: path.join(ROOT, 'apps/gateway/tsconfig.json'),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running.delete(child);
-      resolve(code ?? signal ?? -1);
-    }),
-  );
   const url = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const deadline = Date.now() + timeoutMs;
-  let done = false;
-  void exited.then(() => (done = true));
-  for (;;) {
-    if (done) throw new Error(`gateway exited during start:\n${out}`);
-    try {
-      const r = await fetch(`${url}/health`);
-      await r.text();
-      break;
-    } catch {
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`gateway did not answer within ${timeoutMs} ms:\n${out}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  return { url, child, output: () => out, exited, kill: (s = 'SIGTERM') => child.kill(s) };
+  const proc = await gateways.start({
+    name: `gateway ${env.TASK_ID ?? ''}`.trim(),
+    ...appSource('gateway'),
+    env,
+    ready: answersHttp(`${url}/health`),
+    readyTimeoutMs: timeoutMs,
+  });
+  return {
+    url,
+    output: () => proc.output(),
+    exited: proc.exited.then(({ code, signal }) => code ?? signal ?? -1),
+    kill: (signal = 'SIGTERM') => void proc.kill(signal),
+  };
 }
 
-const running = new Set<ChildProcess>();
-
-/** Kills every gateway process this file started and is still running. */
-export async function stopAll(): Promise<void> {
-  await Promise.all(
-    [...running].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          c.once('exit', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+/** SIGKILLs every gateway process this file started that is still running. */
+export function stopAll(): Promise<void> {
+  return gateways.killAll();
 }

@@ -25,21 +25,30 @@ export interface AppBundles {
 const sourceOf = (app: AppName) => path.join(REPO_ROOT, 'apps', app, 'src/main.ts');
 const tsconfigOf = (app: AppName) => path.join(REPO_ROOT, 'apps', app, 'tsconfig.app.json');
 
+/**
+ * An app's entry point as its sources, for a `LaunchSpec` (`{ name, ...appSource('gateway'), env }`):
+ * `src/main.ts` run with tsx and the project's tsconfig (whose path aliases tsx resolves).
+ */
+export function appSource(app: AppName): { entry: string; tsconfig: string } {
+  return { entry: sourceOf(app), tsconfig: path.join(REPO_ROOT, 'apps', app, 'tsconfig.json') };
+}
+
 const WEB_BUILD = path.join(REPO_ROOT, 'apps/gateway/web/build.ts');
 
 /**
  * Bundles the apps into a fresh folder under `<repo>/tmp` (inside the repository, so the bundles'
- * `require()` finds node_modules). With `runner: 'tsx'` the sources run as they are. With `web`,
- * the gateway's pages are built too (`apps/gateway/web/build.ts`) for `WEB_DIR`.
+ * `require()` finds node_modules). With `runner: 'tsx'` the sources run as they are. `apps` limits
+ * the bundling to some apps (e.g. a test that starts many agents), the others run from source. With
+ * `web`, the gateway's pages are built too (`apps/gateway/web/build.ts`) for `WEB_DIR`.
  */
 export async function prepareApps(
   runner: 'bundle' | 'tsx' = 'bundle',
-  options: { web?: boolean } = {},
+  options: { web?: boolean; apps?: readonly AppName[] } = {},
 ): Promise<AppBundles> {
   const tsconfig = {
-    gateway: path.join(REPO_ROOT, 'apps/gateway/tsconfig.json'),
-    agents: path.join(REPO_ROOT, 'apps/agents/tsconfig.json'),
-    'cron-worker': path.join(REPO_ROOT, 'apps/cron-worker/tsconfig.json'),
+    gateway: appSource('gateway').tsconfig,
+    agents: appSource('agents').tsconfig,
+    'cron-worker': appSource('cron-worker').tsconfig,
   };
   mkdirSync(path.join(REPO_ROOT, 'tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(REPO_ROOT, 'tmp', 'topology-'));
@@ -52,17 +61,14 @@ export async function prepareApps(
         cwd: REPO_ROOT,
       });
     }
-    if (runner === 'tsx') {
-      const entry = {
-        gateway: sourceOf('gateway'),
-        agents: sourceOf('agents'),
-        'cron-worker': sourceOf('cron-worker'),
-      };
-      return { entry, tsconfig, webDir, remove };
-    }
-    const entry = {} as Record<AppName, string>;
+    const entry = {
+      gateway: sourceOf('gateway'),
+      agents: sourceOf('agents'),
+      'cron-worker': sourceOf('cron-worker'),
+    };
+    const bundled = runner === 'tsx' ? [] : (options.apps ?? APP_NAMES);
     await Promise.all(
-      APP_NAMES.map(async (app) => {
+      bundled.map(async (app) => {
         const outfile = path.join(dir, `${app}.cjs`);
         await build({
           entryPoints: [sourceOf(app)],

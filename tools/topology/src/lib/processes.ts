@@ -1,7 +1,8 @@
-// One launcher for every process of the local topology (npm start, the integration suite, the load
-// test): node with tsx's loader or a bundle, the output kept (and optionally appended to a log
-// file), readiness polled with a deadline, stop by PID with SIGTERM then SIGKILL, and a preloaded
-// watcher so that children stop themselves when the process that started them dies.
+// One launcher for every real process a test or the local topology starts (npm start, the
+// integration suite, the load test, the apps' own suites): node with tsx's loader or a bundle, the
+// output kept per stream (and optionally appended to a log file), readiness polled with a deadline,
+// stop by PID with SIGTERM then SIGKILL, and a preloaded watcher so that children stop themselves
+// when the process that started them dies.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,11 @@ const PARENT_WATCH = path.join(__dirname, 'parent-watch.cjs');
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
 const DEFAULT_STOP_GRACE_MS = 10_000;
 const POLL_MS = 100;
+const DRAIN_MS = 2_000;
 const KEPT_LINES = 500;
+const HTTP_READY_TIMEOUT_MS = 3_000;
+
+export type OutputStream = 'stdout' | 'stderr';
 
 export interface ExitInfo {
   code: number | null;
@@ -38,6 +43,11 @@ export interface LaunchSpec {
   ready?: () => Promise<boolean>;
   /** Deadline for `ready`. Default 60 s. */
   readyTimeoutMs?: number;
+  /**
+   * Lines of output kept in memory (both streams together, the oldest dropped first). Default 500;
+   * `Infinity` keeps every line, for tests that assert on the whole output of a short-lived process.
+   */
+  keepLines?: number;
 }
 
 export interface ManagedProcess {
@@ -47,12 +57,65 @@ export interface ManagedProcess {
   /** Resolves once the process has exited. */
   readonly exited: Promise<ExitInfo>;
   alive(): boolean;
-  /** The last `lines` lines of output (stdout and stderr interleaved). */
+  /** The last `lines` lines of output (stdout and stderr interleaved), for diagnostics. */
   output(lines?: number): string;
+  /**
+   * The kept lines of one stream (or of both, interleaved), in order, without their newlines and
+   * without empty lines; a last line not yet ended by a newline comes last.
+   */
+  lines(stream?: OutputStream): string[];
   /** SIGTERM by PID, SIGKILL after `graceMs`; resolves when the process is gone. */
   stop(graceMs?: number): Promise<ExitInfo>;
   /** Sends `signal` by PID (e.g. SIGKILL to simulate a crash) and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<ExitInfo>;
+}
+
+export interface WaitOptions {
+  /** Returns a reason to give up at once (e.g. a process the condition needs has exited). */
+  hopeless?: () => string | undefined;
+  /** Appended to the error when the wait fails (e.g. the output of the processes involved). */
+  diagnostics?: () => string;
+  /**
+   * `retry` (default): a check that throws counts as "not yet" and its last error is reported at
+   * the deadline (a server not listening yet). `fail`: the first error fails the wait at once.
+   */
+  onError?: 'retry' | 'fail';
+}
+
+/**
+ * Polls `check` every 100 ms until it returns something other than `undefined` and returns that,
+ * failing after `timeoutMs` or as soon as `hopeless` says why. Use it instead of a sleep wherever a
+ * test waits for another process.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  options: WaitOptions = {},
+): Promise<T> {
+  const { hopeless = () => undefined, diagnostics, onError = 'retry' } = options;
+  const failure = (message: string) =>
+    new Error(diagnostics ? `${message}\n${diagnostics()}` : message);
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    const reason = hopeless();
+    if (reason) throw failure(`gave up waiting for ${what}: ${reason}`);
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (onError === 'fail') throw error;
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw failure(
+        `timed out after ${timeoutMs} ms waiting for ${what}` +
+          (lastError ? ` (last error: ${String(lastError)})` : ''),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
 
 /** Polls `check` until it returns true, failing after `timeoutMs` or as soon as `hopeless` says why. */
@@ -62,24 +125,19 @@ export async function waitUntil(
   timeoutMs: number,
   hopeless: () => string | undefined = () => undefined,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    const reason = hopeless();
-    if (reason) throw new Error(`gave up waiting for ${what}: ${reason}`);
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}` +
-          (lastError ? ` (last error: ${String(lastError)})` : ''),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  await eventually(what, async () => ((await check()) ? true : undefined), timeoutMs, { hopeless });
+}
+
+/**
+ * A `ready` check: true once `url` answers with any HTTP status (a refused connection, or no
+ * answer within 3 s, is "not yet"). E.g. `ready: answersHttp(`${url}/health`)`.
+ */
+export function answersHttp(url: string): () => Promise<boolean> {
+  return async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(HTTP_READY_TIMEOUT_MS) });
+    await response.text();
+    return true;
+  };
 }
 
 /**
@@ -143,23 +201,42 @@ export class ProcessGroup {
       mkdirSync(path.dirname(spec.logFile), { recursive: true });
       log = createWriteStream(spec.logFile, { flags: 'a' });
     }
-    const lines: string[] = [];
-    const rest = { stdout: '', stderr: '' };
-    const keep = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    const kept: Array<{ stream: OutputStream; text: string }> = [];
+    const limit = spec.keepLines ?? KEPT_LINES;
+    const rest: Record<OutputStream, string> = { stdout: '', stderr: '' };
+    const keep = (stream: OutputStream) => (chunk: string) => {
       log?.write(chunk);
-      const parts = (rest[stream] + chunk.toString('utf8')).split('\n');
+      const parts = (rest[stream] + chunk).split('\n');
       rest[stream] = parts.pop() ?? '';
-      for (const line of parts) if (line !== '') lines.push(line);
-      if (lines.length > KEPT_LINES) lines.splice(0, lines.length - KEPT_LINES);
+      for (const text of parts) if (text !== '') kept.push({ stream, text });
+      if (kept.length > limit) kept.splice(0, kept.length - limit);
     };
-    child.stdout?.on('data', keep('stdout'));
-    child.stderr?.on('data', keep('stderr'));
+    // Decoded as a stream, so a character split across two chunks stays whole.
+    child.stdout?.setEncoding('utf8').on('data', keep('stdout'));
+    child.stderr?.setEncoding('utf8').on('data', keep('stderr'));
+    const lines = (stream?: OutputStream): string[] => {
+      const streams: OutputStream[] = stream ? [stream] : ['stdout', 'stderr'];
+      return [
+        ...kept.filter((l) => stream === undefined || l.stream === stream).map((l) => l.text),
+        ...streams.map((s) => rest[s]).filter((text) => text !== ''),
+      ];
+    };
 
+    // Resolves once the output still in the pipes has been read too ('close'), so that what a
+    // process printed just before exiting is in `lines()`; a grandchild that keeps the pipes open
+    // gets `DRAIN_MS`, then they are closed.
     const exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {
-        this.running.delete(proc);
-        log?.end();
-        resolve({ code, signal });
+        const drained = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, DRAIN_MS);
+        child.once('close', () => {
+          clearTimeout(drained);
+          this.running.delete(proc);
+          log?.end();
+          resolve({ code, signal });
+        });
       });
     });
     const alive = () => child.exitCode === null && child.signalCode === null;
@@ -178,10 +255,8 @@ export class ProcessGroup {
       spec,
       exited,
       alive,
-      output: (n = 60) =>
-        [...lines, ...(rest.stdout ? [rest.stdout] : []), ...(rest.stderr ? [rest.stderr] : [])]
-          .slice(-n)
-          .join('\n'),
+      output: (n = 60) => lines().slice(-n).join('\n'),
+      lines,
       stop: async (graceMs = DEFAULT_STOP_GRACE_MS) => {
         signal('SIGTERM');
         const timer = setTimeout(() => signal('SIGKILL'), graceMs);
@@ -201,5 +276,13 @@ export class ProcessGroup {
   /** Stops every running process of the group at once (SIGTERM, then SIGKILL after `graceMs`). */
   async stopAll(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
     await Promise.all(this.list().map((p) => p.stop(graceMs)));
+  }
+
+  /**
+   * Sends `signal` (default SIGKILL) by PID to every running process of the group and waits until
+   * they are gone: the `afterAll` of a test, where nothing needs a graceful end.
+   */
+  async killAll(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await Promise.all(this.list().map((p) => p.kill(signal)));
   }
 }
