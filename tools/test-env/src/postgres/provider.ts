@@ -113,7 +113,7 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   if (!adminUrl || !template) {
     throw new Error(
       `createTestDatabase() needs ${TEST_PG_ADMIN_URL_ENV} and ${TEST_PG_TEMPLATE_ENV}: add ` +
-        `globalSetup/globalTeardown from tools/test-env/src/jest/postgres-global-*.ts to jest.config.ts`,
+        `globalSetup/globalTeardown from tools/test-env/src/jest/postgres-global-*.ts to jest.config.cjs`,
     );
   }
   const name = uniqueDatabaseName('pardon_test');
