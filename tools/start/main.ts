@@ -13,6 +13,7 @@ import {
   poolStatusLine,
   startTopology,
   AGENT_IDS,
+  PortInUseError,
   type Topology,
 } from '@pardon/topology';
 
@@ -271,7 +272,16 @@ Pools:`);
   }
 }
 
+/** What a newcomer should do about a start-up failure, when we know. */
+function advice(error: unknown): string | undefined {
+  if (!(error instanceof PortInUseError)) return undefined;
+  const flag = error.role === 'database' ? '--db-port' : '--port';
+  return `Stop the other program (another npm start?) or choose free ports, e.g. npm start -- ${flag} ${error.port + 10}`;
+}
+
 main(process.argv).catch((error: unknown) => {
   console.error(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  const hint = advice(error);
+  if (hint) console.error(hint);
   process.exit(1);
 });

@@ -1,23 +1,141 @@
-// `npm run play -- <agent> "<message>"`: a player in a terminal. Signs in with a wallet kept in
-// `.data/wallet.json` (so the same player comes back), opens a thread with the agent (or reuses
-// the last one), sends the message and prints the agent's reply from the event stream.
+// `npm run play -- <agent> ["<message>"]`: a player in a terminal. Signs in with a wallet kept in
+// `.data/wallet.json` (so the same player comes back) and opens a thread with the agent (or
+// continues the last one). With a message it sends it, prints the agent's reply and exits; without
+// one it is a conversation: the thread so far, then each line you type is sent and replies are
+// printed as they arrive, until Ctrl-D.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { AGENT_IDS, Player, REPO_ROOT, messageSeq } from '@pardon/topology';
+import {
+  AGENT_IDS,
+  Player,
+  REPO_ROOT,
+  messageSeq,
+  type ApiMessage,
+  type EventStream,
+} from '@pardon/topology';
 
 const REPLY_TIMEOUT_MS = 60_000;
+const IDLE_WAIT_MS = 3_600_000;
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
 
 interface Saved {
   secretKey: string;
   threads: Record<string, string>;
 }
 
+/** True when `error` means nothing listens at the URL (fetch wraps the socket error). */
+function isUnreachable(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  return typeof cause?.code === 'string' && UNREACHABLE.has(cause.code);
+}
+
+function line(m: ApiMessage, wallet: string): string {
+  return `${m.senderId === wallet ? 'you' : m.senderId}: ${m.content}`;
+}
+
+/** Sends one message and prints it with the agent's reply. */
+async function sayOnce(player: Player, threadId: string, agent: string, text: string) {
+  const stream = player.follow(threadId);
+  try {
+    const sent = messageSeq(await player.say(threadId, text));
+    await stream.until(
+      (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > sent),
+      REPLY_TIMEOUT_MS,
+      `${agent}'s reply`,
+    );
+    for (const m of stream.messages.filter((m) => messageSeq(m.id) >= sent)) {
+      console.log(line(m, player.wallet));
+    }
+  } finally {
+    await stream.close();
+  }
+}
+
+/** Prints every message the stream receives from now on, except the lines typed here. */
+async function printArrivals(
+  stream: EventStream,
+  wallet: string,
+  typed: Set<string>,
+  show: () => void,
+  stopped: () => boolean,
+): Promise<void> {
+  let printed = 0;
+  for (;;) {
+    try {
+      await stream.until((messages) => messages.length > printed || stopped(), IDLE_WAIT_MS);
+    } catch {
+      continue; // an hour without a message: keep waiting
+    }
+    for (const m of stream.messages.slice(printed)) {
+      if (!typed.has(m.id)) process.stdout.write(`\r\x1b[K${line(m, wallet)}\n`);
+    }
+    printed = stream.messages.length;
+    if (stopped()) return;
+    show();
+  }
+}
+
+/** The conversation: history, then typed lines out and replies in until end of input. */
+async function converse(player: Player, threadId: string, agent: string): Promise<void> {
+  console.log(`Talking to ${agent}. Type a message and press Enter; Ctrl-D leaves.`);
+  const stream = player.follow(threadId);
+  const typed = new Set<string>();
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+  let left = false;
+  const arrivals = printArrivals(
+    stream,
+    player.wallet,
+    typed,
+    () => rl.prompt(true),
+    () => left,
+  );
+  rl.prompt();
+  let sending = Promise.resolve();
+  rl.on('line', (text) => {
+    const content = text.trim();
+    if (content === '') {
+      rl.prompt();
+      return;
+    }
+    sending = sending.then(async () => {
+      try {
+        typed.add(await player.say(threadId, content));
+      } catch (error) {
+        console.error(`not sent: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      rl.prompt();
+    });
+  });
+  await new Promise<void>((resolve) => rl.once('close', resolve));
+  await sending;
+  // Input ended (Ctrl-D, or the end of a piped script): the replies still owed are printed first.
+  const lastSent = Math.max(0, ...[...typed].map(messageSeq));
+  await stream
+    .until(
+      (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > lastSent),
+      lastSent === 0 ? 0 : REPLY_TIMEOUT_MS,
+      `${agent}'s reply`,
+    )
+    .catch(() => undefined);
+  left = true;
+  await stream.close();
+  await arrivals;
+  console.log('');
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command('npm run play --')
     .description('Chat with one agent of a running game (npm start)')
     .argument('<agent>', `one of ${AGENT_IDS.join(', ')}`)
-    .argument('<message...>', 'what you say')
+    .argument('[message...]', 'what you say; without it, a conversation until Ctrl-D')
     .option('--url <url>', 'the game', 'http://127.0.0.1:5555')
     .option('--data-dir <dir>', 'where the wallet is kept', '.data')
     .option('--new-thread', 'start a new thread instead of continuing the last one', false)
@@ -35,7 +153,15 @@ async function main(argv: string[]): Promise<void> {
   const player = new Player(options.url, {
     ...(saved ? { secretKey: Buffer.from(saved.secretKey, 'hex') } : {}),
   });
-  await player.signIn();
+  try {
+    await player.signIn();
+  } catch (error) {
+    if (!isUnreachable(error)) throw error;
+    console.error(
+      `Nothing answers at ${options.url}. Start the game first with \`npm start\` in another terminal, or pass --url <the game's address>.`,
+    );
+    process.exit(1);
+  }
   let threadId = options.newThread ? undefined : saved?.threads[agent];
   if (threadId) {
     const open = (await player.threads()).find((t) => t.threadId === threadId && !t.closedAt);
@@ -49,21 +175,8 @@ async function main(argv: string[]): Promise<void> {
     { mode: 0o600 },
   );
   console.log(`wallet ${player.wallet}, ${player.pool}, thread ${threadId}`);
-
-  const stream = player.follow(threadId);
-  try {
-    const sent = messageSeq(await player.say(threadId, words.join(' ')));
-    await stream.until(
-      (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > sent),
-      REPLY_TIMEOUT_MS,
-      `${agent}'s reply`,
-    );
-    for (const m of stream.messages.filter((m) => messageSeq(m.id) >= sent)) {
-      console.log(`${m.senderId === player.wallet ? 'you' : m.senderId}: ${m.content}`);
-    }
-  } finally {
-    await stream.close();
-  }
+  if (words.length === 0) await converse(player, threadId, agent);
+  else await sayOnce(player, threadId, agent, words.join(' '));
 }
 
 main(process.argv).catch((error: unknown) => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { formatDuration } from './lib/duration';
+import { preflight } from './lib/preflight';
 import { buildConfig, DEFAULT_RAW, type RawOptions } from './lib/options';
 import { writeReports } from './lib/reports';
 import { runLoadTest } from './lib/runner';
@@ -78,6 +79,11 @@ async function main(argv: string[]): Promise<number> {
     config = buildConfig(raw);
   } catch (error) {
     process.stderr.write(`loadtest: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const problem = await preflight(config.url);
+  if (problem) {
+    process.stderr.write(`loadtest: ${problem}\n`);
     return 2;
   }
   const planned = config.phases.rampUpMs + config.phases.sustainMs + config.phases.rampDownMs;

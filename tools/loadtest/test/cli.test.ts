@@ -5,6 +5,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '@pardon/test-env';
 import { ProcessGroup, REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
 
 const CLI = path.join(REPO_ROOT, 'tools/loadtest/src/main.ts');
@@ -124,6 +125,22 @@ describe('loadtest CLI against the local topology', () => {
     expect(summary.verdict.pass).toBe(false);
     expect(summary.latency.p95Ms).toBeGreaterThanOrEqual(6000);
   }, 90_000);
+
+  it('says in one line that nothing answers at the URL (exit 2, no report)', async () => {
+    const port = await freePort();
+    const { code, output } = await runCli(group, [
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--out',
+      out,
+      '--no-progress',
+    ]);
+    expect(code).toBe(2);
+    expect(output.trim()).toBe(
+      `loadtest: nothing answers at http://127.0.0.1:${port} (ECONNREFUSED): start the game (npm start) or pass the --url it prints`,
+    );
+    expect(readdirSync(out)).toEqual([]);
+  }, 30_000);
 
   it('refuses a non-loopback target without --allow-remote (exit 2, nothing sent)', async () => {
     const { code, output } = await runCli(group, ['--url', 'http://192.0.2.1:5555', '--out', out]);

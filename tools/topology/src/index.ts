@@ -17,4 +17,5 @@ export type { ProxyTarget, StickyProxy } from './lib/sticky-proxy';
 export { Player, EventStream, ApiError, messageSeq } from './lib/player';
 export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
 export { startTopology, AGENT_IDS } from './lib/topology';
+export { assertPortFree, PortInUseError } from './lib/ports';
 export type { AgentId, Task, Topology, TopologyOptions } from './lib/topology';

@@ -13,6 +13,7 @@ import {
 } from '@pardon/test-env';
 import { prepareApps, type AppBundles } from './bundles';
 import { fetchHealth, type Health } from './health';
+import { assertPortFree } from './ports';
 import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
 import { generateSecrets, type LocalSecrets } from './secrets';
 import { startStickyProxy, type StickyProxy } from './sticky-proxy';
@@ -154,6 +155,16 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     })());
 
   try {
+    // Ports asked for by number must be free before anything starts (see assertPortFree).
+    if (options.port !== undefined) {
+      const behindProxy = useProxy ? 1 : 0;
+      for (let i = 0; i < taskCount + behindProxy; i += 1) {
+        await assertPortFree(options.port + i, i === 0 ? 'players' : `task-${i + 1 - behindProxy}`);
+      }
+    }
+    if (options.postgres && !('url' in options.postgres) && options.postgres.port !== undefined) {
+      await assertPortFree(options.postgres.port, 'database');
+    }
     const databaseUrl = await step('PostgreSQL', async () => {
       if (options.postgres && 'url' in options.postgres) return options.postgres.url;
       const embedded = options.postgres ?? {};
@@ -202,10 +213,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         tsconfig: bundles.tsconfig.gateway,
         env: gatewayEnv(index, port),
         logFile: logFile(`gateway-task-${index + 1}`),
-        ready: async () => {
-          await fetchHealth(url);
-          return true;
-        },
+        // Our gateway, not whatever else answers on the port.
+        ready: async () => (await fetchHealth(url)).taskId === `task-${index + 1}`,
       });
     };
     const agentProcess = (task: Task, agentId: AgentId): Promise<ManagedProcess> =>
