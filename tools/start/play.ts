@@ -18,6 +18,7 @@ import {
 
 const REPLY_TIMEOUT_MS = 60_000;
 const IDLE_WAIT_MS = 3_600_000;
+const PROBE_TIMEOUT_MS = 5_000;
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -153,15 +154,20 @@ async function main(argv: string[]): Promise<void> {
   const player = new Player(options.url, {
     ...(saved ? { secretKey: Buffer.from(saved.secretKey, 'hex') } : {}),
   });
-  try {
-    await player.signIn();
-  } catch (error) {
-    if (!isUnreachable(error)) throw error;
+  // One plain probe first: the player's own calls retry for half a minute through a task dying.
+  const reachable = await fetch(new URL('/health', options.url), {
+    signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+  }).then(
+    () => true,
+    (error: unknown) => !isUnreachable(error),
+  );
+  if (!reachable) {
     console.error(
       `Nothing answers at ${options.url}. Start the game first with \`npm start\` in another terminal, or pass --url <the game's address>.`,
     );
     process.exit(1);
   }
+  await player.signIn();
   let threadId = options.newThread ? undefined : saved?.threads[agent];
   if (threadId) {
     const open = (await player.threads()).find((t) => t.threadId === threadId && !t.closedAt);
