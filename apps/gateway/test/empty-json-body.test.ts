@@ -2,38 +2,20 @@
 // clients do on every request) is a request without a body: routes that take none answer as
 // usual, routes that need one refuse it with a 400 JSON error and change nothing, and the JSON
 // parser's own protections (malformed input, prototype poisoning) still hold.
-import { connectRoster, type TestAgent } from './support/agents';
-import {
-  AGENT_KEY,
-  CRON_SECRET,
-  createTestDb,
-  startGateway,
-  type TestDb,
-  type TestGateway,
-} from './support/gateway';
+import { useGateway } from './support/fixture';
+import { CRON_SECRET } from './support/gateway';
 import { newWallet, request, signIn } from './support/wallet';
 
 describe('JSON content type with an empty body', () => {
-  let db: TestDb;
-  let gw: TestGateway;
-  let agents: TestAgent[] = [];
+  const fixture = useGateway();
   let token: string;
 
   beforeAll(async () => {
-    db = await createTestDb();
-    gw = await startGateway(db.url);
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
-    token = await signIn(gw.url, newWallet());
-  });
-
-  afterAll(async () => {
-    await Promise.all(agents.map((a) => a.close()));
-    await gw?.close();
-    await db?.drop();
+    token = await signIn(fixture.gw.url, newWallet());
   });
 
   const empty = (method: string, path: string, bearer?: string) =>
-    request(method, `${gw.url}${path}`, {
+    request(method, `${fixture.gw.url}${path}`, {
       headers: {
         'content-type': 'application/json',
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
@@ -44,7 +26,7 @@ describe('JSON content type with an empty body', () => {
     const session = await empty('POST', '/api/sessions', token);
     expect(session.status).toBe(200);
     expect(session.json).toEqual(expect.objectContaining({ pool: expect.any(String) }));
-    const thread = await request('POST', `${gw.url}/api/threads`, {
+    const thread = await request('POST', `${fixture.gw.url}/api/threads`, {
       token,
       body: { agentId: 'agent-a' },
     });
@@ -61,21 +43,21 @@ describe('JSON content type with an empty body', () => {
   });
 
   it('refuses an empty body where a body is required, changing nothing', async () => {
-    const before = await db.query('SELECT count(*)::int AS n FROM threads');
+    const before = await fixture.db.query('SELECT count(*)::int AS n FROM threads');
     const res = await empty('POST', '/api/threads', token);
     expect(res.status).toBe(400);
     expect(res.json).toEqual({ error: 'validation_failed', message: expect.any(String) });
-    expect(await db.query('SELECT count(*)::int AS n FROM threads')).toEqual(before);
+    expect(await fixture.db.query('SELECT count(*)::int AS n FROM threads')).toEqual(before);
   });
 
   it('still refuses malformed JSON and prototype poisoning', async () => {
-    const bad = await fetch(`${gw.url}/api/auth/nonce`, {
+    const bad = await fetch(`${fixture.gw.url}/api/auth/nonce`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"wallet": ',
     });
     expect(bad.status).toBe(400);
-    const poisoned = await fetch(`${gw.url}/api/auth/nonce`, {
+    const poisoned = await fetch(`${fixture.gw.url}/api/auth/nonce`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"wallet": "x", "__proto__": {"admin": true}}',

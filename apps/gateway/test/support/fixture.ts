@@ -1,0 +1,46 @@
+import { openTestDb, type TestDb } from '@pardon/test-env';
+import { connectRoster, type TestAgent } from './agents';
+import { AGENT_KEY, startGateway, type TestGateway } from './gateway';
+
+export interface GatewayFixture {
+  readonly db: TestDb;
+  readonly gw: TestGateway;
+}
+
+/**
+ * A test file's gateway: a fresh database, a gateway process-in-test on a loopback port and (by
+ * default) agents `agent-a`/`agent-b` connected to both pools, started in `beforeAll` and stopped
+ * in `afterAll`. Read `db` and `gw` inside tests (they exist once `beforeAll` ran).
+ */
+export function useGateway(
+  env: Record<string, string | undefined> = {},
+  options: { agents?: boolean } = {},
+): GatewayFixture {
+  let db: TestDb | undefined;
+  let gw: TestGateway | undefined;
+  let agents: TestAgent[] = [];
+  beforeAll(async () => {
+    db = await openTestDb();
+    gw = await startGateway(db.url, env);
+    if (options.agents !== false) {
+      agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(agents.map((a) => a.close()));
+    await gw?.close();
+    await db?.drop();
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is not started yet (use it inside a test)`);
+    return value;
+  };
+  return {
+    get db() {
+      return ready(db, 'the test database');
+    },
+    get gw() {
+      return ready(gw, 'the gateway');
+    },
+  };
+}
