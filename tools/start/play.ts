@@ -60,12 +60,16 @@ async function sayOnce(player: Player, threadId: string, agent: string, text: st
   }
 }
 
-/** Prints every message the stream receives from now on, except the lines typed here. */
+/**
+ * Prints what the stream receives: the thread so far as it is replayed (the first `history`
+ * messages, the player's own included), then every new message but the player's own lines,
+ * which the terminal already shows.
+ */
 async function printArrivals(
   stream: EventStream,
   wallet: string,
-  typed: Set<string>,
-  show: () => void,
+  history: number,
+  show: (text: string) => void,
   stopped: () => boolean,
 ): Promise<void> {
   let printed = 0;
@@ -75,61 +79,75 @@ async function printArrivals(
     } catch {
       continue; // an hour without a message: keep waiting
     }
-    for (const m of stream.messages.slice(printed)) {
-      if (!typed.has(m.id)) process.stdout.write(`\r\x1b[K${line(m, wallet)}\n`);
-    }
+    stream.messages.slice(printed).forEach((m, i) => {
+      if (printed + i < history || m.senderId !== wallet) show(line(m, wallet));
+    });
     printed = stream.messages.length;
     if (stopped()) return;
-    show();
   }
 }
 
 /** The conversation: history, then typed lines out and replies in until end of input. */
 async function converse(player: Player, threadId: string, agent: string): Promise<void> {
+  const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   console.log(`Talking to ${agent}. Type a message and press Enter; Ctrl-D leaves.`);
+  const history = (await player.messages(threadId)).length;
   const stream = player.follow(threadId);
-  const typed = new Set<string>();
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+  const rl = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    prompt: 'you> ',
+    terminal: tty,
+  });
+  const prompt = () => {
+    if (tty) rl.prompt(true);
+  };
   let left = false;
   const arrivals = printArrivals(
     stream,
     player.wallet,
-    typed,
-    () => rl.prompt(true),
+    history,
+    (text) => {
+      // Over the half-typed prompt line in a terminal; plain lines in a pipe or a log.
+      process.stdout.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+      prompt();
+    },
     () => left,
   );
-  rl.prompt();
+  prompt();
   let sending = Promise.resolve();
+  let lastSent = 0;
   rl.on('line', (text) => {
     const content = text.trim();
     if (content === '') {
-      rl.prompt();
+      prompt();
       return;
     }
     sending = sending.then(async () => {
       try {
-        typed.add(await player.say(threadId, content));
+        lastSent = messageSeq(await player.say(threadId, content));
       } catch (error) {
         console.error(`not sent: ${error instanceof Error ? error.message : String(error)}`);
       }
-      rl.prompt();
+      prompt();
     });
   });
   await new Promise<void>((resolve) => rl.once('close', resolve));
   await sending;
-  // Input ended (Ctrl-D, or the end of a piped script): the replies still owed are printed first.
-  const lastSent = Math.max(0, ...[...typed].map(messageSeq));
-  await stream
-    .until(
-      (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > lastSent),
-      lastSent === 0 ? 0 : REPLY_TIMEOUT_MS,
-      `${agent}'s reply`,
-    )
-    .catch(() => undefined);
+  // Input ended (Ctrl-D, or the end of a piped script): the reply still owed is printed first.
+  if (lastSent > 0) {
+    await stream
+      .until(
+        (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > lastSent),
+        REPLY_TIMEOUT_MS,
+        `${agent}'s reply`,
+      )
+      .catch(() => undefined);
+  }
   left = true;
   await stream.close();
   await arrivals;
-  console.log('');
+  if (tty) console.log('');
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -20,6 +20,7 @@ interface Missing {
 
 export interface PrereqEnv {
   python: string;
+  curl: string;
   chromium: string;
   nodeVersion: string;
   /** Free bytes where the repository lives. */
@@ -30,6 +31,7 @@ export interface PrereqEnv {
 export function defaultEnv(env: NodeJS.ProcessEnv = process.env): PrereqEnv {
   return {
     python: env['PYTHON'] ?? 'python3',
+    curl: 'curl',
     chromium: env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
     nodeVersion: process.versions.node,
     freeBytes: () => {
@@ -55,6 +57,10 @@ export function findMissing(env: PrereqEnv): Missing[] {
   if (python.error) missing.push({ what: `Python 3 (${env.python})`, apt: 'python3-venv' });
   else if (python.status !== 0)
     missing.push({ what: 'Python 3 venv and pip', apt: 'python3-venv' });
+  // The README's own commands are run by a test (tools/start/test/readme.test.ts).
+  if (spawnSync(env.curl, ['--version'], { stdio: 'ignore' }).error) {
+    missing.push({ what: 'curl (the README commands test)', apt: 'curl' });
+  }
   if (!existsSync(env.chromium)) {
     missing.push({ what: `Chromium at ${env.chromium} (browser tests)`, apt: 'chromium' });
   }

@@ -7,6 +7,7 @@ import { findMissing, instruction, type PrereqEnv } from '../prereqs';
 const REPO = path.resolve(__dirname, '../../..');
 const present: PrereqEnv = {
   python: process.env['PYTHON'] ?? 'python3',
+  curl: 'curl',
   chromium: process.execPath, // any file that exists
   nodeVersion: '20.19.0',
   freeBytes: () => 100 * 2 ** 30,
@@ -49,6 +50,12 @@ describe('the prerequisites check', () => {
     expect(instruction(missing, false)).toBe(
       'npm test needs Python 3 (/nonexistent/python3): sudo apt-get update && sudo apt-get install -y python3-venv',
     );
+  });
+
+  it('asks for curl when it is not there', () => {
+    expect(findMissing({ ...present, curl: '/nonexistent/curl' })).toEqual([
+      { what: 'curl (the README commands test)', apt: 'curl' },
+    ]);
   });
 
   it('asks for a newer Node and free disk, with no apt command for either', () => {
