@@ -2,11 +2,11 @@
 // message naming the problem and what to do, a non-zero exit within seconds, and no process left
 // behind. Each command runs as the real CLI process, started and stopped by PID.
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '@pardon/test-env';
-import { ProcessGroup } from '@pardon/topology';
+import { assertPortFree, ProcessGroup } from '@pardon/topology';
 
 const EXIT_DEADLINE_MS = 30_000;
 
@@ -43,6 +43,7 @@ describe('start-up failures', () => {
 
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'start-failures-'));
+    chmodSync(dataDir, 0o755); // the embedded PostgreSQL (its own user under root) enters it
   });
 
   afterEach(async () => {
@@ -94,6 +95,25 @@ describe('start-up failures', () => {
       `Stop the other program (another npm start?) or choose free ports, e.g. npm start -- --db-port ${dbPort + 10}`,
     );
   }, 60_000);
+
+  it('npm start whose agent exits while starting shows its output and stops everything', async () => {
+    const port = await freePort();
+    const r = await run('tools/start/main.ts', [
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--latency',
+      'nonsense',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr[0]).toMatch(
+      /^npm start failed: gave up waiting for .* to be ready: .* exited$/,
+    );
+    expect(r.stderr).toContain('invalid agent configuration:');
+    // Everything it started is stopped: the port is free again.
+    await expect(assertPortFree(port, 'players')).resolves.toBeUndefined();
+  }, 120_000);
 
   it('npm run play with no game running says how to start one', async () => {
     const port = await freePort();
