@@ -1,54 +1,24 @@
 // Locks in the player API of DESIGN.md §6 end to end: sign-in, a session on a ready pool, a
 // thread with an agent connected over real MCP, persist-then-publish of player messages, agent
 // replies persisted and pushed on the event stream, resumable streams, history and delete.
-import { connectRoster, runEcho, type TestAgent } from './support/agents';
-import {
-  AGENT_KEY,
-  createTestDb,
-  startGateway,
-  type TestDb,
-  type TestGateway,
-} from './support/gateway';
+import { useGateway } from './support/fixture';
 import { SseReader } from './support/sse';
 import { newWallet, request, signIn } from './support/wallet';
 
 describe('the player flow', () => {
-  let db: TestDb;
-  let gw: TestGateway;
-  let agents: TestAgent[] = [];
-  const stops: Array<() => Promise<void>> = [];
-
-  beforeAll(async () => {
-    db = await createTestDb();
-    gw = await startGateway(db.url);
-    agents = await connectRoster(
-      gw.url,
-      AGENT_KEY,
-      ['pool-0', 'pool-1'],
-      ['agent-a', 'agent-b'],
-      'sse',
-    );
-    for (const a of agents) stops.push(runEcho(a));
-  });
-
-  afterAll(async () => {
-    await Promise.all(stops.map((s) => s()));
-    await Promise.all(agents.map((a) => a.close()));
-    await gw?.close();
-    await db?.drop();
-  });
+  const fx = useGateway({}, { echo: true });
 
   it('signs in, opens a session, talks to an agent and sees its reply on the stream', async () => {
     const wallet = newWallet();
-    const token = await signIn(gw.url, wallet);
+    const token = await signIn(fx.gw.url, wallet);
 
-    const s1 = await request('POST', `${gw.url}/api/sessions`, { token });
+    const s1 = await request('POST', `${fx.gw.url}/api/sessions`, { token });
     expect(s1.status).toBe(200);
     expect(s1.json.agents).toEqual(['agent-a', 'agent-b']);
-    const s2 = await request('POST', `${gw.url}/api/sessions`, { token });
+    const s2 = await request('POST', `${fx.gw.url}/api/sessions`, { token });
     expect(s2.json).toEqual(s1.json);
 
-    const t = await request('POST', `${gw.url}/api/threads`, {
+    const t = await request('POST', `${fx.gw.url}/api/threads`, {
       token,
       body: { agentId: 'agent-b' },
     });
@@ -60,17 +30,17 @@ describe('the player flow', () => {
     });
     const threadId = t.json.threadId as string;
 
-    const stream = await SseReader.open(`${gw.url}/api/threads/${threadId}/events`, {
+    const stream = await SseReader.open(`${fx.gw.url}/api/threads/${threadId}/events`, {
       authorization: `Bearer ${token}`,
     });
     expect(stream.status).toBe(200);
 
-    const m = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+    const m = await request('POST', `${fx.gw.url}/api/threads/${threadId}/messages`, {
       token,
       body: { content: 'Pardon me?', clientMessageId: 'c-1' },
     });
     expect(m.status).toBe(202);
-    const again = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+    const again = await request('POST', `${fx.gw.url}/api/threads/${threadId}/messages`, {
       token,
       body: { content: 'Pardon me?', clientMessageId: 'c-1' },
     });
@@ -90,23 +60,23 @@ describe('the player flow', () => {
       mentions: [wallet.address],
     });
 
-    const rows = await db.query<{ n: number }>(
+    const rows = await fx.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM messages WHERE thread_id = $1',
       [threadId],
     );
     expect(rows[0]!.n).toBe(2);
 
-    const hist = await request('GET', `${gw.url}/api/threads/${threadId}/messages`, { token });
+    const hist = await request('GET', `${fx.gw.url}/api/threads/${threadId}/messages`, { token });
     expect(hist.json.messages.map((x: { id: string }) => x.id)).toEqual([mine!.id, reply!.id]);
     const after = await request(
       'GET',
-      `${gw.url}/api/threads/${threadId}/messages?after=${mine!.id}`,
+      `${fx.gw.url}/api/threads/${threadId}/messages?after=${mine!.id}`,
       { token },
     );
     expect(after.json.messages.map((x: { id: string }) => x.id)).toEqual([reply!.id]);
 
     // Resuming with Last-Event-ID replays only what came after it.
-    const resumed = await SseReader.open(`${gw.url}/api/threads/${threadId}/events`, {
+    const resumed = await SseReader.open(`${fx.gw.url}/api/threads/${threadId}/events`, {
       authorization: `Bearer ${token}`,
       'last-event-id': mine!.id ?? '',
     });
@@ -114,7 +84,7 @@ describe('the player flow', () => {
     expect(first!.id).toBe(reply!.id);
     resumed.close();
 
-    const list = await request('GET', `${gw.url}/api/threads`, { token });
+    const list = await request('GET', `${fx.gw.url}/api/threads`, { token });
     expect(list.json.threads).toEqual([
       {
         threadId,
@@ -125,9 +95,9 @@ describe('the player flow', () => {
       },
     ]);
 
-    const del = await request('DELETE', `${gw.url}/api/threads/${threadId}`, { token });
+    const del = await request('DELETE', `${fx.gw.url}/api/threads/${threadId}`, { token });
     expect(del.status).toBe(200);
-    const closed = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+    const closed = await request('POST', `${fx.gw.url}/api/threads/${threadId}/messages`, {
       token,
       body: { content: 'still there?', clientMessageId: 'c-2' },
     });

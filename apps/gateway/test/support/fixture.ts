@@ -1,5 +1,5 @@
 import { openTestDb, type TestDb } from '@pardon/test-env';
-import { connectRoster, type TestAgent } from './agents';
+import { connectRoster, runEcho, type TestAgent } from './agents';
 import { AGENT_KEY, startGateway, type TestGateway } from './gateway';
 
 export interface GatewayFixture {
@@ -9,24 +9,28 @@ export interface GatewayFixture {
 
 /**
  * A test file's gateway: a fresh database, a gateway process-in-test on a loopback port and (by
- * default) agents `agent-a`/`agent-b` connected to both pools, started in `beforeAll` and stopped
+ * default) agents `agent-a`/`agent-b` connected to both pools over SSE (`echo`: each answers every
+ * mention with an echo), started in `beforeAll` and stopped
  * in `afterAll`. Read `db` and `gw` inside tests (they exist once `beforeAll` ran).
  */
 export function useGateway(
   env: Record<string, string | undefined> = {},
-  options: { agents?: boolean } = {},
+  options: { agents?: boolean; echo?: boolean } = {},
 ): GatewayFixture {
   let db: TestDb | undefined;
   let gw: TestGateway | undefined;
   let agents: TestAgent[] = [];
+  const echoes: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     db = await openTestDb();
     gw = await startGateway(db.url, env);
     if (options.agents !== false) {
       agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+      if (options.echo) for (const a of agents) echoes.push(runEcho(a));
     }
   });
   afterAll(async () => {
+    await Promise.all(echoes.map((stop) => stop()));
     await Promise.all(agents.map((a) => a.close()));
     await gw?.close();
     await db?.drop();
