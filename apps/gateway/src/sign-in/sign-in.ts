@@ -1,7 +1,13 @@
 import { GatewayError } from '../errors';
 import type { Store } from '../shared/store';
 import { issueToken } from './tokens';
-import { isWalletAddress, newNonce, signInMessage, verifyWalletSignature } from './wallet';
+import {
+  isSignatureText,
+  isWalletAddress,
+  newNonce,
+  signInMessage,
+  verifyWalletSignature,
+} from './wallet';
 
 export interface SignInOptions {
   store: Pick<Store, 'createNonce' | 'findNonce' | 'consumeNonce' | 'upsertUser'>;
@@ -33,6 +39,8 @@ export class SignIn {
     signature: string,
   ): Promise<{ token: string; expiresAt: Date }> {
     requireWallet(wallet);
+    // A malformed or non-canonical signature (S >= L) is refused before the nonce is looked up.
+    if (!isSignatureText(signature)) throw new GatewayError('GW_ERR_BAD_SIGNATURE');
     const { store } = this.options;
     const now = new Date();
     const row = await store.findNonce(nonce);
@@ -53,6 +61,9 @@ export class SignIn {
 
 function requireWallet(wallet: string): void {
   if (!isWalletAddress(wallet)) {
-    throw new GatewayError('GW_ERR_VALIDATION', 'wallet is not a base58 ed25519 public key.');
+    throw new GatewayError(
+      'GW_ERR_VALIDATION',
+      'wallet is not a base58 ed25519 public key that can sign (small-order and non-canonical keys are refused).',
+    );
   }
 }
