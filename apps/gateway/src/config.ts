@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { GAME_AGENT_IDS } from '@pardon/coral';
+import { TrustedProxiesSchema } from './shared/trusted-proxies';
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
 export const DEFAULT_REQUIRED_AGENTS = GAME_AGENT_IDS;
@@ -60,6 +61,9 @@ export const EnvSchema = z
     BODY_LIMIT_BYTES: int(64 * 1024, 1024),
     RATE_LIMIT_IP_PER_MIN: int(600, 1),
     RATE_LIMIT_WALLET_PER_MIN: int(120, 1),
+    TRUSTED_PROXIES: TrustedProxiesSchema,
+    // Default: the roster size (one open thread per agent on average), set below.
+    MAX_OPEN_THREADS_PER_WALLET: z.coerce.number().int().min(1).optional(),
     SSE_CONNECTIONS_PER_THREAD: int(3, 1),
     SSE_HEARTBEAT_MS: int(15000, 100),
     REQUEST_TIMEOUT_MS: int(30000, 1000),
@@ -94,6 +98,8 @@ export const EnvSchema = z
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     rateLimitIpPerMin: e.RATE_LIMIT_IP_PER_MIN,
     rateLimitWalletPerMin: e.RATE_LIMIT_WALLET_PER_MIN,
+    trustedProxies: e.TRUSTED_PROXIES,
+    maxOpenThreadsPerWallet: e.MAX_OPEN_THREADS_PER_WALLET ?? e.REQUIRED_AGENTS.length,
     sseConnectionsPerThread: e.SSE_CONNECTIONS_PER_THREAD,
     sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,

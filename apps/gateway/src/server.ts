@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app';
 import type { GatewayConfig } from './config';
+import { trustProxyOption } from './shared/trusted-proxies';
 
 /** How long in-flight requests may finish after shutdown begins before connections are cut. */
 const DRAIN_MS = 10_000;
@@ -45,6 +46,8 @@ export async function createServer(
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true },
+    // request.ip: the client as a trusted load balancer names it, else the socket's peer.
+    trustProxy: trustProxyOption(config.trustedProxies),
     // A number where a string belongs is bad input, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

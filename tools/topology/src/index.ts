@@ -12,9 +12,9 @@ export { generateSecrets, loadOrCreateSecrets, LocalSecretsSchema } from './lib/
 export type { LocalSecrets } from './lib/secrets';
 export { fetchHealth, poolStatusLine, HealthSchema, PoolStatusSchema } from './lib/health';
 export type { Health, PoolStatus } from './lib/health';
-export { startStickyProxy, STICKY_COOKIE } from './lib/sticky-proxy';
+export { startStickyProxy, STICKY_COOKIE, BALANCER_SOURCE_ADDRESS } from './lib/sticky-proxy';
 export type { ProxyTarget, StickyProxy } from './lib/sticky-proxy';
-export { Player, EventStream, ApiError, messageSeq } from './lib/player';
+export { Player, EventStream, ApiError, messageSeq, playerAddress } from './lib/player';
 export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
 export { startTopology, AGENT_IDS } from './lib/topology';
 export { assertPortFree, PortInUseError } from './lib/ports';

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { STICKY_COOKIE } from './sticky-proxy';
 
 export interface ApiMessage {
@@ -37,6 +38,25 @@ export interface PlayerOptions {
   retryForMs?: number;
   /** The wallet's 64-byte ed25519 secret key, to come back as the same player. Default: new wallet. */
   secretKey?: Uint8Array;
+  /**
+   * Connect from this local address (a loopback 127.x.y.z): players of one machine then reach
+   * the load balancer as distinct clients, each with its own rate-limit bucket. Default: any.
+   */
+  localAddress?: string;
+}
+
+/**
+ * The `index`-th of the distinct loopback addresses players can connect from (127.2.0.1,
+ * 127.2.0.2, …; all of 127.0.0.0/8 is local on Linux). Clear of 127.0.0.1 and of the balancer's
+ * own source address.
+ */
+export function playerAddress(index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= 254 * 256 * 253) {
+    throw new RangeError(`no player address ${index}`);
+  }
+  const host = index % 254;
+  const rest = Math.floor(index / 254);
+  return `127.${2 + Math.floor(rest / 256)}.${rest % 256}.${host + 1}`;
 }
 
 /** The position of a message in its thread: message ids are `<threadId>-<seq>`. */
@@ -54,6 +74,7 @@ export class Player {
   /** Tasks (sticky cookie values) this player was routed to, in order of change. */
   readonly tasksSeen: string[] = [];
   private readonly retryForMs: number;
+  private readonly dispatcher: Dispatcher | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -65,6 +86,23 @@ export class Player {
     this.wallet = bs58.encode(pair.publicKey);
     this.secretKey = pair.secretKey;
     this.retryForMs = options.retryForMs ?? 30_000;
+    this.dispatcher = options.localAddress
+      ? new Agent({ localAddress: options.localAddress })
+      : undefined;
+  }
+
+  /** fetch, from the player's own local address when it has one. */
+  private fetch(url: string, init: RequestInit): Promise<Response> {
+    if (!this.dispatcher) return fetch(url, init);
+    return undiciFetch(url, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher: this.dispatcher,
+    }) as unknown as Promise<Response>;
+  }
+
+  /** Closes the player's own connections (those of a `localAddress`). */
+  async close(): Promise<void> {
+    await this.dispatcher?.close();
   }
 
   /** The wallet's secret key (keep it to sign in as the same player later). */
@@ -98,7 +136,7 @@ export class Player {
 
   /** One HTTP call; no retry. */
   async call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-    const response = await fetch(`${this.baseUrl}${path}`, {
+    const response = await this.fetch(`${this.baseUrl}${path}`, {
       method,
       headers: this.headers(body !== undefined),
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -231,7 +269,7 @@ export class Player {
     lastEventId: string | undefined,
     signal: AbortSignal,
   ): Promise<Response> {
-    return fetch(`${this.baseUrl}/api/threads/${threadId}/events`, {
+    return this.fetch(`${this.baseUrl}/api/threads/${threadId}/events`, {
       headers: {
         ...this.headers(false),
         accept: 'text/event-stream',
@@ -251,6 +289,8 @@ export class EventStream {
   /** How many times the stream was (re)opened with a 200. */
   connections = 0;
   lastEventId: string | undefined;
+  /** The reason of the stream's final `event: closed` (its thread closed); it then stops. */
+  closedReason: string | undefined;
   private readonly controller = new AbortController();
   private waiters: Array<() => void> = [];
   private closed = false;
@@ -298,6 +338,7 @@ export class EventStream {
         const block = buffer.slice(0, index);
         buffer = buffer.slice(index + 2);
         let id: string | undefined;
+        let event: string | undefined;
         const data: string[] = [];
         for (const line of block.split('\n')) {
           if (line.startsWith(':')) continue;
@@ -305,9 +346,18 @@ export class EventStream {
           const field = colon < 0 ? line : line.slice(0, colon);
           const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
           if (field === 'id') id = value;
+          else if (field === 'event') event = value;
           else if (field === 'data') data.push(value);
         }
         if (data.length === 0) continue;
+        if (event === 'closed') {
+          // The thread closed: nothing more will come, so the stream stops reconnecting.
+          this.closedReason = String((JSON.parse(data.join('\n')) as { reason?: unknown }).reason);
+          this.closed = true;
+          this.wake();
+          return;
+        }
+        if (event !== undefined) continue;
         const message = JSON.parse(data.join('\n')) as ApiMessage;
         this.messages.push(message);
         if (id) this.lastEventId = id;

@@ -2,11 +2,19 @@
 // notice: lb_cookie stickiness (`AWSALB`), round robin for new players, and a player whose task
 // died lands on another task with a new cookie (stickiness is lost, as on a real ALB). A request
 // that could not reach its task at all (connection refused) is sent to another one; a request cut
-// off mid-way gets a 502, as from the ALB.
+// off mid-way gets a 502, as from the ALB. Like the ALB it appends the peer's address to
+// `X-Forwarded-For` (and sets X-Forwarded-Proto/Port), and it connects to the tasks from one
+// source address of its own (`sourceAddress`), so the gateways can trust exactly that address.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const STICKY_COOKIE = 'AWSALB';
+/**
+ * The balancer's own source address towards the tasks: the one address the local gateways trust
+ * with X-Forwarded-For (TRUSTED_PROXIES), so neither a player on 127.0.0.1 nor one on a player
+ * address (127.2.x.y) can name its own client address.
+ */
+export const BALANCER_SOURCE_ADDRESS = '127.0.0.2';
 /** How long a task that refused a connection is skipped (the ALB's unhealthy threshold, shortened). */
 const DOWN_FOR_MS = 2_000;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,20 +41,35 @@ function cookieValue(header: string | undefined, name: string): string | undefin
   return undefined;
 }
 
+/** The client's X-Forwarded-For with its peer appended, as the ALB does. */
+function forwardedFor(req: http.IncomingMessage): string {
+  const peer = req.socket.remoteAddress ?? '127.0.0.1';
+  const prior = req.headers['x-forwarded-for'];
+  const chain = Array.isArray(prior) ? prior.join(', ') : prior;
+  return chain && chain.trim() !== '' ? `${chain}, ${peer}` : peer;
+}
+
 /** Starts the balancer on 127.0.0.1 (`port` default: a free one). */
 export async function startStickyProxy(options: {
   targets: ProxyTarget[];
   port?: number;
+  /** Local address of the connections to the tasks (what their TRUSTED_PROXIES names). */
+  sourceAddress?: string;
 }): Promise<StickyProxy> {
   const targets = options.targets;
   if (targets.length === 0) throw new Error('sticky proxy: no targets');
   const downUntil = new Map<string, number>();
   const forwarded = new Map<string, number>();
   let next = 0;
+  let port = 0;
   // A fresh connection per request: a reused socket to a task that died would fail with a reset
   // after the request was sent, where a refused connection can safely go to another task.
   const agent = new http.Agent({ keepAlive: false });
 
+  const upstreamOptions = {
+    agent,
+    ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}),
+  };
   const isUp = (t: ProxyTarget) => (downUntil.get(t.id) ?? 0) <= Date.now();
   const choose = (sticky: string | undefined, exclude: Set<string>): ProxyTarget | undefined => {
     const stuck = targets.find((t) => t.id === sticky);
@@ -87,24 +110,30 @@ export async function startStickyProxy(options: {
         tried.add(target.id);
         const upstreamUrl = new URL(req.url ?? '/', target.url);
         const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstreamUrl.host };
-        headers['x-forwarded-for'] = req.socket.remoteAddress ?? '127.0.0.1';
+        headers['x-forwarded-for'] = forwardedFor(req);
+        headers['x-forwarded-proto'] = 'http';
+        headers['x-forwarded-port'] = String(port);
         if (body.length > 0) headers['content-length'] = String(body.length);
-        const upstream = http.request(upstreamUrl, { method: req.method, headers, agent }, (up) => {
-          forwarded.set(target.id, (forwarded.get(target.id) ?? 0) + 1);
-          const outHeaders = { ...up.headers };
-          if (target.id !== sticky) {
-            const existing = outHeaders['set-cookie'] ?? [];
-            outHeaders['set-cookie'] = [
-              ...existing,
-              `${STICKY_COOKIE}=${target.id}; Path=/; Max-Age=3600; HttpOnly`,
-            ];
-          }
-          res.writeHead(up.statusCode ?? 502, outHeaders);
-          up.pipe(res);
-          up.on('error', () => res.destroy());
-          // A task killed mid-stream: end the player's connection so it reconnects.
-          up.on('aborted', () => res.destroy());
-        });
+        const upstream = http.request(
+          upstreamUrl,
+          { ...upstreamOptions, method: req.method, headers },
+          (up) => {
+            forwarded.set(target.id, (forwarded.get(target.id) ?? 0) + 1);
+            const outHeaders = { ...up.headers };
+            if (target.id !== sticky) {
+              const existing = outHeaders['set-cookie'] ?? [];
+              outHeaders['set-cookie'] = [
+                ...existing,
+                `${STICKY_COOKIE}=${target.id}; Path=/; Max-Age=3600; HttpOnly`,
+              ];
+            }
+            res.writeHead(up.statusCode ?? 502, outHeaders);
+            up.pipe(res);
+            up.on('error', () => res.destroy());
+            // A task killed mid-stream: end the player's connection so it reconnects.
+            up.on('aborted', () => res.destroy());
+          },
+        );
         res.on('close', () => upstream.destroy());
         upstream.on('error', (error: NodeJS.ErrnoException) => {
           if (res.headersSent) {
@@ -134,7 +163,7 @@ export async function startStickyProxy(options: {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -16,7 +16,7 @@ import { fetchHealth, type Health } from './health';
 import { assertPortFree } from './ports';
 import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
 import { generateSecrets, type LocalSecrets } from './secrets';
-import { startStickyProxy, type StickyProxy } from './sticky-proxy';
+import { BALANCER_SOURCE_ADDRESS, startStickyProxy, type StickyProxy } from './sticky-proxy';
 import { GAME_AGENT_IDS } from '@pardon/coral';
 
 /** The six agents of the game (apps/agents personas). */
@@ -201,6 +201,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       DATABASE_POOL_SIZE: '8',
       SHUTDOWN_TIMEOUT_MS: '5000',
       HEARTBEAT_INTERVAL_MS: '5000',
+      // X-Forwarded-For is believed from the local balancer only (sticky-proxy.ts).
+      TRUSTED_PROXIES: `${BALANCER_SOURCE_ADDRESS}/32`,
       LOG_LEVEL: logLevel,
       ...(bundles.webDir ? { WEB_DIR: bundles.webDir } : {}),
       ...options.env?.gateway,
@@ -299,6 +301,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       proxy = await step('load balancer', () =>
         startStickyProxy({
           targets: tasks.map((t) => ({ id: t.taskId, url: t.url })),
+          sourceAddress: BALANCER_SOURCE_ADDRESS,
           ...(basePort !== undefined ? { port: basePort } : {}),
         }),
       );
