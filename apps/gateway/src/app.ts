@@ -13,6 +13,7 @@ import { errorsPlugin } from './plugins/errors';
 import { jsonBodyPlugin } from './plugins/json-body';
 import { limitsPlugin } from './plugins/limits';
 import { metricsPlugin } from './plugins/metrics';
+import { textInputPlugin } from './plugins/text-input';
 import { Admission } from './sessions/admission';
 import { sessionRoutes } from './sessions/routes';
 import { PoolManager } from './shared/pools';
@@ -52,6 +53,7 @@ export const buildApp = fp(
     const { config } = opts;
     await app.register(errorsPlugin, { dbRetryAfterS: config.dbRetryAfterS });
     await app.register(jsonBodyPlugin);
+    await app.register(textInputPlugin);
     await app.register(metricsPlugin);
     await app.register(authPlugin, { tokenSecret: config.tokenSecret });
     await app.register(limitsPlugin, {

@@ -46,6 +46,11 @@ export const GW_ERR = {
     message: 'Open a session with POST /api/sessions first.',
   },
   GW_ERR_THREAD_CLOSED: { status: 409, error: 'thread_closed', message: 'The thread is closed.' },
+  GW_ERR_IDEMPOTENCY_CONFLICT: {
+    status: 409,
+    error: 'idempotency_conflict',
+    message: 'This clientMessageId was already used for a different message.',
+  },
   GW_ERR_PAYLOAD_TOO_LARGE: {
     status: 413,
     error: 'payload_too_large',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app';
 import type { GatewayConfig } from './config';
+import { requestSerializer } from './plugins/log-redaction';
 import { trustProxyOption } from './shared/trusted-proxies';
 
 /** How long in-flight requests may finish after shutdown begins before connections are cut. */
@@ -21,11 +22,18 @@ export interface GatewayServer {
  */
 export async function createServer(
   config: GatewayConfig,
-  options: Omit<AppOptions, 'config'> = {},
+  options: Omit<AppOptions, 'config'> & {
+    /** Where log lines go instead of stdout (tests read them). */
+    logStream?: { write(line: string): void };
+  } = {},
 ): Promise<GatewayServer> {
+  const { logStream, ...appOptions } = options;
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(logStream ? { stream: logStream } : {}),
+      // Query-string and path credentials never reach the logs verbatim.
+      serializers: { req: requestSerializer },
       redact: {
         paths: [
           'req.headers.authorization',
@@ -51,7 +59,7 @@ export async function createServer(
     // A number where a string belongs is bad input, not something to coerce.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
-  await app.register(buildApp, { config, ...options });
+  await app.register(buildApp, { config, ...appOptions });
 
   return {
     app,

@@ -2,17 +2,43 @@
 // the database: malformed JSON, wrong types, unknown agent, bad agent-endpoint addresses, a
 // message over the limit, bad or missing signatures, expired or forged tokens, another wallet's
 // thread, a replayed nonce. Also that SQL and HTML in content are stored and returned as data.
+import { connect } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
   AGENT_KEY,
+  CRON_SECRET,
   TOKEN_SECRET,
   createTestDb,
   startGateway,
   type TestDb,
   type TestGateway,
 } from './support/gateway';
+import { LogCapture } from './support/log-capture';
 import { newWallet, postJson, request, signIn } from './support/wallet';
+
+const OPS_TOKEN = 'test-ops-token-0123456789';
+
+/** Writes raw bytes to the gateway and resolves with the status line's code and the JSON body. */
+function rawHttp(url: string, bytes: Buffer): Promise<{ status: number; json: any }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      try {
+        resolve({ status, json: JSON.parse(body) });
+      } catch {
+        resolve({ status, json: body });
+      }
+    });
+  });
+}
 
 const TABLES = ['users', 'sessions', 'threads', 'messages', 'auth_nonces'];
 
@@ -22,6 +48,7 @@ describe('bad input', () => {
   let agents: TestAgent[] = [];
   let token: string;
   let threadId: string;
+  const logs = new LogCapture();
 
   async function snapshot(): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
@@ -49,7 +76,11 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    gw = await startGateway(db.url, { MAX_MESSAGE_CHARS: '100' });
+    gw = await startGateway(
+      db.url,
+      { MAX_MESSAGE_CHARS: '100', OPS_TOKEN, LOG_LEVEL: 'debug' },
+      { logStream: logs },
+    );
     agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
     const wallet = newWallet();
     token = await signIn(gw.url, wallet);
@@ -259,5 +290,168 @@ describe('bad input', () => {
     );
     expect(stored.map((r) => r.content)).toEqual(nasty);
     expect(hist.headers.get('content-type')).toMatch(/application\/json/);
+  });
+
+  describe('characters a field cannot store', () => {
+    const BAD = ['\u0000', '\u0001', '\u001b', '\u007f', '\ud800'];
+    const field = (name: string) => expect.stringContaining(name);
+
+    it('refuses them in content and clientMessageId with 400 naming the field', async () => {
+      for (const c of BAD) {
+        for (const [name, body] of [
+          ['content', { content: `hi${c}there`, clientMessageId: `ctl-${c.charCodeAt(0)}` }],
+          ['clientMessageId', { content: 'hi', clientMessageId: `id${c}` }],
+        ] as const) {
+          const e = await expectRejected(400, () =>
+            request('POST', `${gw.url}/api/threads/${threadId}/messages`, { token, body }),
+          );
+          expect(e).toEqual({ error: 'validation_failed', message: field(name) });
+        }
+      }
+      // Tab, LF and CR are text.
+      const ok = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 'a\tb\nc\r\nd', clientMessageId: 'whitespace-is-text' },
+      });
+      expect(ok.status).toBe(202);
+    });
+
+    it('refuses them on the sign-in routes, with no login', async () => {
+      const wallet = newWallet();
+      const n = await postJson(`${gw.url}/api/auth/nonce`, { wallet: wallet.address });
+      const signature = wallet.sign(n.json.message);
+      for (const c of BAD) {
+        for (const [name, body] of [
+          ['nonce', { wallet: wallet.address, nonce: `${n.json.nonce}${c}`, signature }],
+          ['signature', { wallet: wallet.address, nonce: n.json.nonce, signature: `${c}x` }],
+          ['wallet', { wallet: `${wallet.address.slice(1)}${c}`, nonce: n.json.nonce, signature }],
+        ] as const) {
+          const e = await expectRejected(400, () => postJson(`${gw.url}/api/auth/verify`, body));
+          expect(e).toEqual({ error: 'validation_failed', message: field(name) });
+        }
+        await expectRejected(400, () =>
+          postJson(`${gw.url}/api/auth/nonce`, { wallet: `${wallet.address.slice(1)}${c}` }),
+        );
+      }
+    });
+
+    it('refuses them in agentId, in query strings and in Last-Event-ID', async () => {
+      for (const c of BAD) {
+        const e = await expectRejected(400, () =>
+          request('POST', `${gw.url}/api/threads`, { token, body: { agentId: `agent-a${c}` } }),
+        );
+        expect(e).toEqual({ error: 'validation_failed', message: field('agentId') });
+      }
+      const q = await expectRejected(400, () =>
+        request('GET', `${gw.url}/api/threads/${threadId}/messages?after=${threadId}-%00`, {
+          token,
+        }),
+      );
+      expect(q.message).toContain('after');
+      await expectRejected(400, () =>
+        request('GET', `${gw.url}/api/leaderboard?limit=1%00`, { token }),
+      );
+      // Node's HTTP parser refuses a control character in a header before any route runs; the
+      // answer is still a JSON error.
+      const head = await expectRejected(400, () =>
+        rawHttp(
+          gw.url,
+          Buffer.from(
+            `GET /api/threads/${threadId}/events HTTP/1.1\r\nHost: x\r\n` +
+              `Authorization: Bearer ${token}\r\nLast-Event-ID: ${threadId}-\u0000\r\n` +
+              'Connection: close\r\n\r\n',
+            'latin1',
+          ),
+        ),
+      );
+      expect(head.error).toBeTruthy();
+    });
+  });
+
+  it('answers a cursor with a seq beyond int4 with 400, in after and in Last-Event-ID', async () => {
+    const cursor = `${threadId}-9999999999`;
+    const e = await expectRejected(400, () =>
+      request('GET', `${gw.url}/api/threads/${threadId}/messages?after=${cursor}`, { token }),
+    );
+    expect(e.error).toBe('bad_request');
+    await expectRejected(400, () =>
+      request('GET', `${gw.url}/api/threads/${threadId}/events`, {
+        token,
+        headers: { 'last-event-id': cursor },
+      }),
+    );
+    // The largest int4 is a cursor like any other (nothing after it).
+    const max = await request(
+      'GET',
+      `${gw.url}/api/threads/${threadId}/messages?after=${threadId}-2147483647`,
+      { token },
+    );
+    expect(max.status).toBe(200);
+    expect(max.json.messages).toEqual([]);
+  });
+
+  it('answers a non-ASCII bearer of the right length with 401 on /api/cron/* and /api/ops/*', async () => {
+    const cron = 'é'.repeat(CRON_SECRET.length);
+    const ops = 'ü'.repeat(OPS_TOKEN.length);
+    const e1 = await expectRejected(401, () =>
+      request('POST', `${gw.url}/api/cron/session-cleanup`, { token: cron }),
+    );
+    expect(e1.error).toBe('unauthorized');
+    const e2 = await expectRejected(401, () =>
+      request('GET', `${gw.url}/api/ops/overview`, { token: ops }),
+    );
+    expect(e2.error).toBe('unauthorized');
+    await expectRejected(401, () =>
+      request('POST', `${gw.url}/api/ops/cron/session-cleanup`, { token: ops }),
+    );
+  });
+
+  it('does not log a client that hangs up mid-upload as a database outage', async () => {
+    const before = await snapshot();
+    const { hostname, port } = new URL(gw.url);
+    const requestId = `hangup-${Date.now()}`;
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(
+          `POST /api/threads/${threadId}/messages HTTP/1.1\r\nHost: x\r\n` +
+            `Authorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+            `X-Request-Id: ${requestId}\r\nContent-Length: 5000\r\n\r\n{"content": "half`,
+          () => {
+            socket.destroy();
+            resolve();
+          },
+        );
+      });
+      socket.on('error', reject);
+    });
+    const line = await logs.waitFor(
+      (l) =>
+        l.reqId === requestId &&
+        (l.msg === 'client closed the connection' || l.msg === 'database unavailable'),
+    );
+    expect(line).toMatchObject({ msg: 'client closed the connection', level: 20 });
+    expect(logs.lines.filter((l) => l.reqId === requestId && Number(l.level) >= 40)).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('answers a retried clientMessageId with other content 409, the same content 202', async () => {
+    const first = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+      token,
+      body: { content: 'the original', clientMessageId: 'retry-me' },
+    });
+    expect(first.status).toBe(202);
+    const e = await expectRejected(409, () =>
+      request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+        token,
+        body: { content: 'something else', clientMessageId: 'retry-me' },
+      }),
+    );
+    expect(e.error).toBe('idempotency_conflict');
+    const again = await request('POST', `${gw.url}/api/threads/${threadId}/messages`, {
+      token,
+      body: { content: 'the original', clientMessageId: 'retry-me' },
+    });
+    expect(again.status).toBe(202);
+    expect(again.json.messageId).toBe(first.json.messageId);
   });
 });

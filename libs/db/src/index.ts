@@ -15,7 +15,13 @@ export {
   SessionEndedError,
 } from './lib/errors';
 export { isValidWallet } from './lib/wallet';
-export { messageId, parseMessageId, MESSAGES_CHANNEL, decodeMessageAppended } from './lib/messages';
+export {
+  messageId,
+  parseMessageId,
+  MAX_MESSAGE_SEQ,
+  MESSAGES_CHANNEL,
+  decodeMessageAppended,
+} from './lib/messages';
 export type { MessageAppendedEvent } from './lib/messages';
 export { Decimal } from './lib/decimal';
 export type { UsersRepository } from './lib/users';

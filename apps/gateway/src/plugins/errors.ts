@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatewayError, GW_ERR, type GatewayErrorCode } from '../errors';
-import { isDatabaseUnavailable } from '../shared/db-errors';
+import { isClientDisconnect, isDatabaseUnavailable } from '../shared/db-errors';
 
 // Fastify's own 4xx errors, mapped onto the gateway's table so clients see one vocabulary.
 const FASTIFY_CODES: Record<string, GatewayErrorCode> = {
@@ -40,6 +40,17 @@ export const errorsPlugin = fp(
       if (dbMapped && err.name !== 'DatabaseUnavailableError') {
         const e = GW_ERR[dbMapped];
         return reply.status(e.status).send({ error: e.error, message: err.message || e.message });
+      }
+      if (isClientDisconnect(err, request.raw)) {
+        // The client hung up mid-request: nobody reads the answer and nothing is wrong here.
+        request.log.debug(
+          { code: (err as { code?: string }).code },
+          'client closed the connection',
+        );
+        const e = GW_ERR.GW_ERR_BAD_REQUEST;
+        return reply
+          .status(e.status)
+          .send({ error: e.error, message: 'The client closed the connection mid-request.' });
       }
       if (isDatabaseUnavailable(err)) {
         request.log.error({ err }, 'database unavailable');

@@ -27,3 +27,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when the error is the client's own connection ending mid-request (a hang-up during the
+ * upload: Node's `aborted`, code ECONNRESET, on the request stream), not the database's: the
+ * same socket code must not read as an outage.
+ */
+export function isClientDisconnect(
+  err: unknown,
+  raw: { readableAborted?: boolean; socket?: { destroyed?: boolean } | null },
+): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'ECONNRESET' && code !== 'ECONNABORTED') {
+    if ((err as { message?: unknown } | null)?.message !== 'aborted') return false;
+  }
+  return raw.readableAborted === true || raw.socket?.destroyed === true;
+}

@@ -1,6 +1,7 @@
 import {
   createDb,
   createLifecycleNotifier,
+  MAX_MESSAGE_SEQ,
   messageId,
   parseMessageId,
   runSessionCleanup,
@@ -14,6 +15,7 @@ import {
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config';
+import { GatewayError } from '../errors';
 import type { StoredMessage } from './messages';
 import type { AppendInput, NonceRow, PoolHealthRow, SessionRow, Store, ThreadRow } from './store';
 
@@ -123,6 +125,11 @@ export class DbStore implements Store {
   }
 
   seqOf(threadId: string, messageId: string): number | undefined {
+    // A seq beyond int4 names no message (PostgreSQL would refuse the comparison): bad input.
+    const digits = /-(\d+)$/.exec(messageId)?.[1];
+    if (digits !== undefined && Number(digits) > MAX_MESSAGE_SEQ) {
+      throw new GatewayError('GW_ERR_BAD_REQUEST', 'The cursor names a seq beyond any message.');
+    }
     const parsed = parseMessageId(messageId);
     return parsed && parsed.threadId === threadId.toLowerCase() ? parsed.seq : undefined;
   }

@@ -91,6 +91,9 @@ export class Threads {
     if (created) {
       this.options.messages.inc({ pool: target.pool, sender: 'player' });
       threadBus.playerMessageStored(message);
+    } else if (!sameMessage(message, { content: input.content, mentions: [target.agentId] })) {
+      // A retry must repeat its message; another message under the same key is not stored.
+      throw new GatewayError('GW_ERR_IDEMPOTENCY_CONFLICT');
     }
     // Persisted: from here on the message survives anything. Now deliver it to the agent.
     if (thread) await threadBus.ensureOnBus(thread);
@@ -117,4 +120,16 @@ export class Threads {
     if (!thread.closedAt) await this.options.store.closeThread(threadId, 'player_closed');
     this.options.threadBus.closeOnBus(thread.pool, threadId, 'Closed by the player.');
   }
+}
+
+/** A stored message and a retry of it: the same content and the same mentions. */
+function sameMessage(
+  stored: { content: string; mentions: readonly string[] },
+  retry: { content: string; mentions: readonly string[] },
+): boolean {
+  return (
+    stored.content === retry.content &&
+    stored.mentions.length === retry.mentions.length &&
+    stored.mentions.every((m, i) => m === retry.mentions[i])
+  );
 }

@@ -15,7 +15,7 @@ export interface GatewayFixture {
  */
 export function useGateway(
   env: Record<string, string | undefined> = {},
-  options: { agents?: boolean; echo?: boolean } = {},
+  options: { agents?: boolean; echo?: boolean; logStream?: { write(line: string): void } } = {},
 ): GatewayFixture {
   let db: TestDb | undefined;
   let gw: TestGateway | undefined;
@@ -23,7 +23,7 @@ export function useGateway(
   const echoes: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     db = await openTestDb();
-    gw = await startGateway(db.url, env);
+    gw = await startGateway(db.url, env, { logStream: options.logStream });
     if (options.agents !== false) {
       agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
       if (options.echo) for (const a of agents) echoes.push(runEcho(a));

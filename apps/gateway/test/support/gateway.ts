@@ -40,9 +40,10 @@ export function testEnv(
 export async function startGateway(
   databaseUrl: string,
   overrides: Record<string, string | undefined> = {},
+  options: { logStream?: { write(line: string): void } } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(testEnv(databaseUrl, overrides));
-  const server = await createServer(config);
+  const server = await createServer(config, options);
   const url = await server.listen();
   return { url, config, server, close: () => server.close() };
 }

@@ -122,10 +122,18 @@ export function messageId(threadId: string, seq: number): string {
   return `${threadId}-${String(seq).padStart(SEQ_DIGITS, '0')}`;
 }
 
-/** The (threadId, seq) a message id names, or null when it is not one of ours. */
+/** The largest seq a message can have (`messages.seq` is an int4). */
+export const MAX_MESSAGE_SEQ = 2_147_483_647;
+
+/**
+ * The (threadId, seq) a message id names, or null when it is not one of ours (a seq beyond
+ * {@link MAX_MESSAGE_SEQ} included: used as a cursor it would make PostgreSQL refuse the query).
+ */
 export function parseMessageId(id: string): { threadId: string; seq: number } | null {
   const match = MESSAGE_ID.exec(id);
-  return match?.[1] && match[2] ? { threadId: match[1], seq: Number(match[2]) } : null;
+  if (!match?.[1] || !match[2]) return null;
+  const seq = Number(match[2]);
+  return seq <= MAX_MESSAGE_SEQ ? { threadId: match[1], seq } : null;
 }
 
 export interface AppendMessageInput {
