@@ -55,7 +55,10 @@ export const buildApp = fp(
     await app.register(jsonBodyPlugin);
     await app.register(textInputPlugin);
     await app.register(metricsPlugin);
-    await app.register(authPlugin, { tokenSecret: config.tokenSecret });
+    await app.register(authPlugin, {
+      tokenSecret: config.tokenSecret,
+      tokenTtlS: config.tokenTtlS,
+    });
     await app.register(limitsPlugin, {
       ipPerMin: config.rateLimitIpPerMin,
       walletPerMin: config.rateLimitWalletPerMin,

@@ -252,6 +252,19 @@ describe('bad input', () => {
     await expectRejected(401, () => request('POST', `${gw.url}/api/sessions`, { token: none }));
   });
 
+  it('refuses a token without exp and one minted to live longer than TOKEN_TTL_S', async () => {
+    const wallet = newWallet().address;
+    const iat = Math.floor(Date.now() / 1000);
+    const sign = (payload: object) =>
+      jwt.sign(payload, TOKEN_SECRET, { algorithm: 'HS256', issuer: 'pardon-gateway' });
+    for (const t of [sign({ sub: wallet, iat }), sign({ sub: wallet, iat, exp: iat + 86_400 })]) {
+      const e = await expectRejected(401, () =>
+        request('POST', `${gw.url}/api/sessions`, { token: t }),
+      );
+      expect(e.error).toBe('unauthorized');
+    }
+  });
+
   it("answers another wallet's thread with 404, on every thread route", async () => {
     const intruder = await signIn(gw.url, newWallet());
     await request('POST', `${gw.url}/api/sessions`, { token: intruder });

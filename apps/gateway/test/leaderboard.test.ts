@@ -64,6 +64,22 @@ describe('leaderboard', () => {
     expect(top1.json.entries).toHaveLength(1);
   });
 
+  it('lists no player at score 0 and gives the day of last activity, not the millisecond', async () => {
+    const [scored, idle] = [newWallet(), newWallet()];
+    const token = await signIn(gw.url, scored);
+    await signIn(gw.url, idle);
+    await db.query('UPDATE users SET total_score = 3 WHERE wallet = $1', [scored.address]);
+    const res = await request('GET', `${gw.url}/api/leaderboard?limit=100`, { token });
+    expect(res.status).toBe(200);
+    const wallets = res.json.entries.map((e: { wallet: string }) => e.wallet);
+    expect(wallets).toContain(scored.address);
+    expect(wallets).not.toContain(idle.address);
+    for (const e of res.json.entries as Array<{ totalScore: number; lastActiveAt: string }>) {
+      expect(e.totalScore).toBeGreaterThan(0);
+      expect(e.lastActiveAt).toMatch(/^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$/);
+    }
+  });
+
   it('needs a bearer token and refuses limits outside 1..100', async () => {
     const anonymous = await request('GET', `${gw.url}/api/leaderboard`);
     expect(anonymous.status).toBe(401);

@@ -41,6 +41,11 @@ describe('limits', () => {
     const limited = await request('GET', `${gw.url}/api/threads`, { token });
     expect(limited.json.error).toBe('rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The per-wallet 429 says nothing about the IP's budget.
+    for (const h of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) {
+      expect(limited.headers.get(h)).toBeNull();
+    }
+    expect(limited.json.message).toMatch(/wallet/);
 
     // A second wallet from the same IP still has its own budget, until the IP's runs out.
     const other = await signIn(gw.url, newWallet());

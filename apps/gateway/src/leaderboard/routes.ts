@@ -19,7 +19,7 @@ const EntrySchema = {
 
 /**
  * `GET /api/leaderboard?limit=N`: the week's top wallets by score (players active since Monday
- * 00:00 UTC). Served from the read client, so it may trail the writer by the replica's lag; a
+ * 00:00 UTC with a score above 0; `lastActiveAt` is the day, 00:00 UTC). Served from the read client, so it may trail the writer by the replica's lag; a
  * player route like the others (bearer token, per-wallet rate limit).
  */
 export async function leaderboardRoutes(
@@ -67,8 +67,13 @@ export async function leaderboardRoutes(
       return {
         weekStart: week.from.toISOString(),
         weekEnd: week.to.toISOString(),
-        entries: rows.map((r) => ({ ...r, lastActiveAt: r.lastActiveAt.toISOString() })),
+        entries: rows.map((r) => ({ ...r, lastActiveAt: startOfUtcDay(r.lastActiveAt) })),
       };
     },
   );
+}
+
+/** A board says on which day a player was last seen, never the millisecond. */
+function startOfUtcDay(at: Date): string {
+  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate())).toISOString();
 }

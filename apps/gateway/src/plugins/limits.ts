@@ -1,16 +1,19 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { GatewayError } from '../errors';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Counts one request of the signed-in wallet; throws 429 with Retry-After over the limit. */
-    limitWallet: (request: FastifyRequest) => Promise<void>;
+    limitWallet: (request: FastifyRequest, reply?: FastifyReply) => Promise<void>;
   }
 }
 
 const WINDOW_MS = 60_000;
+
+/** What the per-IP limiter adds to every response: not what a per-wallet 429 is about. */
+const IP_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
 
 /**
  * Request rate limits: per client IP on every route that does not opt out (agents and probes
@@ -37,9 +40,11 @@ export const limitsPlugin = fp(
       timeWindow: WINDOW_MS,
       keyGenerator: (request) => `wallet:${request.wallet}`,
     });
-    app.decorate('limitWallet', async (request: FastifyRequest) => {
+    app.decorate('limitWallet', async (request: FastifyRequest, reply?: FastifyReply) => {
       const r = await perWallet(request);
       if (!r.isAllowed && r.isExceeded) {
+        // The IP's remaining budget would mislead a client throttled for its wallet.
+        for (const h of IP_LIMIT_HEADERS) reply?.removeHeader(h);
         throw new GatewayError('GW_ERR_RATE_LIMITED', 'Too many requests for this wallet.', {
           retryAfterS: Math.max(1, r.ttlInSeconds),
         });

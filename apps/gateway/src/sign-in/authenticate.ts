@@ -17,12 +17,12 @@ declare module 'fastify' {
 
 /** Decorates `app.authenticate`, which turns a player's bearer token into `request.wallet`. */
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { tokenSecret: string }) => {
+  async (app: FastifyInstance, opts: { tokenSecret: string; tokenTtlS: number }) => {
     app.decorateRequest('wallet', '');
     app.decorate('authenticate', async (request: FastifyRequest) => {
       const token = bearerOf(request);
       if (!token) throw new GatewayError('GW_ERR_UNAUTHORIZED');
-      request.wallet = verifyToken(opts.tokenSecret, token);
+      request.wallet = verifyToken(opts.tokenSecret, token, Date.now(), opts.tokenTtlS);
     });
   },
   { name: 'auth' },

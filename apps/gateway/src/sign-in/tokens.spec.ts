@@ -1,5 +1,6 @@
 // Locks in that remembering verified tokens changes no answer: a cached token still expires on
 // time, a token signed with another secret or forged stays refused, and the wallet is the token's.
+import jwt from 'jsonwebtoken';
 import { GatewayError } from '../errors';
 import { issueToken, verifyToken } from './tokens';
 
@@ -42,5 +43,26 @@ describe('verifyToken', () => {
     expect(codeOf(() => verifyToken(SECRET, `${head}.${forged}.${signature}`, now))).toBe(
       'GW_ERR_UNAUTHORIZED',
     );
+  });
+});
+
+describe('verifyToken refuses tokens this gateway would not have issued', () => {
+  const sign = (payload: object) =>
+    jwt.sign(payload, SECRET, { algorithm: 'HS256', issuer: 'pardon-gateway' });
+
+  it('refuses a correctly signed token without exp', () => {
+    const token = sign({ sub: WALLET, iat: Math.floor(Date.now() / 1000) });
+    expect(codeOf(() => verifyToken(SECRET, token, Date.now(), 3600))).toBe('GW_ERR_UNAUTHORIZED');
+    // Still refused when asked again (nothing was remembered).
+    expect(codeOf(() => verifyToken(SECRET, token))).toBe('GW_ERR_UNAUTHORIZED');
+  });
+
+  it('refuses exp more than TOKEN_TTL_S ahead, accepts the lifetime it issues', () => {
+    const now = Date.now();
+    const iat = Math.floor(now / 1000);
+    const tooLong = sign({ sub: WALLET, iat, exp: iat + 10 * 3600 });
+    expect(codeOf(() => verifyToken(SECRET, tooLong, now, 3600))).toBe('GW_ERR_UNAUTHORIZED');
+    const { token } = issueToken(SECRET, WALLET, 3600, now);
+    expect(verifyToken(SECRET, token, now, 3600)).toBe(WALLET);
   });
 });

@@ -47,8 +47,20 @@ const verified = new LRUCache<string, { wallet: string; expMs: number }>({
   max: VERIFIED_CACHE_SIZE,
 });
 
-/** Returns the wallet a token was issued to, or throws the matching 401. */
-export function verifyToken(secret: string, token: string, now = Date.now()): string {
+/** Clock skew between tasks allowed on `exp` beyond the token lifetime. */
+const EXP_SKEW_S = 60;
+
+/**
+ * Returns the wallet a token was issued to, or throws the matching 401. A token must carry a
+ * numeric `exp`, at most `maxTtlS` (TOKEN_TTL_S, plus a minute of clock skew) ahead: a token
+ * without one, or one minted to live longer than this gateway issues, is refused.
+ */
+export function verifyToken(
+  secret: string,
+  token: string,
+  now = Date.now(),
+  maxTtlS = Number.POSITIVE_INFINITY,
+): string {
   const cacheKey = `${secret}\u0000${token}`;
   const hit = verified.get(cacheKey);
   if (hit && hit.expMs > now) return hit.wallet;
@@ -62,9 +74,13 @@ export function verifyToken(secret: string, token: string, now = Date.now()): st
     if (typeof payload === 'string' || typeof payload.sub !== 'string') {
       throw new GatewayError('GW_ERR_UNAUTHORIZED');
     }
-    if (typeof payload.exp === 'number') {
-      verified.set(cacheKey, { wallet: payload.sub, expMs: payload.exp * 1000 });
+    if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+      throw new GatewayError('GW_ERR_UNAUTHORIZED', 'The bearer token carries no expiry.');
     }
+    if (payload.exp - now / 1000 > maxTtlS + EXP_SKEW_S) {
+      throw new GatewayError('GW_ERR_UNAUTHORIZED', 'The bearer token lives longer than allowed.');
+    }
+    verified.set(cacheKey, { wallet: payload.sub, expMs: payload.exp * 1000 });
     return payload.sub;
   } catch (err) {
     if (err instanceof GatewayError) throw err;

@@ -21,7 +21,7 @@ export interface UsersRepository {
   /** Adds `delta` (may be negative) to the user's total score. */
   addScore(wallet: string, delta: number): Promise<User>;
   /**
-   * Top wallets by total score among users active in [from, to), read from the reader (may lag
+   * Top wallets by total score (above 0) among users active in [from, to), read from the reader (may lag
    * behind the writer by the replica's delay).
    */
   leaderboard(window: { from: Date; to: Date; limit?: number }): Promise<LeaderboardEntry[]>;
@@ -68,7 +68,8 @@ export function usersRepository(ctx: RepoContext): UsersRepository {
       }
       return ctx.run('users.leaderboard', async () => {
         const rows = await ctx.reader.user.findMany({
-          where: { lastActiveAt: { gte: from, lt: to } },
+          // A board ranks players who scored: a wallet at 0 (or below) is nobody's business.
+          where: { lastActiveAt: { gte: from, lt: to }, totalScore: { gt: 0 } },
           orderBy: [{ totalScore: 'desc' }, { wallet: 'asc' }],
           take: limit,
         });
