@@ -85,7 +85,15 @@ export const buildApp = fp(
       }),
       log,
     });
-    const threadBus = new ThreadBus({ pools, store, threads: playerThreads, hub, latency, log });
+    const threadBus = new ThreadBus({
+      pools,
+      store,
+      threads: playerThreads,
+      hub,
+      latency,
+      log,
+      closedGraceMs: config.closedThreadGraceMs,
+    });
 
     const hints = new RemoteHints();
     const streams = new Streams({
@@ -93,6 +101,7 @@ export const buildApp = fp(
       threadBus,
       hints,
       perThreadLimit: config.sseConnectionsPerThread,
+      perWalletLimit: config.sseConnectionsPerWallet,
       heartbeatMs: config.sseHeartbeatMs,
       openStreams: metrics.sseStreams,
       log,
@@ -122,6 +131,7 @@ export const buildApp = fp(
     });
     app.addHook('preClose', async () => {
       streams.closeAll();
+      threadBus.stop();
       await pools.close();
     });
     app.addHook('onClose', async () => {
@@ -131,6 +141,7 @@ export const buildApp = fp(
     const signIn = new SignIn({
       store,
       nonceTtlS: config.nonceTtlS,
+      noncesPerWallet: config.noncesPerWallet,
       tokenSecret: config.tokenSecret,
       tokenTtlS: config.tokenTtlS,
     });

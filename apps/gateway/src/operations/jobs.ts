@@ -40,6 +40,7 @@ export class LifecycleJobs {
     closedThreads: number;
     busThreadsClosed: number;
     notifications: number;
+    purgedNonces: number;
   }> {
     const r = await this.options.store.runSessionCleanup(now, this.options.lifecycle);
     const busThreadsClosed = this.options.threadBus.closeHeldThreads(
@@ -51,6 +52,7 @@ export class LifecycleJobs {
       closedThreads: r.closedThreadIds.length,
       busThreadsClosed,
       notifications: r.notifications,
+      purgedNonces: r.purgedNonces,
     };
   }
 

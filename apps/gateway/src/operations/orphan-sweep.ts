@@ -20,9 +20,10 @@ export interface OrphanSweepDeps {
 export async function sweepOrphans(deps: OrphanSweepDeps, now = Date.now()): Promise<number> {
   let orphansClosed = 0;
   for (const bus of deps.pools.allBuses()) {
-    const open = bus.listThreads().filter((t) => !t.isClosed);
+    // Open threads only: closed ones leave the bus after their grace, so this is O(live threads).
+    const open = bus.openThreadIds();
     for (let i = 0; i < open.length; i += SWEEP_BATCH) {
-      const batch = open.slice(i, i + SWEEP_BATCH).map((t) => t.id);
+      const batch = open.slice(i, i + SWEEP_BATCH);
       const found = await deps.store.findClosedOrMissing(batch);
       for (const id of found.missing) {
         const reason = orphanReason(

@@ -25,6 +25,9 @@ export class SseWriter {
     this.heartbeat = setInterval(() => this.comment('ping'), heartbeatMs);
     this.heartbeat.unref();
     res.on('close', () => this.close());
+    // A client that hung up before the stream started: its 'close' has already been emitted and
+    // will not come again, so the writer closes now (and its close listeners run when added).
+    if (isGone(res)) this.close();
   }
 
   get isClosed(): boolean {
@@ -36,9 +39,10 @@ export class SseWriter {
     else this.closeListeners.push(fn);
   }
 
-  event(id: string, data: unknown, event?: string): void {
+  /** One event; without an `id` the client's Last-Event-ID stays what it was. */
+  event(id: string | undefined, data: unknown, event?: string): void {
     if (this.closed) return;
-    const lines = [`id: ${id}`];
+    const lines = id === undefined ? [] : [`id: ${id}`];
     if (event) lines.push(`event: ${event}`);
     // JSON.stringify never emits raw newlines, so the payload is one `data:` line.
     lines.push(`data: ${JSON.stringify(data)}`);
@@ -56,4 +60,9 @@ export class SseWriter {
     if (!this.res.writableEnded) this.res.end();
     for (const fn of this.closeListeners.splice(0)) fn();
   }
+}
+
+/** True when the response can no longer reach the client (socket closed or destroyed). */
+export function isGone(res: ServerResponse): boolean {
+  return res.destroyed || res.writableEnded || !res.socket || res.socket.destroyed;
 }

@@ -66,8 +66,8 @@ export class DbStore implements Store {
     return this.db.ping();
   }
 
-  createNonce(row: Omit<NonceRow, 'usedAt'>): Promise<void> {
-    return this.db.authNonces.create(row);
+  createNonce(row: Omit<NonceRow, 'usedAt'>, maxLivePerWallet: number): Promise<void> {
+    return this.db.authNonces.create(row, { maxLivePerWallet });
   }
 
   findNonce(nonce: string): Promise<NonceRow | null> {
@@ -108,8 +108,18 @@ export class DbStore implements Store {
     return rows.map((t) => toThread(t, wallet, false)).reverse();
   }
 
-  closeThread(threadId: string, reason: string): Promise<boolean> {
-    return this.db.threads.close(threadId, reason);
+  async closeThread(threadId: string, reason: string): Promise<boolean> {
+    const closed = await this.db.threads.close(threadId, reason);
+    if (closed) {
+      // The other tasks close it on their buses too (their streams end with `event: closed`);
+      // best effort: their reconciliation covers a lost announcement.
+      await this.notifier
+        .publishClosedThreads(reason, [threadId])
+        .catch((err: unknown) =>
+          this.log.warn({ err, threadId }, 'could not announce a closed thread'),
+        );
+    }
+    return closed;
   }
 
   async appendMessage(input: AppendInput): Promise<{ message: StoredMessage; created: boolean }> {
@@ -161,6 +171,7 @@ export class DbStore implements Store {
       expiredSessions: r.expiredSessions,
       closedThreadIds: r.closedThreadIds,
       notifications: r.notifications,
+      purgedNonces: r.purgedNonces,
     };
   }
 

@@ -61,7 +61,8 @@ export interface LeaderboardRow {
 export interface Store {
   /** True when the database answers; never throws. */
   ping(): Promise<boolean>;
-  createNonce(row: Omit<NonceRow, 'usedAt'>): Promise<void>;
+  /** Stores a nonce; the wallet keeps at most `maxLivePerWallet` live ones (oldest replaced). */
+  createNonce(row: Omit<NonceRow, 'usedAt'>, maxLivePerWallet: number): Promise<void>;
   findNonce(nonce: string): Promise<NonceRow | null>;
   /** Marks the nonce used if it still is unused and unexpired; false for a replay. */
   consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean>;
@@ -85,11 +86,19 @@ export interface Store {
   activeCounts(taskId: string): Promise<Record<string, { threads: number; sessions: number }>>;
   /** Top wallets by score among those active in [from, to), from the read replica (may lag). */
   leaderboard(window: { from: Date; to: Date; limit: number }): Promise<LeaderboardRow[]>;
-  /** session-cleanup (libs/db runner): ends idle sessions, closes and announces their threads. */
+  /**
+   * session-cleanup (libs/db runner): ends idle sessions, closes and announces their threads,
+   * purges expired sign-in nonces.
+   */
   runSessionCleanup(
     now: number,
     settings: LifecycleSettings,
-  ): Promise<{ expiredSessions: number; closedThreadIds: string[]; notifications: number }>;
+  ): Promise<{
+    expiredSessions: number;
+    closedThreadIds: string[];
+    notifications: number;
+    purgedNonces: number;
+  }>;
   /** thread-cleanup (libs/db runner): closes threads of ended sessions and idle threads. */
   runThreadCleanup(
     now: number,

@@ -12,6 +12,8 @@ import {
 export interface SignInOptions {
   store: Pick<Store, 'createNonce' | 'findNonce' | 'consumeNonce' | 'upsertUser'>;
   nonceTtlS: number;
+  /** Live nonces a wallet may hold; a new one replaces the oldest. */
+  noncesPerWallet: number;
   tokenSecret: string;
   tokenTtlS: number;
 }
@@ -29,7 +31,10 @@ export class SignIn {
     const nonce = newNonce();
     const expiresAt = new Date(Date.now() + this.options.nonceTtlS * 1000);
     const message = signInMessage(wallet, nonce, expiresAt);
-    await this.options.store.createNonce({ nonce, wallet, message, expiresAt });
+    await this.options.store.createNonce(
+      { nonce, wallet, message, expiresAt },
+      this.options.noncesPerWallet,
+    );
     return { nonce, message, expiresAt };
   }
 

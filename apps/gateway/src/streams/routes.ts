@@ -36,6 +36,8 @@ export async function streamRoutes(
         request.params.id,
         typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined,
       );
+      // From here the stream owns its slot: `start` frees it when the stream ends, or at once
+      // when the client hung up meanwhile.
       reply.hijack();
       await stream.start(reply.raw);
     },

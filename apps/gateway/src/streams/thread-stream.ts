@@ -11,15 +11,23 @@ export interface ThreadStreamSources {
   subscribeLocal(threadId: string, fn: (m: StoredMessage) => void): () => void;
   /** Hints of messages other tasks stored; returns the unsubscribe. */
   subscribeRemote(threadId: string, fn: (h: SeqHint) => void): () => void;
+  /** The thread closing on this task's buses, with its summary; returns the unsubscribe. */
+  subscribeClosed(threadId: string, fn: (summary: string) => void): () => void;
+  /** Set when the thread was already closed when the stream opened: the reason to end with. */
+  closedAtStart?: string | undefined;
   log: FastifyBaseLogger;
 }
+
+/** The last event of a stream whose thread closed; the stream then ends. */
+export const CLOSED_EVENT = 'closed';
 
 /**
  * Runs one thread's event stream on `writer`: subscribes to live messages first, replays the
  * database after `lastSeq`, then goes live, emitting each seq once and in order. A seq that skips
  * ahead (a reply persisted by another task, or two appends finishing out of order) is filled from
- * the database, so a reconnecting client sees no gap and no duplicate. Subscriptions end when
- * the writer closes.
+ * the database, so a reconnecting client sees no gap and no duplicate. When the thread closes
+ * (or was closed already), every message stored before is emitted, then `event: closed` with
+ * `{threadId, reason}`, and the stream ends. Subscriptions end when the writer closes.
  */
 export async function runThreadStream(
   writer: SseWriter,
@@ -30,7 +38,8 @@ export async function runThreadStream(
   let lastSeq = lastSeqAtStart;
   let chain = Promise.resolve();
   let replayed = false;
-  const backlog: Array<StoredMessage | SeqHint> = [];
+  type Item = StoredMessage | SeqHint | { closed: string };
+  const backlog: Item[] = [];
 
   const emit = (m: StoredMessage) => {
     if (m.seq <= lastSeq) return;
@@ -44,10 +53,18 @@ export async function runThreadStream(
       for (const m of page) emit(m);
     }
   };
-  const handle = (item: StoredMessage | SeqHint) => {
+  const end = async (reason: string) => {
+    // Nothing is stored in a closed thread, so what the database holds now is all there is.
+    await fill(Number.MAX_SAFE_INTEGER);
+    writer.event(undefined, { threadId, reason }, CLOSED_EVENT);
+    writer.close();
+  };
+  const handle = (item: Item) => {
     chain = chain
       .then(async () => {
-        if (writer.isClosed || item.seq <= lastSeq) return;
+        if (writer.isClosed) return;
+        if ('closed' in item) return end(item.closed);
+        if (item.seq <= lastSeq) return;
         if ('id' in item && item.seq === lastSeq + 1) emit(item);
         else await fill(item.seq);
       })
@@ -56,15 +73,17 @@ export async function runThreadStream(
         writer.close();
       });
   };
-  const onItem = (item: StoredMessage | SeqHint) => {
+  const onItem = (item: Item) => {
     if (replayed) handle(item);
     else backlog.push(item);
   };
   const unsubscribe = sources.subscribeLocal(threadId, onItem);
   const unhint = sources.subscribeRemote(threadId, onItem);
+  const unclosed = sources.subscribeClosed(threadId, (reason) => onItem({ closed: reason }));
   writer.onClose(() => {
     unsubscribe();
     unhint();
+    unclosed();
   });
   try {
     await fill(Number.MAX_SAFE_INTEGER);
@@ -74,5 +93,6 @@ export async function runThreadStream(
     return;
   }
   replayed = true;
+  if (sources.closedAtStart !== undefined) backlog.push({ closed: sources.closedAtStart });
   for (const item of backlog.splice(0)) handle(item);
 }

@@ -55,10 +55,7 @@ export async function startTaskLifecycle(
     lifecycle = listenLifecycleEvents(
       config.databaseUrl,
       (event) => {
-        const n = threadBus.closeLocalThreads(
-          event.threadIds,
-          `Closed by lifecycle job (${event.reason}).`,
-        );
+        const n = threadBus.closeLocalThreads(event.threadIds, closeSummary(event.reason));
         if (n > 0) {
           app.log.info(
             { reason: event.reason, closed: n },
@@ -94,4 +91,11 @@ export async function startTaskLifecycle(
   app.addHook('onClose', async () => {
     await Promise.all([messages?.close(), lifecycle?.close()]);
   });
+}
+
+/** The summary a thread closed by another task's announcement gets on this task's buses. */
+function closeSummary(reason: string): string {
+  if (reason === 'player_closed') return 'Closed by the player.';
+  if (reason === 'agent_closed') return 'Closed by the agent.';
+  return `Closed by lifecycle job (${reason}).`;
 }

@@ -32,4 +32,21 @@ export class PlayerThreads {
     known.closed = true;
     return true;
   }
+
+  /** Drops a thread from the registry (a closed thread after its grace). */
+  forget(threadId: string): void {
+    this.held.delete(threadId);
+  }
+
+  /** Ids of the held threads that are open. */
+  openIds(): string[] {
+    const open: string[] = [];
+    for (const [id, t] of this.held) if (!t.closed) open.push(id);
+    return open;
+  }
+
+  /** How many threads are held (open, and closed ones within their grace). */
+  get size(): number {
+    return this.held.size;
+  }
 }

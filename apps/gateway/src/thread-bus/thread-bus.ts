@@ -4,6 +4,7 @@ import { GatewayError } from '../errors';
 import type { StoredMessage } from '../shared/messages';
 import type { PoolManager } from '../shared/pools';
 import type { Store, ThreadRow } from '../shared/store';
+import { ThreadListeners } from '../shared/thread-listeners';
 import type { MessageHub } from './message-hub';
 import type { PlayerThreads } from './player-threads';
 import { rebuildThread, threadName } from './rebuild';
@@ -16,6 +17,11 @@ export interface ThreadBusOptions {
   hub: MessageHub;
   latency: ReplyLatency;
   log: FastifyBaseLogger;
+  /**
+   * How long a closed thread stays in memory before the buses and the registry forget it (so
+   * in-flight agent calls still get `thread_closed`); requests after that read the database.
+   */
+  closedGraceMs: number;
 }
 
 /**
@@ -26,6 +32,11 @@ export interface ThreadBusOptions {
  */
 export class ThreadBus {
   private readonly rebuilding = new Map<string, Promise<void>>();
+  private readonly closings = new ThreadListeners<string>();
+  /** Closed threads waiting out their grace, oldest first (one timer for all of them). */
+  private forgetting: Array<{ pool: string; threadId: string; at: number }> = [];
+  private forgetHead = 0;
+  private forgetTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ThreadBusOptions) {
     options.pools.subscribe((event) => this.onBusEvent(event));
@@ -122,6 +133,20 @@ export class ThreadBus {
     return this.options.hub.subscribe(threadId, listener);
   }
 
+  /**
+   * Calls `fn` with the close summary when the thread closes on this task's buses (player,
+   * agent, lifecycle job or reconciliation); returns the unsubscribe.
+   */
+  onClosed(threadId: string, fn: (summary: string) => void): () => void {
+    return this.closings.subscribe(threadId, fn);
+  }
+
+  /** Stops the timer that forgets closed threads (shutdown). */
+  stop(): void {
+    if (this.forgetTimer) clearTimeout(this.forgetTimer);
+    this.forgetTimer = undefined;
+  }
+
   /** Closes an open thread on its bus; false when it is not there or already closed. */
   closeOnBus(pool: string, threadId: string, summary: string): boolean {
     if (!this.options.pools.hasPool(pool)) return false;
@@ -161,19 +186,16 @@ export class ThreadBus {
     return threadIds.filter((id) => buses.some((bus) => bus.hasThread(id))).length;
   }
 
-  /** Ids of the player threads open on this task's buses. */
+  /** Ids of the player threads open on this task's buses: O(threads held), not ever seen. */
   openPlayerThreadIds(): string[] {
-    const open: string[] = [];
-    for (const bus of this.options.pools.allBuses()) {
-      for (const t of bus.listThreads()) {
-        if (!t.isClosed && this.options.threads.has(t.id)) open.push(t.id);
-      }
-    }
-    return open;
+    return this.options.threads.openIds();
   }
 
   private onBusEvent(event: PoolBusEvent): void {
-    if (event.type !== 'thread_closed' || !this.options.threads.markClosed(event.threadId)) return;
+    if (event.type !== 'thread_closed') return;
+    this.closings.deliver(event.threadId, event.summary);
+    this.forgetLater(event.poolId, event.threadId);
+    if (!this.options.threads.markClosed(event.threadId)) return;
     this.options.latency.forget(event.threadId);
     // An agent may close a player's thread (coral_close_thread); storage follows the bus.
     this.options.store
@@ -184,5 +206,46 @@ export class ThreadBus {
           'could not record a thread closed on the bus',
         ),
       );
+  }
+
+  /** Forgets a closed thread after the grace: off its bus, the registry and the reply clock. */
+  private forgetLater(pool: string, threadId: string): void {
+    this.forgetting.push({ pool, threadId, at: Date.now() + this.options.closedGraceMs });
+    this.armForgetTimer();
+  }
+
+  private armForgetTimer(): void {
+    const next = this.forgetting[this.forgetHead];
+    if (this.forgetTimer || !next) return;
+    this.forgetTimer = setTimeout(
+      () => {
+        this.forgetTimer = undefined;
+        this.forgetDue();
+      },
+      Math.max(0, next.at - Date.now()),
+    );
+    this.forgetTimer.unref();
+  }
+
+  private forgetDue(now = Date.now()): void {
+    const { pools, threads, latency } = this.options;
+    for (;;) {
+      const due = this.forgetting[this.forgetHead];
+      if (!due || due.at > now) break;
+      this.forgetHead += 1;
+      if (pools.hasPool(due.pool)) {
+        const bus = pools.bus(due.pool);
+        // Only a thread that is still closed: nothing reopens one, but a rebuild may have
+        // replaced it meanwhile.
+        if (bus.threadHeader(due.threadId)?.isClosed) bus.forgetThread(due.threadId);
+      }
+      if (threads.get(due.threadId)?.closed) threads.forget(due.threadId);
+      latency.forget(due.threadId);
+    }
+    if (this.forgetHead > 1024 && this.forgetHead * 2 > this.forgetting.length) {
+      this.forgetting = this.forgetting.slice(this.forgetHead);
+      this.forgetHead = 0;
+    }
+    this.armForgetTimer();
   }
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorResponses as errors, GatewayError } from '../errors';
 import { WireMessageSchema } from '../shared/messages';
 import { ThreadParams } from '../shared/thread-params';
-import type { Threads } from './threads';
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, type Threads } from './threads';
 
 const ThreadSummarySchema = {
   type: 'object',
@@ -116,7 +116,7 @@ export async function threadRoutes(
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { after?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>(
     '/api/threads/:id/messages',
     {
       schema: {
@@ -124,21 +124,37 @@ export async function threadRoutes(
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { after: { type: 'string', minLength: 1, maxLength: 64 } },
+          properties: {
+            after: { type: 'string', minLength: 1, maxLength: 64 },
+            // Digits only (query strings are not coerced); the range is checked below.
+            limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
+          },
         },
         response: {
           200: {
             type: 'object',
-            required: ['messages'],
-            properties: { messages: { type: 'array', items: WireMessageSchema } },
+            required: ['messages', 'nextAfter'],
+            properties: {
+              messages: { type: 'array', items: WireMessageSchema },
+              // The `after` of the next page; null on the last page.
+              nextAfter: { type: ['string', 'null'] },
+            },
           },
           ...errors,
         },
       },
     },
-    async (request) => ({
-      messages: await threads.history(request.wallet, request.params.id, request.query.after),
-    }),
+    async (request) => {
+      const { after, limit } = request.query;
+      const n = limit === undefined ? HISTORY_DEFAULT_LIMIT : Number(limit);
+      if (n < 1 || n > HISTORY_MAX_LIMIT) {
+        throw new GatewayError(
+          'GW_ERR_VALIDATION',
+          `limit must be an integer from 1 to ${HISTORY_MAX_LIMIT}.`,
+        );
+      }
+      return threads.history(request.wallet, request.params.id, after, n);
+    },
   );
 
   app.delete<{ Params: { id: string } }>(

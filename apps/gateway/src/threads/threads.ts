@@ -1,6 +1,5 @@
 import type { Counter } from 'prom-client';
 import { GatewayError } from '../errors';
-import { readAllMessages } from '../shared/message-pages';
 import { toWire, type WireMessage } from '../shared/messages';
 import type { Store, ThreadRow } from '../shared/store';
 import type { ThreadBus } from '../thread-bus/thread-bus';
@@ -22,6 +21,10 @@ export interface ThreadsOptions {
   requiredAgents: readonly string[];
   messages: Counter<'pool' | 'sender'>;
 }
+
+/** Messages per history page: `limit` defaults to this and may not exceed the maximum. */
+export const HISTORY_DEFAULT_LIMIT = 100;
+export const HISTORY_MAX_LIMIT = 500;
 
 export interface ThreadSummary {
   threadId: string;
@@ -101,7 +104,16 @@ export class Threads {
     return { messageId: message.id };
   }
 
-  async history(wallet: string, threadId: string, after?: string): Promise<WireMessage[]> {
+  /**
+   * One page of a thread's history after `after` (oldest first), at most `limit` messages, and
+   * the cursor of the next page (`nextAfter`, null when this page is the last).
+   */
+  async history(
+    wallet: string,
+    threadId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ messages: WireMessage[]; nextAfter: string | null }> {
     const { store } = this.options;
     await ownedThread(store, wallet, threadId);
     let afterSeq = 0;
@@ -112,7 +124,11 @@ export class Threads {
       }
       afterSeq = seq;
     }
-    return (await readAllMessages(store, threadId, afterSeq)).map(toWire);
+    // One more than asked says whether a next page exists without a second query.
+    const rows = await store.listMessages(threadId, afterSeq, limit + 1);
+    const page = rows.slice(0, limit);
+    const more = rows.length > limit;
+    return { messages: page.map(toWire), nextAfter: more ? (page.at(-1)?.id ?? null) : null };
   }
 
   async close(wallet: string, threadId: string): Promise<void> {

@@ -111,6 +111,16 @@ export class SseReader {
   }
 
   close(): void {
-    this.body.destroy();
+    // A refused stream's body is a JSON error nobody reads as a stream: drain it (destroying an
+    // unread body raises an unhandled abort error).
+    if (this.status === 200) {
+      this.body.destroy();
+      return;
+    }
+    try {
+      void this.text().catch(() => undefined);
+    } catch {
+      // Already read by the test.
+    }
   }
 }

@@ -452,6 +452,13 @@ export class PoolBus {
     return this.threads.get(threadId)?.lastBySender.get(senderId);
   }
 
+  /** Ids of the open threads on the bus (nothing is copied). */
+  openThreadIds(): string[] {
+    const open: string[] = [];
+    for (const state of this.threads.values()) if (!state.isClosed) open.push(state.id);
+    return open;
+  }
+
   /** Headers of every thread on the bus (open and closed). */
   listThreads(): CoralThreadHeader[] {
     return [...this.threads.values()].map((state) => this.header(state));
@@ -502,6 +509,7 @@ export class PoolBus {
     if (!state) return false;
     if (!state.isClosed) this.openThreadCount -= 1;
     this.threads.delete(threadId);
+    for (const threads of this.pending.values()) threads.delete(threadId);
     return true;
   }
 

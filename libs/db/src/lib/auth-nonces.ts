@@ -1,4 +1,5 @@
-import type { RepoContext } from './context';
+import { inTransaction, type RepoContext } from './context';
+import { InvalidInputError } from './errors';
 import { requireText } from './sessions';
 
 /** A sign-in nonce as the gateway issued it. */
@@ -12,7 +13,15 @@ export interface AuthNonce {
 }
 
 export interface AuthNoncesRepository {
-  create(input: { nonce: string; wallet: string; message: string; expiresAt: Date }): Promise<void>;
+  /**
+   * Stores a nonce. With `maxLivePerWallet`, the wallet keeps at most that many live (unused,
+   * unexpired) nonces: the oldest are deleted with its spent and expired ones, under a per-wallet
+   * lock so concurrent requests cannot overshoot. Cost: the wallet's own rows.
+   */
+  create(
+    input: { nonce: string; wallet: string; message: string; expiresAt: Date },
+    options?: { maxLivePerWallet?: number },
+  ): Promise<void>;
   find(nonce: string): Promise<AuthNonce | null>;
   /**
    * Spends the nonce for `wallet` if it is unused and unexpired at `now`: true for exactly one
@@ -26,15 +35,44 @@ export interface AuthNoncesRepository {
 /** Sign-in nonces (added by the gateway issue). */
 export function authNoncesRepository(ctx: RepoContext): AuthNoncesRepository {
   return {
-    create: ({ nonce, wallet, message, expiresAt }) => {
+    create: ({ nonce, wallet, message, expiresAt }, options = {}) => {
       requireText('nonce', nonce);
       requireText('wallet', wallet, 44);
       requireText('message', message, 2000);
-      return ctx.run('authNonces.create', async () => {
-        await ctx.writer.$executeRaw`
-          INSERT INTO auth_nonces (nonce, wallet, message, expires_at)
-          VALUES (${nonce}, ${wallet}, ${message}, ${expiresAt})`;
-      });
+      const max = options.maxLivePerWallet;
+      if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+        return Promise.reject(
+          new InvalidInputError('maxLivePerWallet', 'maxLivePerWallet must be a positive integer'),
+        );
+      }
+      if (max === undefined) {
+        return ctx.run('authNonces.create', async () => {
+          await ctx.writer.$executeRaw`
+            INSERT INTO auth_nonces (nonce, wallet, message, expires_at)
+            VALUES (${nonce}, ${wallet}, ${message}, ${expiresAt})`;
+        });
+      }
+      return ctx.run('authNonces.create', () =>
+        inTransaction(ctx.writerPool, async (client) => {
+          await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+            `auth_nonces:${wallet}`,
+          ]);
+          // Keep the newest max - 1 live ones; the new nonce is the max-th.
+          await client.query(
+            `DELETE FROM auth_nonces WHERE wallet = $1 AND nonce NOT IN (
+               SELECT nonce FROM auth_nonces
+               WHERE wallet = $1 AND used_at IS NULL AND expires_at > now()
+               ORDER BY created_at DESC, nonce DESC LIMIT $2)`,
+            [wallet, max - 1],
+          );
+          // A retry after a commit whose answer was lost finds its row.
+          await client.query(
+            `INSERT INTO auth_nonces (nonce, wallet, message, expires_at, created_at)
+             VALUES ($1, $2, $3, $4, clock_timestamp()) ON CONFLICT (nonce) DO NOTHING`,
+            [nonce, wallet, message, expiresAt],
+          );
+        }),
+      );
     },
     find: (nonce) =>
       ctx.run('authNonces.find', async () => {

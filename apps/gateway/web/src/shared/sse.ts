@@ -84,7 +84,14 @@ export async function followEvents(options: StreamOptions): Promise<void> {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        for (const event of parser.push(value)) options.onEvent(event);
+        for (const event of parser.push(value)) {
+          // The thread closed (the stream's last event): as a 409 would say, stop following.
+          if (event.event === 'closed') {
+            options.onFatal?.(409);
+            return;
+          }
+          options.onEvent(event);
+        }
       }
     } catch (err) {
       if (options.signal.aborted) return;

@@ -51,6 +51,8 @@ export interface SessionCleanupResult {
   /** NOTIFY payloads sent; 0 with `notifyFailed` when the announcement could not be sent. */
   notifications: number;
   notifyFailed: boolean;
+  /** Sign-in nonces that had expired by `now`, deleted in batches. */
+  purgedNonces: number;
   closedThreadIds: string[];
 }
 
@@ -93,7 +95,8 @@ async function recorded<T extends object>(
 
 /**
  * session-cleanup: ends every active session idle for `sessionIdleMs` or longer (60 min by
- * default) and closes its threads, in batches, then announces the closed threads. Idempotent.
+ * default) and closes its threads, in batches, then announces the closed threads, and purges the
+ * expired sign-in nonces (DESIGN.md §5). Idempotent.
  */
 export function runSessionCleanup(
   db: Db,
@@ -114,6 +117,7 @@ async function sessionCleanup(
     ...(options.batchSize !== undefined ? { batchSize: options.batchSize } : {}),
   });
   const announced = await announce(options, 'session_expired', expiry.closedThreadIds);
+  const purgedNonces = await purgeExpiredNonces(db, new Date(options.now), options.batchSize);
   return {
     job: 'session-cleanup',
     cutoff: cutoff.toISOString(),
@@ -121,8 +125,22 @@ async function sessionCleanup(
     closedThreads: expiry.closedThreadIds.length,
     batches: expiry.batches,
     ...announced,
+    purgedNonces,
     closedThreadIds: expiry.closedThreadIds,
   };
+}
+
+/**
+ * Deletes the sign-in nonces that expired before `before`, one batch per statement (each on the
+ * `expires_at` index, so the cost is the rows deleted, not the table), until a batch comes short.
+ */
+async function purgeExpiredNonces(db: Db, before: Date, batchSize = 1000): Promise<number> {
+  let purged = 0;
+  for (;;) {
+    const n = await db.authNonces.purgeExpired(before, batchSize);
+    purged += n;
+    if (n < batchSize) return purged;
+  }
 }
 
 export interface ThreadCleanupOptions extends CleanupOptions {
