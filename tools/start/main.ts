@@ -87,7 +87,7 @@ async function printStatus(topology: Topology): Promise<Map<string, string>> {
   const lines = new Map<string, string>();
   for (const task of topology.tasks) {
     try {
-      const health = await fetchHealth(task.url);
+      const health = await fetchHealth(task.url, topology.secrets.opsToken);
       console.log(`  ${task.taskId} (${task.url})  ${health.status}, database ${health.database}`);
       for (const pool of health.pools) {
         const line = poolStatusLine(pool, AGENT_IDS.length);
@@ -237,7 +237,7 @@ Pools:`);
       for (const task of running.tasks) {
         let health;
         try {
-          health = await fetchHealth(task.url);
+          health = await fetchHealth(task.url, topology.secrets.opsToken);
         } catch (error) {
           const key = `${task.taskId} down`;
           if (!last.has(key))

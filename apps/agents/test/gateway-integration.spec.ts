@@ -44,6 +44,7 @@ function startGateway(): ManagedProcess {
       POOL_COUNT: String(POOLS.length),
       AGENT_API_KEY: AGENT_KEY,
       TOKEN_SECRET: 'integration-token-secret-0123456789-abcdef',
+      OPS_TOKEN,
       TASK_ID: `agents-it-${process.pid}`,
       DATABASE_URL: db.url,
       LOG_LEVEL: 'warn',
@@ -70,8 +71,13 @@ interface GatewayHealth {
   pools: Array<{ pool: string; ready: boolean; agentsConnected: string[] }>;
 }
 
+// The agent lists of /health come with the ops token only.
+const OPS_TOKEN = 'integration-ops-token-0123456789';
+
 async function gatewayHealth(): Promise<GatewayHealth> {
-  const response = await fetch(`${baseUrl}/health`);
+  const response = await fetch(`${baseUrl}/health`, {
+    headers: { authorization: `Bearer ${OPS_TOKEN}` },
+  });
   return (await response.json()) as GatewayHealth;
 }
 

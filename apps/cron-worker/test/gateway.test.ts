@@ -6,6 +6,7 @@ import { createDb } from '@pardon/db';
 import { useTestDb } from '@pardon/test-env';
 import { eventually } from '@pardon/topology';
 import {
+  GATEWAY_OPS_TOKEN,
   closedOnBus,
   connectAgents,
   playerThread,
@@ -112,7 +113,10 @@ describe('lifecycle jobs on a running gateway', () => {
   });
 
   it("reads the real gateway's /health through the task registry and records healthy pools", async () => {
-    const { code, result } = await runOnce('pool-health', env());
+    const { code, result } = await runOnce('pool-health', {
+      ...env(),
+      OPS_TOKEN: GATEWAY_OPS_TOKEN,
+    });
     expect(code).toBe(0);
     expect(result).toMatchObject({
       liveTasks: 1,
@@ -129,5 +133,14 @@ describe('lifecycle jobs on a running gateway', () => {
       { pool: 'pool-0', status: 'healthy', agents: 2 },
       { pool: 'pool-1', status: 'healthy', agents: 2 },
     ]);
+  });
+
+  it('without the ops token judges pools by ready alone (the gateway names no agents)', async () => {
+    const { code, result } = await runOnce('pool-health', env());
+    expect(code).toBe(0);
+    expect(result).toMatchObject({
+      unreachableTasks: [],
+      pools: { 'pool-0': 'healthy', 'pool-1': 'healthy' },
+    });
   });
 });

@@ -165,6 +165,7 @@ export const buildApp = fp(
       pools,
       metrics,
       taskId,
+      opsToken: config.opsToken,
       shuttingDown: isShuttingDown,
     });
     await app.register(cronRoutes, { jobs, cronSecret: config.cronSecret });

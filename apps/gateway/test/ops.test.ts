@@ -1,5 +1,6 @@
 // Locks in the operations surface: /health per pool (200 only with the database up and a ready
-// pool), /metrics in Prometheus format, and the cron endpoints: 401 without the bearer secret,
+// pool; which agents are connected only with the ops token), /metrics in Prometheus format (ops
+// token only), and the cron endpoints: 401 without the bearer secret,
 // disabled (404) when no secret is configured, and each job's effect on the database and on this
 // task's buses (expired sessions and orphaned bus threads are closed, agents stop seeing them).
 import { createHashRing } from '@pardon/pooling';
@@ -14,6 +15,8 @@ import {
 } from './support/gateway';
 import { newWallet, request, signIn } from './support/wallet';
 
+const OPS_TOKEN = 'test-ops-token-0123456789';
+
 describe('operations', () => {
   let db: TestDb;
   let gw: TestGateway;
@@ -21,7 +24,11 @@ describe('operations', () => {
 
   beforeAll(async () => {
     db = await createTestDb();
-    gw = await startGateway(db.url, { POOL_COUNT: '2', PUBLIC_URL: 'http://task.example:5555' });
+    gw = await startGateway(db.url, {
+      POOL_COUNT: '2',
+      PUBLIC_URL: 'http://task.example:5555',
+      OPS_TOKEN,
+    });
   });
 
   afterAll(async () => {
@@ -31,7 +38,7 @@ describe('operations', () => {
   });
 
   it('reports 503 until a pool is ready, then 200 with per-pool detail', async () => {
-    const down = await request('GET', `${gw.url}/health`);
+    const down = await request('GET', `${gw.url}/health`, { token: OPS_TOKEN });
     expect(down.status).toBe(503);
     expect(down.json.database).toBe('up');
     expect(down.json.pools[0]).toEqual({
@@ -43,10 +50,25 @@ describe('operations', () => {
       capacity: 30,
     });
     agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0'], ['agent-a', 'agent-b']);
-    const up = await request('GET', `${gw.url}/health`);
+    const up = await request('GET', `${gw.url}/health`, { token: OPS_TOKEN });
     expect(up.status).toBe(200);
     expect(up.json.pools.map((p: { ready: boolean }) => p.ready)).toEqual([true, false]);
     expect(up.json.pools[0].agentsConnected).toEqual(['agent-a', 'agent-b']);
+  });
+
+  it('shows no agent detail on /health and refuses /metrics without the ops token', async () => {
+    for (const token of [undefined, 'x'.repeat(OPS_TOKEN.length)]) {
+      const health = await request('GET', `${gw.url}/health`, { token });
+      expect(health.status).toBe(200);
+      expect(Object.keys(health.json).sort()).toEqual(['database', 'pools', 'status', 'taskId']);
+      expect(health.json.pools).toEqual([
+        { pool: 'pool-0', ready: true, activeThreads: 0, capacity: 30 },
+        { pool: 'pool-1', ready: false, activeThreads: 0, capacity: 30 },
+      ]);
+      const metrics = await request('GET', `${gw.url}/metrics`, { token });
+      expect(metrics.status).toBe(401);
+      expect(metrics.json).toEqual({ error: 'unauthorized', message: expect.any(String) });
+    }
   });
 
   it('registers the task in the database with its public URL', async () => {
@@ -57,7 +79,9 @@ describe('operations', () => {
   });
 
   it('serves Prometheus metrics with per-pool gauges and latency histograms', async () => {
-    const res = await fetch(`${gw.url}/metrics`);
+    const res = await fetch(`${gw.url}/metrics`, {
+      headers: { authorization: `Bearer ${OPS_TOKEN}` },
+    });
     const text = await res.text();
     expect(res.status).toBe(200);
     expect(text).toMatch(/gateway_pool_agents_connected\{pool="pool-0"\} 2/);

@@ -249,7 +249,7 @@ test('SIGKILL of a gateway mid-conversation: its players continue on the other t
     await topology.restartGateway(victim);
     await waitUntil(
       `every pool of ${victim.taskId} ready again`,
-      async () => (await fetchHealth(victim.url)).pools.every((p) => p.ready),
+      async () => (await fetchHealth(victim.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
       30_000,
     );
   }
@@ -293,7 +293,7 @@ test('idle sessions expire after a shortened idle window: sessions end and threa
     await waitUntil(
       'no open thread left on any bus of either task',
       async () => {
-        const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url)));
+        const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)));
         return healths.every((h) => h.pools.every((p) => p.activeThreads === 0));
       },
       15_000,
@@ -313,10 +313,10 @@ test('a killed agent degrades its pools and new sessions there get session_not_r
   await waitUntil(
     'every pool of the task to miss cz',
     async () =>
-      (await fetchHealth(task.url)).pools.every((p) => !p.ready && p.missingAgents.includes('cz')),
+      (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every((p) => !p.ready && p.missingAgents.includes('cz')),
     15_000,
   );
-  const health = await fetchHealth(task.url);
+  const health = await fetchHealth(task.url, topology.secrets.opsToken);
   expect(health.httpStatus).toBe(503);
 
   const direct = await new Player(task.url).signIn({ session: false });
@@ -324,14 +324,14 @@ test('a killed agent degrades its pools and new sessions there get session_not_r
   expect(refused.status).toBe(503);
   expect(refused.json['error']).toBe('session_not_ready');
   // The other task is unaffected.
-  expect((await fetchHealth((topology.tasks[0] as Task).url)).pools.every((p) => p.ready)).toBe(
+  expect((await fetchHealth((topology.tasks[0] as Task).url, topology.secrets.opsToken)).pools.every((p) => p.ready)).toBe(
     true,
   );
 
   await topology.startAgent(task, 'cz');
   await waitUntil(
     'every pool ready again',
-    async () => (await fetchHealth(task.url)).pools.every((p) => p.ready),
+    async () => (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
     15_000,
   );
   expect((await direct.openSession(true)).status).toBe(200);
@@ -424,7 +424,7 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
       async () => statuses.filter((s) => s === 503).length >= 2 * traffic.length,
       20_000,
     );
-    const healthDown = await fetchHealth((topology.tasks[0] as Task).url);
+    const healthDown = await fetchHealth((topology.tasks[0] as Task).url, topology.secrets.opsToken);
     expect(healthDown.httpStatus).toBe(503);
     expect(healthDown.database).toBe('down');
     await postgres.start();
@@ -447,7 +447,7 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
   await waitUntil(
     'both tasks healthy again',
     async () => {
-      const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url)));
+      const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)));
       return healths.every((h) => h.httpStatus === 200 && h.pools.every((p) => p.ready));
     },
     30_000,

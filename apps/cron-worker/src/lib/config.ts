@@ -92,6 +92,8 @@ export const EnvSchema = z.object({
   POOL_LOAD_THRESHOLD: z.coerce.number().gt(0).lte(1).default(0.9),
   CLEANUP_BATCH_SIZE: PositiveInt(1000, 100_000),
   HEALTH_TIMEOUT_MS: PositiveInt(3000, 60_000),
+  /** The gateways' OPS_TOKEN: /health then names each pool's agents (without it: ready only). */
+  OPS_TOKEN: z.string().min(1).optional(),
   GATEWAY_LIVE_WINDOW_MS: PositiveInt(90_000, 24 * 3_600_000),
   SHUTDOWN_GRACE_MS: PositiveInt(20_000, 600_000),
   METRICS_SINK: z.enum(['auto', 'cloudwatch', 'emf', 'off']).default('auto'),
@@ -117,6 +119,8 @@ export interface WorkerConfig {
   settings: LifecycleSettings;
   batchSize: number;
   healthTimeoutMs: number;
+  /** Bearer for the per-agent detail of the gateways' /health. */
+  opsToken: string | undefined;
   gatewayLiveWindowMs: number;
   shutdownGraceMs: number;
   metrics: {
@@ -173,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     batchSize: e.CLEANUP_BATCH_SIZE,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
+    opsToken: e.OPS_TOKEN,
     gatewayLiveWindowMs: e.GATEWAY_LIVE_WINDOW_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     metrics: {

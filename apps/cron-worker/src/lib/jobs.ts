@@ -21,11 +21,19 @@ export interface JobContext {
 }
 
 /** GET `<baseUrl>/health` with a deadline; resolves to the JSON body whatever the status. */
-export async function fetchGatewayHealth(task: GatewayTask, timeoutMs: number): Promise<unknown> {
+export async function fetchGatewayHealth(
+  task: GatewayTask,
+  timeoutMs: number,
+  opsToken?: string,
+): Promise<unknown> {
   const url = new URL('/health', task.baseUrl);
   const response = await request(url, {
     method: 'GET',
-    headers: { accept: 'application/json' },
+    // With the ops token the gateway names the agents of each pool.
+    headers: {
+      accept: 'application/json',
+      ...(opsToken ? { authorization: `Bearer ${opsToken}` } : {}),
+    },
     signal: AbortSignal.timeout(timeoutMs),
   });
   // 503 still carries the per-pool JSON; anything else unparsable is reported by the runner.
@@ -53,7 +61,7 @@ export async function runJob(
         now,
         settings: config.settings,
         liveWindowMs: config.gatewayLiveWindowMs,
-        fetchHealth: (task) => fetchGatewayHealth(task, config.healthTimeoutMs),
+        fetchHealth: (task) => fetchGatewayHealth(task, config.healthTimeoutMs, config.opsToken),
         logger: log,
       });
       const intervalMs = config.settings.schedules['pool-health'].intervalMs;

@@ -23,6 +23,9 @@ export interface GatewayProcess {
 
 const gateways = new ProcessGroup();
 
+/** The gateways' OPS_TOKEN: the worker sends it to read which agents /health names. */
+export const GATEWAY_OPS_TOKEN = 'cron-test-ops-token-0123456789';
+
 /** Starts the gateway from source on a free port and waits (45 s at most) until /health answers. */
 export async function startGatewayProcess(
   databaseUrl: string,
@@ -41,6 +44,7 @@ export async function startGatewayProcess(
       REQUIRED_AGENTS: AGENTS.join(','),
       AGENT_API_KEY: AGENT_KEY,
       TOKEN_SECRET: 'cron-test-token-secret-0123456789-abcdefghij',
+      OPS_TOKEN: GATEWAY_OPS_TOKEN,
       TASK_ID: taskId,
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'warn',

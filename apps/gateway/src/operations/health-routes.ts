@@ -1,5 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ErrorResponses as errors } from '../errors';
+import { bearerOf, requireBearer, sameSecret } from '../shared/bearer';
 import type { GatewayMetrics } from '../plugins/metrics';
 import type { PoolManager } from '../shared/pools';
 import type { Store } from '../shared/store';
@@ -9,14 +10,18 @@ export interface HealthRoutesOptions {
   pools: PoolManager;
   metrics: GatewayMetrics;
   taskId: string;
+  /** OPS_TOKEN: unlocks the per-agent detail of /health and /metrics (unset: /metrics is 404). */
+  opsToken: string | undefined;
   /** True once shutdown began: /health answers 503 so the balancer drains this task. */
   shuttingDown: () => boolean;
 }
 const HEALTH_DB_TIMEOUT_MS = 2000;
 
+// Without the ops token a pool shows what the balancer and the cron-worker's fallback need; the
+// agent lists (which agent is connected where) come with the token only.
 const PoolSchema = {
   type: 'object',
-  required: ['pool', 'ready', 'agentsConnected', 'missingAgents', 'activeThreads', 'capacity'],
+  required: ['pool', 'ready', 'activeThreads', 'capacity'],
   properties: {
     pool: { type: 'string' },
     ready: { type: 'boolean' },
@@ -57,10 +62,21 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** `GET /health` (the balancer's target health, per pool) and `GET /metrics` (Prometheus). */
+/**
+ * `GET /health` (the balancer's target health, per pool; the per-agent detail with the ops
+ * token) and `GET /metrics` (Prometheus, ops token only).
+ */
 export async function healthRoutes(app: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
-  const { store, pools, metrics, taskId, shuttingDown } = opts;
+  const { store, pools, metrics, taskId, shuttingDown, opsToken } = opts;
   const config = { rateLimit: false } as const;
+  const isOperator = (request: FastifyRequest) =>
+    opsToken !== undefined && sameSecret(bearerOf(request), opsToken);
+  const requireOperator = requireBearer({
+    secret: opsToken,
+    whenUnset: 'GW_ERR_NOT_FOUND',
+    whenUnsetMessage: '/metrics is disabled (OPS_TOKEN unset).',
+    unauthorizedMessage: '/metrics needs the operator token.',
+  });
 
   app.get(
     '/health',
@@ -79,19 +95,30 @@ export async function healthRoutes(app: FastifyInstance, opts: HealthRoutesOptio
         status: ok ? 'ok' : shuttingDown() ? 'shutting_down' : 'unavailable',
         taskId,
         database,
-        pools: statuses,
+        pools: isOperator(request)
+          ? statuses
+          : statuses.map(({ pool, ready, activeThreads, capacity }) => ({
+              pool,
+              ready,
+              activeThreads,
+              capacity,
+            })),
       });
     },
   );
 
-  app.get('/metrics', { config, schema: { response: { ...errors } } }, async (_request, reply) => {
-    const m = metrics;
-    for (const p of pools.statuses()) {
-      m.agentsConnected.set({ pool: p.pool }, p.agentsConnected.length);
-      m.activeThreads.set({ pool: p.pool }, p.activeThreads);
-      m.poolReady.set({ pool: p.pool }, p.ready ? 1 : 0);
-    }
-    const body = await m.registry.metrics();
-    return reply.type(m.registry.contentType).send(body);
-  });
+  app.get(
+    '/metrics',
+    { config, preHandler: requireOperator, schema: { response: { ...errors } } },
+    async (_request, reply) => {
+      const m = metrics;
+      for (const p of pools.statuses()) {
+        m.agentsConnected.set({ pool: p.pool }, p.agentsConnected.length);
+        m.activeThreads.set({ pool: p.pool }, p.activeThreads);
+        m.poolReady.set({ pool: p.pool }, p.ready ? 1 : 0);
+      }
+      const body = await m.registry.metrics();
+      return reply.type(m.registry.contentType).send(body);
+    },
+  );
 }

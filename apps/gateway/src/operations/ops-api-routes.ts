@@ -34,10 +34,11 @@ interface TaskHealth {
 }
 
 /** A task's own `/health` (200 or 503 both carry the pools); never throws. */
-async function fetchHealth(task: GatewayTask): Promise<TaskHealth> {
+async function fetchHealth(task: GatewayTask, opsToken: string): Promise<TaskHealth> {
   try {
     const response = await fetch(new URL('/health', task.baseUrl), {
-      headers: { accept: 'application/json' },
+      // The token unlocks the per-agent detail the dashboard shows.
+      headers: { accept: 'application/json', authorization: `Bearer ${opsToken}` },
       signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
     });
     const body = (await response.json()) as {
@@ -104,7 +105,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
                 database: 'up',
                 pools: pools.statuses(),
               })
-            : fetchHealth(t),
+            : fetchHealth(t, opts.opsToken as string),
         ),
       );
       const byJob = new Map(runs.map((r) => [r.job, r]));
@@ -179,6 +180,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
                 pools: pools.statuses(),
               })
             : fetch(new URL('/health', task.baseUrl), {
+                headers: { authorization: `Bearer ${opts.opsToken as string}` },
                 signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
               }).then((res) => res.json()),
         logger: request.log,

@@ -21,9 +21,15 @@ export type Health = z.infer<typeof HealthSchema> & { httpStatus: number };
 
 const HEALTH_TIMEOUT_MS = 3_000;
 
-/** GET `<url>/health`; throws when the gateway does not answer or answers something else. */
-export async function fetchHealth(url: string): Promise<Health> {
-  const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
+/**
+ * GET `<url>/health` with the gateways' OPS_TOKEN (the agent lists per pool come with it only);
+ * throws when the gateway does not answer or answers something else.
+ */
+export async function fetchHealth(url: string, opsToken: string): Promise<Health> {
+  const response = await fetch(`${url}/health`, {
+    headers: { authorization: `Bearer ${opsToken}` },
+    signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
+  });
   const body: unknown = await response.json();
   return { ...HealthSchema.parse(body), httpStatus: response.status };
 }

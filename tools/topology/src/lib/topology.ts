@@ -216,7 +216,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         env: gatewayEnv(index, port),
         logFile: logFile(`gateway-task-${index + 1}`),
         // Our gateway, not whatever else answers on the port.
-        ready: async () => (await fetchHealth(url)).taskId === `task-${index + 1}`,
+        ready: async () => (await fetchHealth(url, secrets.opsToken)).taskId === `task-${index + 1}`,
       });
     };
     const agentProcess = (task: Task, agentId: AgentId): Promise<ManagedProcess> =>
@@ -237,7 +237,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         },
         logFile: logFile(`${agentId}-${task.taskId}`),
         ready: async () => {
-          const health = await fetchHealth(task.url);
+          const health = await fetchHealth(task.url, secrets.opsToken);
           return health.pools.every((p) => p.agentsConnected.includes(agentId));
         },
       });
@@ -261,7 +261,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         await waitUntil(
           `every pool of ${task.taskId} to be ready`,
           async () => {
-            const health = await fetchHealth(task.url);
+            const health = await fetchHealth(task.url, secrets.opsToken);
             return health.pools.every((p) => p.ready);
           },
           30_000,
@@ -318,7 +318,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       secrets,
       pools,
       group,
-      health: (task = tasks[0] as Task) => fetchHealth(task.url),
+      health: (task = tasks[0] as Task) => fetchHealth(task.url, secrets.opsToken),
       restartGateway: async (task) => {
         if (task.gateway.alive()) await task.gateway.stop(STOP_GRACE_MS);
         task.gateway = await startGateway(task.index, task.port);

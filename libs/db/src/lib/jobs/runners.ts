@@ -230,8 +230,10 @@ export const GatewayHealthBodySchema = z.object({
   pools: z.array(
     z.object({
       pool: z.string().min(1),
-      agentsConnected: z.array(z.string()),
-      missingAgents: z.array(z.string()),
+      ready: z.boolean().optional(),
+      // Named only to a caller with the gateways' ops token; without them `ready` decides.
+      agentsConnected: z.array(z.string()).optional(),
+      missingAgents: z.array(z.string()).optional(),
       activeThreads: z.number().int().nonnegative(),
       capacity: z.number().int().nonnegative(),
       activeSessions: z.number().int().nonnegative().optional(),
@@ -317,9 +319,14 @@ async function poolHealth(db: Db, options: PoolHealthOptions): Promise<PoolHealt
       return;
     }
     for (const p of body.data.pools) {
+      // Without the agent lists (no ops token) `ready` stands for "every agent connected" and
+      // not ready for "some missing": degraded, as unhealthy cannot be told apart then.
+      const detail = p.agentsConnected !== undefined && p.missingAgents !== undefined;
+      const connected = detail ? (p.agentsConnected ?? []) : ['(agents not named)'];
+      const missing = detail ? (p.missingAgents ?? []) : p.ready === false ? ['(not ready)'] : [];
       const health = classifyPoolHealth({
-        requiredAgents: [...p.agentsConnected, ...p.missingAgents],
-        connectedAgents: p.agentsConnected,
+        requiredAgents: [...connected, ...missing],
+        connectedAgents: connected,
         activeThreads: p.activeThreads,
         capacity: p.capacity,
         threshold,
@@ -333,7 +340,7 @@ async function poolHealth(db: Db, options: PoolHealthOptions): Promise<PoolHealt
         load: health.load,
         activeThreads: p.activeThreads,
         activeSessions: fromDb?.activeSessions ?? p.activeSessions ?? 0,
-        agentsConnected: p.agentsConnected.length,
+        agentsConnected: detail ? connected.length : 0,
       });
     }
   });
