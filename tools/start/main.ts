@@ -1,6 +1,7 @@
 // `npm start`: the whole game on this machine (DESIGN.md §8) — embedded PostgreSQL with its data in
 // `.data/` (kept across restarts), migrations, gateway task(s), the six scripted agents on each,
-// the cron-worker(s). Ctrl-C or SIGTERM stops every process it started.
+// the cron-worker(s). What dies is restarted with backoff, as on ECS (the status lines count the
+// restarts). Ctrl-C or SIGTERM stops every process it started.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   startTopology,
   AGENT_IDS,
   PortInUseError,
+  type SupervisorEvent,
   type Topology,
 } from '@pardon/topology';
 
@@ -88,7 +90,10 @@ async function printStatus(topology: Topology): Promise<Map<string, string>> {
   for (const task of topology.tasks) {
     try {
       const health = await fetchHealth(task.url, topology.secrets.opsToken);
-      console.log(`  ${task.taskId} (${task.url})  ${health.status}, database ${health.database}`);
+      const restarts = topology.supervisor?.restarts(task.taskId) ?? 0;
+      console.log(
+        `  ${task.taskId} (${task.url})  ${health.status}, database ${health.database}, restarts ${restarts}`,
+      );
       for (const pool of health.pools) {
         const line = poolStatusLine(pool, AGENT_IDS.length);
         lines.set(`${task.taskId} ${pool.pool}`, line);
@@ -99,6 +104,20 @@ async function printStatus(topology: Topology): Promise<Map<string, string>> {
     }
   }
   return lines;
+}
+
+/** One status line per supervision event: a process died, came back, or could not be started. */
+function supervisionLine(event: SupervisorEvent, topology: () => Topology | undefined): string {
+  const after = `${(event.kind === 'restarted' ? 0 : event.restartInMs) / 1000} s`;
+  const total = topology()?.supervisor?.restarts() ?? 0;
+  switch (event.kind) {
+    case 'exited':
+      return `[status] ${event.unit} exited (${event.exit.signal ?? `code ${event.exit.code}`}); restarting in ${after}`;
+    case 'restarted':
+      return `[status] ${event.unit} restarted (pid ${event.pid}; its restarts ${event.restarts}, all restarts ${total})`;
+    case 'restart-failed':
+      return `[status] ${event.unit} did not start (${event.error.message.split('\n')[0]}); again in ${after}`;
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -183,6 +202,11 @@ async function main(argv: string[]): Promise<void> {
       logDir,
       logLevel: options.logLevel,
       signal: abort.signal,
+      supervise: {
+        onEvent: (event) => {
+          if (!stopping) console.log(supervisionLine(event, () => topology));
+        },
+      },
       onProgress: ({ step, done, total }) => {
         if (!process.stdout.isTTY) {
           // No bar in a log file or CI: one line per step as it begins.
@@ -261,15 +285,7 @@ Pools:`);
   }, STATUS_POLL_MS);
   // The timer also keeps this process alive until a signal.
   void timer;
-  for (const proc of running.group.list()) {
-    void proc.exited.then((exit) => {
-      if (!stopping) {
-        console.log(
-          `[status] ${proc.name} exited (${exit.signal ?? `code ${exit.code}`}); see ${logDir}/`,
-        );
-      }
-    });
-  }
+  console.log(`Processes that die are restarted with backoff; their logs are in ${logDir}/`);
 }
 
 /** What a newcomer should do about a start-up failure, when we know. */

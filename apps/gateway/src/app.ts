@@ -152,7 +152,15 @@ export const buildApp = fp(
       poolCapacity: config.poolCapacity,
       requiredAgents,
     });
-    const threads = new Threads({ store, threadBus, requiredAgents, messages: metrics.messages });
+    const threads = new Threads({
+      store,
+      threadBus,
+      pools,
+      requiredAgents,
+      maxOpenThreadsPerWallet: config.maxOpenThreadsPerWallet,
+      poolCapacity: config.poolCapacity,
+      messages: metrics.messages,
+    });
 
     await app.register(signInRoutes, { signIn });
     await app.register(sessionRoutes, { admission, pools, requiredAgents });

@@ -67,6 +67,11 @@ export const GW_ERR = {
     error: 'too_many_streams',
     message: 'Too many event streams are open on this thread.',
   },
+  GW_ERR_TOO_MANY_THREADS: {
+    status: 429,
+    error: 'too_many_threads',
+    message: 'This wallet has as many open threads as allowed; close one first.',
+  },
   GW_ERR_INTERNAL: { status: 500, error: 'internal', message: 'Internal server error.' },
   GW_ERR_SESSION_NOT_READY: {
     status: 503,

@@ -157,6 +157,18 @@ describe('buildDesiredState', () => {
     }
   });
 
+  it('trusts X-Forwarded-For from the VPC only and sets the rate limits explicitly', () => {
+    const gateway = (props('task-definition')['containerDefinitions'] as Obj[]).find(
+      (c) => c['name'] === 'gateway',
+    );
+    const value = (name: string) =>
+      (gateway?.['environment'] as Obj[]).find((e) => e['name'] === name)?.['value'];
+    expect(value('TRUSTED_PROXIES')).toBe(config.vpcCidr);
+    expect(value('RATE_LIMIT_IP_PER_MIN')).toBe('600');
+    expect(value('RATE_LIMIT_WALLET_PER_MIN')).toBe('120');
+    expect(value('MAX_OPEN_THREADS_PER_WALLET')).toBe('6');
+  });
+
   it('passes secrets to containers by ARN reference only, never as plain environment values', () => {
     const secretEnvNames = [
       'DATABASE_URL',

@@ -26,7 +26,7 @@ export type { MessageAppendedEvent } from './lib/messages';
 export { Decimal } from './lib/decimal';
 export type { UsersRepository } from './lib/users';
 export type { SessionsRepository, OpenSessionInput, ExpireIdleInput } from './lib/sessions';
-export type { ThreadsRepository } from './lib/threads';
+export type { AdmitThreadInput, AdmitThreadResult, ThreadsRepository } from './lib/threads';
 export type { MessagesRepository, AppendMessageInput } from './lib/messages';
 export type { PaymentsRepository, RecordPaymentInput } from './lib/payments';
 export type {

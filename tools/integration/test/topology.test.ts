@@ -13,6 +13,7 @@ import {
   REPO_ROOT,
   fetchHealth,
   messageSeq,
+  playerAddress,
   startTopology,
   waitUntil,
   type ApiMessage,
@@ -32,6 +33,18 @@ const LOG_DIR = path.join(REPO_ROOT, 'tmp', 'integration-logs');
 
 let topology: Topology;
 let db: pg.Pool;
+let playersMade = 0;
+const madePlayers: Player[] = [];
+
+/**
+ * A player with its own loopback address, as real players have their own: the balancer appends it
+ * to X-Forwarded-For and the gateways (default limits) keep one rate bucket per player.
+ */
+function newPlayer(url = topology.url): Player {
+  const player = new Player(url, { localAddress: playerAddress(playersMade++) });
+  madePlayers.push(player);
+  return player;
+}
 
 interface Conversation {
   player: Player;
@@ -138,10 +151,8 @@ beforeAll(async () => {
     // Each process's output, for CI to keep when a scenario fails (tmp/ is git-ignored).
     logDir: LOG_DIR,
     env: {
+      // The default rate limits: each player has its own address (newPlayer).
       gateway: {
-        // Every player comes from 127.0.0.1 through the load balancer.
-        RATE_LIMIT_IP_PER_MIN: '1000000',
-        RATE_LIMIT_WALLET_PER_MIN: '100000',
         DB_RETRY_BUDGET_MS: '1000',
         DB_RETRY_AFTER_S: '1',
         RECONCILE_INTERVAL_MS: '2000',
@@ -165,13 +176,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(conversations.map((c) => c.stream.close()));
   await db?.end();
+  await Promise.all(madePlayers.map((p) => p.close()));
   await topology?.stop();
 }, 60_000);
 
 test('60 players spread over every pool talk with all six agents: every message is answered and stored in order', async () => {
-  const players = await Promise.all(
-    Array.from({ length: PLAYERS }, () => new Player(topology.url).signIn()),
-  );
+  const players = await Promise.all(Array.from({ length: PLAYERS }, () => newPlayer().signIn()));
   expect(new Set(players.map((p) => p.pool)).size).toBe(POOLS);
   expect(new Set(players.map((p) => p.task))).toEqual(new Set(['task-1', 'task-2']));
 
@@ -259,7 +269,7 @@ test('idle sessions expire after a shortened idle window: sessions end and threa
   await Promise.all(conversations.map((c) => c.stream.close()));
   const idle = await Promise.all(
     Array.from({ length: 4 }, async (_, n) => {
-      const player = await new Player(topology.url).signIn();
+      const player = await newPlayer().signIn();
       const threadId = await player.openThread(AGENT_IDS[n] as string);
       return { player, threadId };
     }),
@@ -319,7 +329,7 @@ test('a killed agent degrades its pools and new sessions there get session_not_r
   const health = await fetchHealth(task.url, topology.secrets.opsToken);
   expect(health.httpStatus).toBe(503);
 
-  const direct = await new Player(task.url).signIn({ session: false });
+  const direct = await newPlayer(task.url).signIn({ session: false });
   const refused = await direct.openSession(true);
   expect(refused.status).toBe(503);
   expect(refused.json['error']).toBe('session_not_ready');
@@ -374,9 +384,7 @@ test("the run's custom metrics are readable from the AWS emulator", async () => 
 test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and the platform recovers by itself', async () => {
   const postgres = topology.postgres;
   if (!postgres) throw new Error('the topology was started without an embedded PostgreSQL');
-  const players = await Promise.all(
-    Array.from({ length: 8 }, () => new Player(topology.url).signIn()),
-  );
+  const players = await Promise.all(Array.from({ length: 8 }, () => newPlayer().signIn()));
   const traffic = await Promise.all(
     players.map(async (player, n) => {
       const agentId = AGENT_IDS[n % 6] as string;
@@ -396,7 +404,7 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
   const retryAfter: string[] = [];
   let running = true;
   let counter = 0;
-  // Players keep talking (a message every 150 ms each) without waiting for replies, which cannot
+  // Players keep talking (a message every 600 ms each) without waiting for replies, which cannot
   // be stored while the database is down; replies are checked once it is back.
   const loops = traffic.map(async (c) => {
     while (running) {
@@ -409,7 +417,8 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
       if (response.status === 202)
         c.acked.push({ id: String(response.json['messageId']), content });
       else retryAfter.push(response.headers.get('retry-after') ?? '');
-      await new Promise((r) => setTimeout(r, 150));
+      // Under the default 120 requests/min per wallet, with the stream's reconnects.
+      await new Promise((r) => setTimeout(r, 600));
     }
   });
   const accepted = () => statuses.filter((s) => s === 202).length;

@@ -146,12 +146,11 @@ async function main(): Promise<void> {
       pools,
       agentLatency,
       logLevel: 'warn',
+      // Through the balancer with the default rate limits: each virtual player has its own
+      // loopback address (the load test's playerSourceAddress), as real players have their own.
+      proxy: true,
       env: {
-        gateway: {
-          POOL_CAPACITY: String(POOL_CAPACITY),
-          RATE_LIMIT_IP_PER_MIN: '10000000',
-          RATE_LIMIT_WALLET_PER_MIN: '100000',
-        },
+        gateway: { POOL_CAPACITY: String(POOL_CAPACITY) },
         agents: { AGENT_CONCURRENCY: String(AGENT_CONCURRENCY) },
       },
     });

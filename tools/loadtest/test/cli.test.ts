@@ -1,7 +1,10 @@
 // Locks in the load test end to end against the real local topology (@pardon/topology: embedded
-// PostgreSQL, a gateway process, the six agent processes): the real CLI process passes a short run
-// against quick agents and writes a valid summary.json and report.html, and fails (exit 1) a run
-// against agents that take 6 s per reply. Every process is stopped by PID at the end.
+// PostgreSQL, a gateway process, the six agent processes, the sticky balancer in front): the real
+// CLI process passes a short run against quick agents and writes a valid summary.json and
+// report.html, and fails (exit 1) a run against agents that take 6 s per reply. The gateway keeps
+// its default rate limits: the virtual players come from distinct loopback addresses, which the
+// balancer appends to X-Forwarded-For, so one address's 600 requests/min is not everybody's.
+// Every process is stopped by PID at the end.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +15,9 @@ const CLI = path.join(REPO_ROOT, 'tools/loadtest/src/main.ts');
 const TSCONFIG = path.join(REPO_ROOT, 'tools/loadtest/tsconfig.json');
 const CLI_DEADLINE_MS = 60_000;
 
-/** One task with two pools; the per-IP limit is lifted because every virtual player is 127.0.0.1. */
+/** One task with two pools behind the balancer, default limits. */
 function topology(agentLatency: string): Promise<Topology> {
-  return startTopology({
-    pools: 2,
-    agentLatency,
-    cronWorkers: 0,
-    logLevel: 'warn',
-    env: { gateway: { RATE_LIMIT_IP_PER_MIN: '100000' } },
-  });
+  return startTopology({ pools: 2, agentLatency, cronWorkers: 0, logLevel: 'warn', proxy: true });
 }
 
 async function runCli(

@@ -4,7 +4,13 @@
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
 import { errors } from 'undici';
-import { classifyFailure, classifyHttp, seqOf, SseParser } from '../src/lib/client';
+import {
+  classifyFailure,
+  classifyHttp,
+  playerSourceAddress,
+  seqOf,
+  SseParser,
+} from '../src/lib/client';
 import { newWallet, returningWallet } from '../src/lib/wallets';
 
 describe('error kinds', () => {
@@ -55,5 +61,20 @@ describe('wallets', () => {
     expect(returningWallet('pardon', 3).address).toBe(returningWallet('pardon', 3).address);
     expect(returningWallet('pardon', 3).address).not.toBe(returningWallet('pardon', 4).address);
     expect(returningWallet('other', 3).address).not.toBe(returningWallet('pardon', 3).address);
+  });
+});
+
+describe('player source addresses', () => {
+  it('gives each virtual player its own loopback address on a loopback target', () => {
+    const url = 'http://127.0.0.1:5555';
+    expect(playerSourceAddress(url, 0)).toBe('127.1.0.1');
+    expect(playerSourceAddress(url, 253)).toBe('127.1.0.254');
+    expect(playerSourceAddress(url, 254)).toBe('127.1.1.1');
+    const many = new Set(Array.from({ length: 5000 }, (_, i) => playerSourceAddress(url, i)));
+    expect(many.size).toBe(5000);
+  });
+
+  it('leaves other targets to the system', () => {
+    expect(playerSourceAddress('https://pardon.example.com', 3)).toBeUndefined();
   });
 });

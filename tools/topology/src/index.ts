@@ -19,3 +19,5 @@ export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
 export { startTopology, AGENT_IDS } from './lib/topology';
 export { assertPortFree, PortInUseError } from './lib/ports';
 export type { AgentId, Task, Topology, TopologyOptions } from './lib/topology';
+export { Supervisor } from './lib/supervisor';
+export type { SupervisedUnit, SupervisorEvent, SupervisorOptions } from './lib/supervisor';

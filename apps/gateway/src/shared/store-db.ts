@@ -17,7 +17,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { GatewayError } from '../errors';
 import type { StoredMessage } from './messages';
-import type { AppendInput, NonceRow, PoolHealthRow, SessionRow, Store, ThreadRow } from './store';
+import type {
+  AppendInput,
+  NonceRow,
+  PoolHealthRow,
+  SessionRow,
+  Store,
+  ThreadAdmission,
+  ThreadRow,
+} from './store';
 
 function toMessage(m: Message): StoredMessage {
   return {
@@ -90,11 +98,13 @@ export class DbStore implements Store {
     return (await this.db.sessions.openOrReuse({ wallet, pool, taskId })).session;
   }
 
-  async createThread(sessionId: string, agentId: string): Promise<ThreadRow> {
-    const t = await this.db.threads.create({ sessionId, agentId });
-    const owner = await this.db.threads.get(t.id);
-    if (!owner) throw new Error(`thread ${t.id} vanished after create`);
-    return ownedThread(owner);
+  async admitThread(
+    sessionId: string,
+    agentId: string,
+    limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
+  ): Promise<ThreadAdmission> {
+    const r = await this.db.threads.createAdmitted({ sessionId, agentId, ...limits });
+    return r.admitted ? { admitted: true, thread: ownedThread(r.thread) } : r;
   }
 
   async getThread(threadId: string): Promise<ThreadRow | null> {

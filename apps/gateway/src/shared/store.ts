@@ -58,6 +58,11 @@ export interface LeaderboardRow {
   lastActiveAt: Date;
 }
 
+export type ThreadAdmission =
+  | { admitted: true; thread: ThreadRow }
+  | { admitted: false; reason: 'wallet_limit'; open: number; limit: number }
+  | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number };
+
 export interface Store {
   /** True when the database answers; never throws. */
   ping(): Promise<boolean>;
@@ -70,7 +75,15 @@ export interface Store {
   findActiveSession(wallet: string): Promise<SessionRow | null>;
   /** Opens a session on `pool`, or returns the wallet's active one if a racing request won. */
   openSession(wallet: string, pool: string, taskId: string): Promise<SessionRow>;
-  createThread(sessionId: string, agentId: string): Promise<ThreadRow>;
+  /**
+   * Opens a thread in the session's pool if the wallet is below its cap of open threads and the
+   * pool below its capacity, atomically across tasks (libs/db `threads.createAdmitted`).
+   */
+  admitThread(
+    sessionId: string,
+    agentId: string,
+    limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
+  ): Promise<ThreadAdmission>;
   getThread(threadId: string): Promise<ThreadRow | null>;
   listThreads(wallet: string): Promise<ThreadRow[]>;
   closeThread(threadId: string, reason: string): Promise<boolean>;

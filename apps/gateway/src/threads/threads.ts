@@ -1,5 +1,6 @@
 import type { Counter } from 'prom-client';
 import { GatewayError } from '../errors';
+import type { PoolManager } from '../shared/pools';
 import { toWire, type WireMessage } from '../shared/messages';
 import type { Store, ThreadRow } from '../shared/store';
 import type { ThreadBus } from '../thread-bus/thread-bus';
@@ -9,7 +10,7 @@ export interface ThreadsOptions {
   store: Pick<
     Store,
     | 'findActiveSession'
-    | 'createThread'
+    | 'admitThread'
     | 'getThread'
     | 'listThreads'
     | 'closeThread'
@@ -18,7 +19,13 @@ export interface ThreadsOptions {
     | 'seqOf'
   >;
   threadBus: ThreadBus;
+  /** This task's buses: a pool's live load counts even where the database has no rows for it. */
+  pools: Pick<PoolManager, 'status'>;
   requiredAgents: readonly string[];
+  /** Open threads a wallet may hold at once (MAX_OPEN_THREADS_PER_WALLET). */
+  maxOpenThreadsPerWallet: number;
+  /** Open threads a pool may hold (POOL_CAPACITY). */
+  poolCapacity: number;
   messages: Counter<'pool' | 'sender'>;
 }
 
@@ -33,6 +40,9 @@ export interface ThreadSummary {
   createdAt: string;
   closedAt: string | null;
 }
+
+/** Retry-After of a thread refused on a full pool (as for a session, sessions/admission.ts). */
+const CAPACITY_RETRY_AFTER_S = 30;
 
 /**
  * A player's threads and messages: create, list, post (persist first, then deliver to the
@@ -51,7 +61,26 @@ export class Threads {
     }
     const session = await store.findActiveSession(wallet);
     if (!session || !threadBus.hostsPool(session.pool)) throw new GatewayError('GW_ERR_NO_SESSION');
-    const thread = await store.createThread(session.id, agentId);
+    // Admission is counted where the thread is taken: per wallet and per pool, atomically.
+    const admission = await store.admitThread(session.id, agentId, {
+      maxOpenPerWallet: this.options.maxOpenThreadsPerWallet,
+      poolCapacity: this.options.poolCapacity,
+      poolLoadAtLeast: this.options.pools.status(session.pool).activeThreads,
+    });
+    if (!admission.admitted) {
+      if (admission.reason === 'wallet_limit') {
+        throw new GatewayError(
+          'GW_ERR_TOO_MANY_THREADS',
+          `This wallet has ${admission.open} open threads, the most allowed (${admission.limit}); close one with DELETE /api/threads/:id first.`,
+        );
+      }
+      throw new GatewayError(
+        'GW_ERR_CAPACITY_EXHAUSTED',
+        `Pool ${admission.pool} is full (${admission.load}/${admission.capacity} threads); try again shortly.`,
+        { retryAfterS: CAPACITY_RETRY_AFTER_S },
+      );
+    }
+    const thread = admission.thread;
     threadBus.open(thread);
     return { threadId: thread.id, agentId: thread.agentId, pool: thread.pool };
   }

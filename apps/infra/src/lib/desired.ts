@@ -11,6 +11,13 @@ import {
 } from './model';
 import { GAME_AGENT_IDS } from '@pardon/coral';
 
+/** The gateway's abuse limits, set explicitly in the task definition (gateway README). */
+export const GATEWAY_LIMITS = {
+  RATE_LIMIT_IP_PER_MIN: '600',
+  RATE_LIMIT_WALLET_PER_MIN: '120',
+  MAX_OPEN_THREADS_PER_WALLET: '6',
+} as const;
+
 export const AGENT_IDS = GAME_AGENT_IDS;
 export const GATEWAY_PORT = 5555;
 export const POSTGRES_PORT = 5432;
@@ -138,6 +145,10 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       PORT: String(GATEWAY_PORT),
       POOL_COUNT: String(config.capacity.poolsPerTask),
       POOL_CAPACITY: String(config.capacity.threadsPerPool),
+      // The ALB connects from inside the VPC: only it may name the client (X-Forwarded-For), so
+      // the per-IP limit is per player, never per balancer node (docs/operations.md, Security model).
+      TRUSTED_PROXIES: config.vpcCidr,
+      ...GATEWAY_LIMITS,
       NODE_ENV: 'production',
     }),
     secrets: secrets({

@@ -1,5 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
-import { isUuid, toNumber, type RepoContext } from './context';
+import { inTransaction, isUuid, toNumber, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError, SessionEndedError } from './errors';
 import { requireText } from './sessions';
 import type { ActiveCounts, ClosedThread, Thread, ThreadWithOwner } from './types';
@@ -11,9 +11,32 @@ export const THREAD_COLUMNS = Prisma.raw(
    t.close_reason AS "closeReason"`,
 );
 
+export interface AdmitThreadInput {
+  sessionId: string;
+  agentId: string;
+  /** The wallet may hold at most this many open threads (this one included). */
+  maxOpenPerWallet: number;
+  /** The session's pool on its task may hold at most this many open threads. */
+  poolCapacity: number;
+  /** A load the pool is known to carry beyond its rows (e.g. threads rebuilt on a bus). */
+  poolLoadAtLeast?: number;
+}
+
+export type AdmitThreadResult =
+  | { admitted: true; thread: ThreadWithOwner }
+  | { admitted: false; reason: 'wallet_limit'; open: number; limit: number }
+  | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number };
+
 export interface ThreadsRepository {
   /** Opens a thread with `agentId` in the session's pool; the session must be active. */
   create(input: { sessionId: string; agentId: string }): Promise<Thread>;
+  /**
+   * Opens a thread like `create`, but only while the wallet holds fewer than `maxOpenPerWallet`
+   * open threads and the session's (task, pool) fewer than `poolCapacity`. Both counts and the
+   * insert run in one transaction under advisory locks on the wallet and on the pool, so requests
+   * racing on any number of tasks can never overshoot either limit. Refusals change nothing.
+   */
+  createAdmitted(input: AdmitThreadInput): Promise<AdmitThreadResult>;
   /** The thread with the wallet that owns it (for ownership checks), or null. */
   get(threadId: string): Promise<ThreadWithOwner | null>;
   /** The wallet's threads, newest first (open and closed unless `openOnly`). */
@@ -64,6 +87,77 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
         });
         throw session ? new SessionEndedError(sessionId) : new NotFoundError('session', sessionId);
       });
+    },
+
+    createAdmitted: (input) => {
+      const { sessionId, agentId, maxOpenPerWallet, poolCapacity, poolLoadAtLeast = 0 } = input;
+      requireText('agentId', agentId);
+      for (const [name, value] of Object.entries({ maxOpenPerWallet, poolCapacity })) {
+        if (!Number.isInteger(value) || value < 1) {
+          return Promise.reject(new InvalidInputError(name, `${name} must be a positive integer`));
+        }
+      }
+      if (!isUuid(sessionId)) return Promise.reject(new NotFoundError('session', sessionId));
+      return ctx.run('threads.createAdmitted', () =>
+        inTransaction(ctx.writerPool, async (client): Promise<AdmitThreadResult> => {
+          const sessions = await client.query<{
+            wallet: string;
+            pool: string;
+            taskId: string;
+            endedAt: Date | null;
+          }>(
+            `SELECT wallet, pool, task_id AS "taskId", ended_at AS "endedAt"
+             FROM sessions WHERE id = $1::uuid`,
+            [sessionId],
+          );
+          const session = sessions.rows[0];
+          if (!session) throw new NotFoundError('session', sessionId);
+          if (session.endedAt) throw new SessionEndedError(sessionId);
+          // Always the wallet's lock before the pool's, so two admissions never deadlock.
+          const lock = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
+          await client.query(lock, [`threads:wallet:${session.wallet}`]);
+          const open = await client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
+             WHERE s.wallet = $1 AND t.closed_at IS NULL`,
+            [session.wallet],
+          );
+          const openCount = Number(open.rows[0]?.n ?? 0);
+          if (openCount >= maxOpenPerWallet) {
+            return {
+              admitted: false,
+              reason: 'wallet_limit',
+              open: openCount,
+              limit: maxOpenPerWallet,
+            };
+          }
+          await client.query(lock, [`threads:pool:${session.taskId}:${session.pool}`]);
+          const inPool = await client.query<{ n: string }>(
+            `SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
+             WHERE s.task_id = $1 AND s.pool = $2 AND t.closed_at IS NULL`,
+            [session.taskId, session.pool],
+          );
+          const load = Math.max(Number(inPool.rows[0]?.n ?? 0), poolLoadAtLeast);
+          if (load >= poolCapacity) {
+            return {
+              admitted: false,
+              reason: 'pool_full',
+              pool: session.pool,
+              load,
+              capacity: poolCapacity,
+            };
+          }
+          const rows = await client.query<Thread>(
+            `INSERT INTO threads AS t (session_id, pool, agent_id) VALUES ($1::uuid, $2, $3)
+             RETURNING ${THREAD_COLUMNS.text}`,
+            [sessionId, session.pool, agentId],
+          );
+          const thread = rows.rows[0] as Thread;
+          return {
+            admitted: true,
+            thread: { ...thread, wallet: session.wallet, sessionEndedAt: null },
+          };
+        }),
+      );
     },
 
     get: (threadId) => {

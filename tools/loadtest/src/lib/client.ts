@@ -52,6 +52,21 @@ export interface ClientOptions {
   admit: () => void;
   /** Called after each request with its error kind, if any. */
   onRequest: (errorKind?: string) => void;
+  /** Connect from this local address (see `playerSourceAddress`). Default: any. */
+  localAddress?: string;
+}
+
+/**
+ * On loopback, virtual player `index` connects from its own address (127.1.0.1, 127.1.0.2, …; all
+ * of 127.0.0.0/8 is local on Linux), so the load balancer sees distinct clients and the gateway's
+ * per-IP limit applies per player, as it would to real players. Undefined for other targets.
+ */
+export function playerSourceAddress(targetUrl: string, index: number): string | undefined {
+  const host = new URL(targetUrl).hostname;
+  if (!/^127\.\d+\.\d+\.\d+$/.test(host)) return undefined;
+  const rest = Math.floor(index / 254);
+  if (rest >= 256) throw new RangeError(`no loopback source address for player ${index}`);
+  return `127.1.${rest}.${(index % 254) + 1}`;
 }
 
 export interface ApiMessage {
@@ -74,7 +89,11 @@ export class ApiClient {
     readonly baseUrl: string,
     private readonly options: ClientOptions,
   ) {
-    this.dispatcher = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: 10_000 } });
+    this.dispatcher = new Agent({
+      keepAliveTimeout: 30_000,
+      connect: { timeout: 10_000 },
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
   }
 
   /** One JSON call; resolves with the body of a 2xx answer, throws CallError otherwise. */

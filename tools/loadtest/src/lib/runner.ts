@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { ApiClient, StoppedError } from './client';
+import { ApiClient, StoppedError, playerSourceAddress, type ClientOptions } from './client';
 import { createRng, pickJourney, seedOf, type Mix } from './mix';
 import { activePlayersAt, phaseAt, totalMs, type PhaseName, type Phases } from './phases';
 import { runJourney, type PlayerContext } from './player';
@@ -80,7 +80,7 @@ export async function runLoadTest(
   let budgetSpent = false;
   let admitted = 0;
 
-  const client = new ApiClient(config.url, {
+  const clientOptions: ClientOptions = {
     requestTimeoutMs: config.requestTimeoutMs,
     signal: halt.signal,
     admit: () => {
@@ -94,7 +94,17 @@ export async function runLoadTest(
       admitted += 1;
     },
     onRequest: (kind) => stats.request(elapsed(), kind),
-  });
+  };
+  const client = new ApiClient(config.url, clientOptions);
+  // Each virtual player is its own client address where the target allows (loopback).
+  const playerClients: ApiClient[] = [];
+  const clientOf = (index: number): ApiClient => {
+    const localAddress = playerSourceAddress(config.url, index);
+    if (!localAddress) return client;
+    const own = new ApiClient(config.url, { ...clientOptions, localAddress });
+    playerClients.push(own);
+    return own;
+  };
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -115,7 +125,7 @@ export async function runLoadTest(
   const slot = async (index: number): Promise<void> => {
     const playerRng = createRng((seedOf(config.seed) ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
     const ctx: PlayerContext = {
-      client,
+      client: clientOf(index),
       stats,
       rng: playerRng,
       elapsed,
@@ -193,7 +203,7 @@ export async function runLoadTest(
     for (const t of timers) clearTimeout(t);
     halt.abort();
     report();
-    await client.close().catch(() => undefined);
+    await Promise.all([client, ...playerClients].map((c) => c.close().catch(() => undefined)));
   }
   const durationMs = elapsed();
   const summary = stats.summarize(durationMs);

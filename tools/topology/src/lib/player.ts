@@ -32,6 +32,8 @@ export class ApiError extends Error {
 }
 
 const RETRY_DELAY_MS = 200;
+/** A refused stream is retried later and later, up to this (a browser's EventSource backs off too). */
+const STREAM_RETRY_MAX_MS = 3_000;
 
 export interface PlayerOptions {
   /** Retry budget for 502/503/connection failures of idempotent calls. Default 30 s. */
@@ -308,6 +310,7 @@ export class EventStream {
   }
 
   private async run(): Promise<void> {
+    let delay = RETRY_DELAY_MS;
     while (!this.closed) {
       try {
         const response = await this.player.streamRequest(
@@ -319,12 +322,14 @@ export class EventStream {
           await response.text().catch(() => '');
         } else {
           this.connections += 1;
+          delay = RETRY_DELAY_MS;
           await this.read(response.body);
         }
       } catch {
         // Connection refused or cut (a task died): reconnect below, unless closed.
       }
-      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(STREAM_RETRY_MAX_MS, delay * 2);
     }
   }
 

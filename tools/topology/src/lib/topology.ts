@@ -16,6 +16,7 @@ import { fetchHealth, type Health } from './health';
 import { assertPortFree } from './ports';
 import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
 import { generateSecrets, type LocalSecrets } from './secrets';
+import { Supervisor, type SupervisorOptions } from './supervisor';
 import { BALANCER_SOURCE_ADDRESS, startStickyProxy, type StickyProxy } from './sticky-proxy';
 import { GAME_AGENT_IDS } from '@pardon/coral';
 
@@ -62,6 +63,11 @@ export interface TopologyOptions {
   logLevel?: string;
   /** Aborting stops the start at the next step and stops what was started (e.g. Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Restart what dies, like ECS (`npm start`): a task's gateway or agent, a cron-worker, with
+   * backoff. Default off (tests that kill a process restart it themselves).
+   */
+  supervise?: boolean | SupervisorOptions;
   /** Called as each start step begins and ends (for a progress display). */
   onProgress?: (progress: { step: string; done: number; total: number }) => void;
 }
@@ -90,6 +96,8 @@ export interface Topology {
   readonly secrets: LocalSecrets;
   readonly pools: string[];
   readonly group: ProcessGroup;
+  /** Restarts what dies (with `supervise`); counts restarts per process and per task. */
+  readonly supervisor: Supervisor | undefined;
   health(task?: Task): Promise<Health>;
   /** Starts a task's gateway again (same port and TASK_ID) after it died or was stopped. */
   restartGateway(task: Task): Promise<ManagedProcess>;
@@ -138,9 +146,13 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const tasks: Task[] = [];
   const cronWorkers: ManagedProcess[] = [];
   let stopped: Promise<void> | undefined;
+  let supervisor: Supervisor | undefined;
+  const deliberately = <T>(unit: string, fn: () => Promise<T>): Promise<T> =>
+    supervisor ? supervisor.suspend(unit, fn) : fn();
 
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
+      supervisor?.stop();
       await proxy?.close().catch(() => undefined);
       // Workers first (they call the gateways), then agents, then gateways, then the database.
       await Promise.all(cronWorkers.map((p) => p.stop(STOP_GRACE_MS)));
@@ -216,7 +228,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         env: gatewayEnv(index, port),
         logFile: logFile(`gateway-task-${index + 1}`),
         // Our gateway, not whatever else answers on the port.
-        ready: async () => (await fetchHealth(url, secrets.opsToken)).taskId === `task-${index + 1}`,
+        ready: async () =>
+          (await fetchHealth(url, secrets.opsToken)).taskId === `task-${index + 1}`,
       });
     };
     const agentProcess = (task: Task, agentId: AgentId): Promise<ManagedProcess> =>
@@ -268,28 +281,28 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         );
       });
     }
+    let cronExtra: Env = {};
+    const startCronWorker = (i: number): Promise<ManagedProcess> =>
+      group.start({
+        name: `cron-worker ${i + 1}`,
+        entry: bundles.entry['cron-worker'],
+        tsconfig: bundles.tsconfig['cron-worker'],
+        env: {
+          DATABASE_URL: databaseUrl,
+          WORKER_ID: `cron-worker-${i + 1}`,
+          METRICS_SINK: aws ? 'cloudwatch' : 'emf',
+          SHUTDOWN_GRACE_MS: '5000',
+          LOG_LEVEL: logLevel,
+          ...(aws ? awsEmulatorEnv(aws) : {}),
+          ...options.env?.cronWorker,
+          ...cronExtra,
+        },
+        logFile: logFile(`cron-worker-${i + 1}`),
+      });
     const startCronWorkers = async (extra: Env = {}): Promise<ManagedProcess[]> => {
+      cronExtra = extra;
       const started: ManagedProcess[] = [];
-      for (let i = 0; i < cronCount; i += 1) {
-        started.push(
-          await group.start({
-            name: `cron-worker ${i + 1}`,
-            entry: bundles.entry['cron-worker'],
-            tsconfig: bundles.tsconfig['cron-worker'],
-            env: {
-              DATABASE_URL: databaseUrl,
-              WORKER_ID: `cron-worker-${i + 1}`,
-              METRICS_SINK: aws ? 'cloudwatch' : 'emf',
-              SHUTDOWN_GRACE_MS: '5000',
-              LOG_LEVEL: logLevel,
-              ...(aws ? awsEmulatorEnv(aws) : {}),
-              ...options.env?.cronWorker,
-              ...extra,
-            },
-            logFile: logFile(`cron-worker-${i + 1}`),
-          }),
-        );
-      }
+      for (let i = 0; i < cronCount; i += 1) started.push(await startCronWorker(i));
       return started;
     };
     if (cronCount > 0) {
@@ -307,6 +320,38 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       );
     }
 
+    if (options.supervise) {
+      supervisor = new Supervisor(options.supervise === true ? {} : options.supervise);
+      for (const task of tasks) {
+        supervisor.watch({
+          name: `gateway ${task.taskId}`,
+          group: task.taskId,
+          current: () => task.gateway,
+          start: async () => (task.gateway = await startGateway(task.index, task.port)),
+        });
+        for (const id of AGENT_IDS) {
+          supervisor.watch({
+            name: `${id} ${task.taskId}`,
+            group: task.taskId,
+            current: () => task.agents.get(id) as ManagedProcess,
+            start: async () => {
+              const proc = await agentProcess(task, id);
+              task.agents.set(id, proc);
+              return proc;
+            },
+          });
+        }
+      }
+      cronWorkers.forEach((_, i) =>
+        supervisor?.watch({
+          name: `cron-worker ${i + 1}`,
+          group: 'cron-workers',
+          current: () => cronWorkers[i] as ManagedProcess,
+          start: async () => (cronWorkers[i] = await startCronWorker(i)),
+        }),
+      );
+    }
+
     const topology: Topology = {
       url: proxy ? proxy.url : (tasks[0] as Task).url,
       tasks,
@@ -318,23 +363,34 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       secrets,
       pools,
       group,
+      supervisor,
       health: (task = tasks[0] as Task) => fetchHealth(task.url, secrets.opsToken),
-      restartGateway: async (task) => {
-        if (task.gateway.alive()) await task.gateway.stop(STOP_GRACE_MS);
-        task.gateway = await startGateway(task.index, task.port);
-        return task.gateway;
-      },
-      startAgent: async (task, agentId) => {
-        const previous = task.agents.get(agentId);
-        if (previous?.alive()) await previous.stop(STOP_GRACE_MS);
-        const proc = await agentProcess(task, agentId);
-        task.agents.set(agentId, proc);
-        return proc;
-      },
+      restartGateway: (task) =>
+        deliberately(`gateway ${task.taskId}`, async () => {
+          if (task.gateway.alive()) await task.gateway.stop(STOP_GRACE_MS);
+          task.gateway = await startGateway(task.index, task.port);
+          return task.gateway;
+        }),
+      startAgent: (task, agentId) =>
+        deliberately(`${agentId} ${task.taskId}`, async () => {
+          const previous = task.agents.get(agentId);
+          if (previous?.alive()) await previous.stop(STOP_GRACE_MS);
+          const proc = await agentProcess(task, agentId);
+          task.agents.set(agentId, proc);
+          return proc;
+        }),
       restartCronWorkers: async (env) => {
-        await Promise.all(cronWorkers.map((p) => p.stop(STOP_GRACE_MS)));
-        cronWorkers.splice(0, cronWorkers.length, ...(await startCronWorkers(env)));
-        return cronWorkers;
+        const all = cronWorkers.map((_, i) => `cron-worker ${i + 1}`);
+        const run = async () => {
+          await Promise.all(cronWorkers.map((p) => p.stop(STOP_GRACE_MS)));
+          cronWorkers.splice(0, cronWorkers.length, ...(await startCronWorkers(env)));
+          return cronWorkers;
+        };
+        // Every cron-worker's supervision is held while they are replaced.
+        return all.reduce<() => Promise<ManagedProcess[]>>(
+          (inner, unit) => () => deliberately(unit, inner),
+          run,
+        )();
       },
       stop,
     };
