@@ -259,7 +259,8 @@ test('SIGKILL of a gateway mid-conversation: its players continue on the other t
     await topology.restartGateway(victim);
     await waitUntil(
       `every pool of ${victim.taskId} ready again`,
-      async () => (await fetchHealth(victim.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
+      async () =>
+        (await fetchHealth(victim.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
       30_000,
     );
   }
@@ -303,7 +304,9 @@ test('idle sessions expire after a shortened idle window: sessions end and threa
     await waitUntil(
       'no open thread left on any bus of either task',
       async () => {
-        const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)));
+        const healths = await Promise.all(
+          topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)),
+        );
         return healths.every((h) => h.pools.every((p) => p.activeThreads === 0));
       },
       15_000,
@@ -323,7 +326,9 @@ test('a killed agent degrades its pools and new sessions there get session_not_r
   await waitUntil(
     'every pool of the task to miss cz',
     async () =>
-      (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every((p) => !p.ready && p.missingAgents.includes('cz')),
+      (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every(
+        (p) => !p.ready && p.missingAgents.includes('cz'),
+      ),
     15_000,
   );
   const health = await fetchHealth(task.url, topology.secrets.opsToken);
@@ -334,14 +339,17 @@ test('a killed agent degrades its pools and new sessions there get session_not_r
   expect(refused.status).toBe(503);
   expect(refused.json['error']).toBe('session_not_ready');
   // The other task is unaffected.
-  expect((await fetchHealth((topology.tasks[0] as Task).url, topology.secrets.opsToken)).pools.every((p) => p.ready)).toBe(
-    true,
-  );
+  expect(
+    (await fetchHealth((topology.tasks[0] as Task).url, topology.secrets.opsToken)).pools.every(
+      (p) => p.ready,
+    ),
+  ).toBe(true);
 
   await topology.startAgent(task, 'cz');
   await waitUntil(
     'every pool ready again',
-    async () => (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
+    async () =>
+      (await fetchHealth(task.url, topology.secrets.opsToken)).pools.every((p) => p.ready),
     15_000,
   );
   expect((await direct.openSession(true)).status).toBe(200);
@@ -433,7 +441,10 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
       async () => statuses.filter((s) => s === 503).length >= 2 * traffic.length,
       20_000,
     );
-    const healthDown = await fetchHealth((topology.tasks[0] as Task).url, topology.secrets.opsToken);
+    const healthDown = await fetchHealth(
+      (topology.tasks[0] as Task).url,
+      topology.secrets.opsToken,
+    );
     expect(healthDown.httpStatus).toBe(503);
     expect(healthDown.database).toBe('down');
     await postgres.start();
@@ -456,7 +467,9 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
   await waitUntil(
     'both tasks healthy again',
     async () => {
-      const healths = await Promise.all(topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)));
+      const healths = await Promise.all(
+        topology.tasks.map((t) => fetchHealth(t.url, topology.secrets.opsToken)),
+      );
       return healths.every((h) => h.httpStatus === 200 && h.pools.every((p) => p.ready));
     },
     30_000,
