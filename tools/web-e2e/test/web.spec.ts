@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
+import { REPO_ROOT, generateSecrets, startTopology, type Topology } from '@pardon/topology';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 // Debian's Chromium (.ci/run installs it); Playwright's own browser downloads are not used.
@@ -45,7 +45,9 @@ beforeAll(async () => {
     pools: POOLS,
     agentLatency: '30',
     logLevel: 'warn',
-    env: { gateway: { OPS_TOKEN, WEB_DIR } },
+    // The topology reads /health's agent lists with its OPS_TOKEN: the page's token is that one.
+    secrets: { ...generateSecrets(), opsToken: OPS_TOKEN },
+    env: { gateway: { WEB_DIR } },
   });
   browser = await launch();
   // The pages must work offline: nothing may be fetched from another origin (fonts, CDNs).
