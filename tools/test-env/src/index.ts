@@ -6,6 +6,25 @@ export type {
   StartAwsEmulatorOptions,
 } from './aws/emulator';
 export { ensureMotoVenv } from './aws/moto-venv';
+// Pinned Python virtualenvs (moto's and the third-party MCP clients') and the client driver.
+export { ensureVenv, findRepoRoot } from './python/venv';
+export type { EnsureVenvOptions, PythonVenv } from './python/venv';
+export {
+  ensurePythonClients,
+  pythonClientsRequirements,
+  PYTHON_CLIENTS,
+  HAS_LANGCHAIN,
+  CORAL_CLIENT_SCRIPT,
+  runCoralClient,
+  stopCoralClients,
+} from './python/clients';
+export type {
+  CoralClientRecord,
+  CoralClientRun,
+  EnsurePythonClientsOptions,
+  PythonClientsName,
+  RunCoralClientOptions,
+} from './python/clients';
 export { startMotoServer } from './aws/moto-server';
 export type { MotoServer } from './aws/moto-server';
 // PostgreSQL (libs/db issue): servers, per-file test databases, migrations.

@@ -1,36 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-  openSync,
-  closeSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { ensureVenv, findRepoRoot, type PythonVenv } from '../python/venv';
 
-/** How long a first install may take before we give up waiting for another process's lock. */
-const INSTALL_DEADLINE_MS = 15 * 60_000;
-const LOCK_POLL_MS = 500;
+export { findRepoRoot };
 
-/** Repo root: the nearest ancestor holding nx.json. */
-export function findRepoRoot(from: string = __dirname): string {
-  let dir = from;
-  for (;;) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error(`test-env: no nx.json above ${from}`);
-    dir = parent;
-  }
-}
-
-export interface MotoVenv {
-  /** Python interpreter inside the virtualenv. */
-  python: string;
-  dir: string;
-}
+export type MotoVenv = PythonVenv;
 
 export interface EnsureMotoVenvOptions {
   /** Virtualenv folder (git-ignored). Default `<repo>/.venv/moto`, or `PARDON_MOTO_VENV`. */
@@ -40,138 +13,19 @@ export interface EnsureMotoVenvOptions {
   log?: (line: string) => void;
 }
 
-function defaultLog(line: string): void {
-  process.stderr.write(`[test-env:aws] ${line}\n`);
-}
-
-function run(cmd: string, args: string[], log: (line: string) => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const onData = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split(/\r?\n/)) {
-        if (!line.trim()) continue;
-        log(`  ${line}`);
-        tail.push(line);
-        if (tail.length > 20) tail.shift();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err) =>
-      reject(
-        new Error(
-          `test-env: could not run ${cmd} (${err.message}); Python 3 with venv and pip is required`,
-        ),
-      ),
-    );
-    child.on('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(
-            new Error(
-              `test-env: ${cmd} ${args.join(' ')} exited with ${code}:\n${tail.join('\n')}`,
-            ),
-          ),
-    );
-  });
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
- * Exclusive lock by creating a file (O_EXCL). Several Jest projects may start the emulator at
- * once on a fresh machine; only one of them builds the virtualenv. A lock left by a dead process
- * is taken over.
- */
-async function withLock<T>(
-  lockFile: string,
-  log: (l: string) => void,
-  fn: () => Promise<T>,
-): Promise<T> {
-  const deadline = Date.now() + INSTALL_DEADLINE_MS;
-  let announced = false;
-  for (;;) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(lockFile, 'utf8').trim() || '0');
-      if (holder > 0 && !pidAlive(holder)) {
-        rmSync(lockFile, { force: true });
-        continue;
-      }
-      if (!announced) {
-        log(`waiting for process ${holder} to finish installing moto`);
-        announced = true;
-      }
-      if (Date.now() > deadline)
-        throw new Error(`test-env: timed out waiting for lock ${lockFile}`);
-      await new Promise((r) => setTimeout(r, LOCK_POLL_MS));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(lockFile, { force: true });
-  }
-}
-
-/**
- * Creates (once) the git-ignored virtualenv holding the pinned moto server and returns its
- * interpreter. A stamp with the hash of the requirements file marks a finished install, so an
- * interrupted install or a bumped pin is redone, and a finished one costs a file read.
+ * Creates (once) the git-ignored virtualenv holding the pinned moto server
+ * (tools/test-env/moto-requirements.txt) and returns its interpreter; see `ensureVenv`.
  */
 export async function ensureMotoVenv(options: EnsureMotoVenvOptions = {}): Promise<MotoVenv> {
   const root = findRepoRoot();
-  const dir = options.dir ?? process.env['PARDON_MOTO_VENV'] ?? join(root, '.venv', 'moto');
-  const requirementsFile =
-    options.requirementsFile ?? join(root, 'tools', 'test-env', 'moto-requirements.txt');
-  const log = options.log ?? defaultLog;
-  const python = join(dir, 'bin', 'python');
-  const stampFile = join(dir, '.pardon-requirements.sha256');
-  const wanted = createHash('sha256').update(readFileSync(requirementsFile)).digest('hex');
-  const ready = (): boolean =>
-    existsSync(python) &&
-    existsSync(stampFile) &&
-    readFileSync(stampFile, 'utf8').trim() === wanted;
-  if (ready()) return { python, dir };
-
-  mkdirSync(dirname(dir), { recursive: true });
-  return withLock(`${dir}.lock`, log, async () => {
-    if (ready()) return { python, dir };
-    const started = Date.now();
-    if (!existsSync(python)) {
-      log(`creating Python virtualenv ${dir} (first run only)`);
-      await run(process.env['PYTHON'] ?? 'python3', ['-m', 'venv', dir], log);
-    }
-    log(`installing moto from ${requirementsFile} (first run only, about a minute)`);
-    await run(
-      python,
-      [
-        '-m',
-        'pip',
-        'install',
-        '--disable-pip-version-check',
-        '--progress-bar',
-        'off',
-        '-r',
-        requirementsFile,
-      ],
-      log,
-    );
-    writeFileSync(stampFile, wanted);
-    log(`moto ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { python, dir };
+  return ensureVenv({
+    what: 'moto',
+    dir: options.dir ?? process.env['PARDON_MOTO_VENV'] ?? join(root, '.venv', 'moto'),
+    requirementsFile:
+      options.requirementsFile ?? join(root, 'tools', 'test-env', 'moto-requirements.txt'),
+    expectedTime: 'about a minute',
+    log: options.log,
+    logPrefix: 'test-env:aws',
   });
 }
