@@ -90,9 +90,11 @@ async function printStatus(topology: Topology): Promise<Map<string, string>> {
   for (const task of topology.tasks) {
     try {
       const health = await fetchHealth(task.url, topology.secrets.opsToken);
+      // Restarts by the supervisor, once there are any (the README shows a fresh start).
       const restarts = topology.supervisor?.restarts(task.taskId) ?? 0;
+      const restarted = restarts > 0 ? `, restarts ${restarts}` : '';
       console.log(
-        `  ${task.taskId} (${task.url})  ${health.status}, database ${health.database}, restarts ${restarts}`,
+        `  ${task.taskId} (${task.url})  ${health.status}, database ${health.database}${restarted}`,
       );
       for (const pool of health.pools) {
         const line = poolStatusLine(pool, AGENT_IDS.length);
