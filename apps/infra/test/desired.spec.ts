@@ -283,7 +283,7 @@ describe('buildDesiredState', () => {
       secretSpecs(config)
         .filter((s) => s.source.kind === 'generated')
         .map((s) => s.rotationDays),
-    ).toEqual([90, 90, 90, 90]);
+    ).toEqual([90, 90, 90, 90, 90]);
     expect(props('secret/token-secret')['rotationDays']).toBeNull();
     const lambda = 'arn:aws:lambda:eu-west-1:000000000000:function:rotate';
     const rotated = buildDesiredState({ ...config, rotationLambdaArn: lambda }, { imageTag: 'v7' });

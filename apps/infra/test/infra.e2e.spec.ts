@@ -138,7 +138,7 @@ describe('infra CLI against the AWS emulator', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as { applied: string[] };
-    expect(out.applied).toHaveLength(46);
+    expect(out.applied).toHaveLength(47);
   });
 
   it('creates the network with security groups that chain ALB → 5555 → 5432 and open only 80/443 to the world', async () => {
@@ -386,6 +386,7 @@ describe('infra CLI against the AWS emulator', () => {
         'database-url',
         'db-master-password',
         'llm-api-key',
+        'ops-token',
         'token-secret',
       ].map((id) => `pardon-${ENV}/${id}`),
     );
@@ -675,7 +676,7 @@ describe('infra CLI against the AWS emulator', () => {
       changes: { action: string }[];
     };
     expect(plan.changes.every((c) => c.action === 'create')).toBe(true);
-    expect(plan.changes).toHaveLength(46);
+    expect(plan.changes).toHaveLength(47);
   });
 });
 
@@ -706,7 +707,7 @@ describe('an interrupted apply', () => {
       changes: { action: string }[];
     };
     expect(partial.changes.length).toBeGreaterThan(0);
-    expect(partial.changes.length).toBeLessThan(46);
+    expect(partial.changes.length).toBeLessThan(47);
     expect(partial.changes.every((c) => c.action === 'create')).toBe(true);
 
     const rerun = await cli(['apply', ...dev, '--json']);

@@ -77,6 +77,12 @@ export function secretSpecs(config: EnvConfig): SecretSpec[] {
       rotationDays: rot,
     },
     {
+      id: 'ops-token',
+      description: 'Bearer token of /metrics, /health agent detail and the ops API',
+      source: { kind: 'generated', length: 40 },
+      rotationDays: rot,
+    },
+    {
       id: 'token-secret',
       description: 'Signing key of player tokens',
       source: { kind: 'generated', length: 64 },
@@ -156,6 +162,7 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       DATABASE_READ_URL: 'database-read-url',
       AGENT_API_KEY: 'agent-api-key',
       CRON_SECRET: 'cron-secret',
+      OPS_TOKEN: 'ops-token',
       TOKEN_SECRET: 'token-secret',
     }),
     healthCheck: {
@@ -205,7 +212,8 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       AWS_REGION: config.region,
       NODE_ENV: 'production',
     }),
-    secrets: secrets({ DATABASE_URL: 'database-url' }),
+    // The ops token lets pool-health read which agents each task has (docs/operations.md).
+    secrets: secrets({ DATABASE_URL: 'database-url', OPS_TOKEN: 'ops-token' }),
     dependsOn: [{ containerName: GATEWAY_CONTAINER, condition: 'HEALTHY' }],
     logConfiguration: logs('cron-worker'),
   };
