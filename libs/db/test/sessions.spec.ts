@@ -23,7 +23,14 @@ describe('users', () => {
 
   test('rejects a wallet that is not a base58 32-byte key, writing nothing', async () => {
     const before = await count(fx().sql, 'users');
-    for (const bad of ['', 'not-base58-0OIl', '1111', 'x'.repeat(44), `${randomWallet()}1`]) {
+    // 45 base58 digits always exceed 32 bytes (a 43-digit wallet with one more digit may not).
+    for (const bad of [
+      '',
+      'not-base58-0OIl',
+      '1111',
+      'x'.repeat(44),
+      randomWallet().padEnd(45, 'z'),
+    ]) {
       await expect(fx().db.users.upsert(bad)).rejects.toThrow(InvalidInputError);
     }
     expect(await count(fx().sql, 'users')).toBe(before);
