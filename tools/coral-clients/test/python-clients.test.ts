@@ -100,21 +100,17 @@ describe('third-party Python MCP clients against a gateway process', () => {
       if (!p) throw new Error(`virtualenv ${name} is not installed`);
       return p;
     };
+    /** One script over the devmode SSE URL with the agents' bearer key. */
+    const overSse = async (steps: Parameters<typeof runCoralClient>[0]['steps']) =>
+      ok(await runCoralClient({ python: python(), url: sseUrl('agent-a'), headers: AUTH, steps }));
 
     it('lists the seven Coral tools and the agents over devmode SSE with a bearer key', async () => {
-      const run = ok(
-        await runCoralClient({
-          python: python(),
-          url: sseUrl('agent-a'),
-          headers: AUTH,
-          steps: [
-            { op: 'info' },
-            { op: 'connect' },
-            { op: 'list_tools' },
-            { op: 'call', tool: 'coral_list_agents', args: { includeDetails: true } },
-          ],
-        }),
-      );
+      const run = await overSse([
+        { op: 'info' },
+        { op: 'connect' },
+        { op: 'list_tools' },
+        { op: 'call', tool: 'coral_list_agents', args: { includeDetails: true } },
+      ]);
       const versions = run.step(0)['versions'] as Record<string, string>;
       expect(versions['mcp']).toBe(name === 'mcp2' ? '2.3.0' : '1.30.0');
       expect(run.step(2)['tools']).toEqual(CORAL_TOOLS);
@@ -144,18 +140,11 @@ describe('third-party Python MCP clients against a gateway process', () => {
     // mcp2 has no langchain-mcp-adapters: none imports with mcp 2.x.
     if (HAS_LANGCHAIN[name]) {
       it('calls a tool through langchain-mcp-adapters MultiServerMCPClient (a connection per call)', async () => {
-        const run = ok(
-          await runCoralClient({
-            python: python(),
-            url: sseUrl('agent-a'),
-            headers: AUTH,
-            steps: [
-              { op: 'info' },
-              { op: 'lc_tools' },
-              { op: 'lc_call', tool: 'coral_list_agents', args: { includeDetails: false } },
-            ],
-          }),
-        );
+        const run = await overSse([
+          { op: 'info' },
+          { op: 'lc_tools' },
+          { op: 'lc_call', tool: 'coral_list_agents', args: { includeDetails: false } },
+        ]);
         const versions = run.step(0)['versions'] as Record<string, string>;
         expect(versions['langchain-mcp-adapters']).toBe(name === 'mcp1-lca01' ? '0.1.14' : '0.3.2');
         expect(run.step(1)['tools']).toEqual(CORAL_TOOLS);
