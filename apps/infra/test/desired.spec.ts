@@ -11,6 +11,10 @@ import { ENVIRONMENTS } from '../src/lib/config';
 import {
   HEALTH_CHECK_SCRIPT,
   AGENT_IDS,
+  AGENT_SECRET_LENGTH,
+  MIN_AGENT_SECRET_CHARS,
+  agentSecretEnvName,
+  agentSecretId,
   buildDesiredState,
   ecrRepositoryArn,
   imageTagOf,
@@ -29,6 +33,22 @@ const get = (key: string): Resource => {
 };
 type Obj = Record<string, unknown>;
 const props = (key: string): Obj => get(key).props as Obj;
+const containersOf = (st: typeof state): Obj[] =>
+  (st.resources.find((r) => r.key === 'task-definition')?.props['containerDefinitions'] ??
+    []) as Obj[];
+const container = (name: string): Obj => {
+  const c = containersOf(state).find((x) => x['name'] === name);
+  if (!c) throw new Error(`no container ${name}`);
+  return c;
+};
+/** A container's secrets as `ENV_NAME → secret id` (the resource key its ARN references). */
+const secretMap = (c: Obj): Record<string, string> =>
+  Object.fromEntries(
+    (c['secrets'] as Obj[]).map((s) => {
+      const from = s['valueFrom'] as { $ref: string };
+      return [String(s['name']), from.$ref.replace(/^secret\//, '')];
+    }),
+  );
 
 describe('buildDesiredState', () => {
   it('lists every resource after the resources it references', () => {
@@ -173,8 +193,11 @@ describe('buildDesiredState', () => {
     const secretEnvNames = [
       'DATABASE_URL',
       'DATABASE_READ_URL',
+      'AGENT_SECRET',
+      ...AGENT_IDS.map(agentSecretEnvName),
       'AGENT_API_KEY',
       'CRON_SECRET',
+      'OPS_TOKEN',
       'TOKEN_SECRET',
       'MODEL_API_KEY',
     ];
@@ -189,21 +212,99 @@ describe('buildDesiredState', () => {
 
   it('gives agents the LLM key only when they use an OpenAI-compatible brain', () => {
     const agentSecrets = (st: typeof state): string[] =>
-      (
-        (
-          (
-            st.resources.find((r) => r.key === 'task-definition')?.props[
-              'containerDefinitions'
-            ] as Obj[]
-          )[1] as Obj
-        )['secrets'] as Obj[]
-      ).map((x) => String(x['name']));
-    expect(agentSecrets(state)).toEqual(['AGENT_API_KEY']);
+      ((containersOf(st)[1] as Obj)['secrets'] as Obj[]).map((x) => String(x['name']));
+    expect(agentSecrets(state)).toEqual(['AGENT_SECRET']);
     const llm = buildDesiredState(
       { ...config, agents: { brain: 'openai', modelName: 'gpt-x' } },
       { imageTag: 'v7' },
     );
-    expect(agentSecrets(llm)).toEqual(['AGENT_API_KEY', 'MODEL_API_KEY']);
+    expect(agentSecrets(llm)).toEqual(['AGENT_SECRET', 'MODEL_API_KEY']);
+  });
+
+  it('generates one secret per roster agent, long enough for the gateway', () => {
+    const agentSpecs = secretSpecs(config).filter((s) => s.id.startsWith('agent-'));
+    expect(agentSpecs.map((s) => s.id)).toEqual([
+      'agent-secret-trump-donald',
+      'agent-secret-trump-melania',
+      'agent-secret-trump-eric',
+      'agent-secret-trump-donjr',
+      'agent-secret-trump-barron',
+      'agent-secret-cz',
+    ]);
+    for (const s of agentSpecs) {
+      expect(s.source).toEqual({ kind: 'generated', length: AGENT_SECRET_LENGTH });
+      expect(s.rotationDays).toBe(config.secretRotationDays);
+      expect(get(`secret/${s.id}`).name).toBe(`pardon-prod/${s.id}`);
+    }
+    expect(AGENT_SECRET_LENGTH).toBeGreaterThanOrEqual(MIN_AGENT_SECRET_CHARS);
+    expect(state.resources.some((r) => r.key === 'secret/agent-api-key')).toBe(false);
+  });
+
+  it('names the agent secrets as the gateway reads them (agentSecretEnvName of @pardon/coral)', () => {
+    expect(AGENT_IDS.map(agentSecretEnvName)).toEqual([
+      'AGENT_SECRET_TRUMP_DONALD',
+      'AGENT_SECRET_TRUMP_MELANIA',
+      'AGENT_SECRET_TRUMP_ERIC',
+      'AGENT_SECRET_TRUMP_DONJR',
+      'AGENT_SECRET_TRUMP_BARRON',
+      'AGENT_SECRET_CZ',
+    ]);
+    expect(agentSecretEnvName('x.y-z_9')).toBe('AGENT_SECRET_X_Y_Z_9');
+  });
+
+  it('gives the gateway every agent secret, each agent its own only, and the cron-worker none', () => {
+    const gateway = secretMap(container('gateway'));
+    const agentEntries = Object.entries(gateway).filter(([name]) =>
+      name.startsWith('AGENT_SECRET'),
+    );
+    expect(agentEntries).toHaveLength(6);
+    expect(Object.fromEntries(agentEntries)).toEqual(
+      Object.fromEntries(AGENT_IDS.map((id) => [agentSecretEnvName(id), `agent-secret-${id}`])),
+    );
+    expect(Object.keys(gateway).sort()).toEqual(
+      [
+        'DATABASE_URL',
+        'DATABASE_READ_URL',
+        ...AGENT_IDS.map(agentSecretEnvName),
+        'CRON_SECRET',
+        'OPS_TOKEN',
+        'TOKEN_SECRET',
+      ].sort(),
+    );
+
+    for (const brain of ['scripted', 'openai'] as const) {
+      const st = buildDesiredState(
+        { ...config, agents: brain === 'openai' ? { brain, modelName: 'gpt-x' } : { brain } },
+        { imageTag: 'v7' },
+      );
+      for (const id of AGENT_IDS) {
+        const agent = containersOf(st).find((c) => c['name'] === `agent-${id}`) as Obj;
+        const own = secretMap(agent);
+        const agentVars = Object.entries(own).filter(([, secret]) => secret.startsWith('agent-'));
+        expect(agentVars).toEqual([['AGENT_SECRET', agentSecretId(id)]]);
+        expect(Object.keys(own).filter((n) => n.startsWith('AGENT_SECRET'))).toEqual([
+          'AGENT_SECRET',
+        ]);
+      }
+    }
+
+    expect(secretMap(container('cron-worker'))).toEqual({
+      DATABASE_URL: 'database-url',
+      OPS_TOKEN: 'ops-token',
+    });
+  });
+
+  it('references no shared agent API key anywhere', () => {
+    const llm = buildDesiredState(
+      { ...config, agents: { brain: 'openai', modelName: 'gpt-x' } },
+      { imageTag: 'v7' },
+    );
+    for (const st of [state, llm]) {
+      const text = JSON.stringify(st);
+      expect(text).not.toContain('agent-api-key');
+      expect(text).not.toContain('AGENT_API_KEY');
+    }
+    expect(secretSpecs(config).map((s) => s.id)).not.toContain('agent-api-key');
   });
 
   it('runs the service at 3 tasks with circuit-breaker rollback and scales it between 3 and 10', () => {
@@ -283,7 +384,9 @@ describe('buildDesiredState', () => {
       secretSpecs(config)
         .filter((s) => s.source.kind === 'generated')
         .map((s) => s.rotationDays),
-    ).toEqual([90, 90, 90, 90, 90]);
+    ).toEqual(Array(10).fill(90));
+    for (const id of AGENT_IDS)
+      expect(props(`secret/${agentSecretId(id)}`)['rotationDays']).toBeNull();
     expect(props('secret/token-secret')['rotationDays']).toBeNull();
     const lambda = 'arn:aws:lambda:eu-west-1:000000000000:function:rotate';
     const rotated = buildDesiredState({ ...config, rotationLambdaArn: lambda }, { imageTag: 'v7' });
@@ -291,6 +394,10 @@ describe('buildDesiredState', () => {
       rotationDays: 90,
       rotationLambdaArn: lambda,
     });
+    for (const id of AGENT_IDS)
+      expect(
+        rotated.resources.find((r) => r.key === `secret/${agentSecretId(id)}`)?.props,
+      ).toMatchObject({ rotationDays: 90, rotationLambdaArn: lambda });
     expect(rotated.resources.find((r) => r.key === 'secret/llm-api-key')?.props).toMatchObject({
       rotationDays: null,
     });
@@ -299,6 +406,28 @@ describe('buildDesiredState', () => {
   it('grants the execution role image pull, log writes and only its own secrets, and the task role metrics only', () => {
     const exec = JSON.stringify(props('iam-role/execution')['policy']);
     for (const s of secretSpecs(config)) expect(exec).toContain(`"$ref":"secret/${s.id}"`);
+    const secretStatement = (
+      props('iam-role/execution')['policy'] as { Statement: Obj[] }
+    ).Statement.find((s) => s['Sid'] === 'Secrets') as Obj;
+    expect(secretStatement['Resource']).toEqual(
+      secretSpecs(config).map((s) => ({ $ref: `secret/${s.id}`, attr: 'arn' })),
+    );
+    for (const id of AGENT_IDS) expect(exec).toContain(`"$ref":"secret/agent-secret-${id}"`);
+    // Every secret a container reads is one the execution role may read, and vice versa.
+    const read = new Set(containersOf(state).flatMap((c) => Object.values(secretMap(c))));
+    const llmRead = containersOf(
+      buildDesiredState(
+        { ...config, agents: { brain: 'openai', modelName: 'gpt-x' } },
+        { imageTag: 'v7' },
+      ),
+    ).flatMap((c) => Object.values(secretMap(c)));
+    for (const id of llmRead) read.add(id);
+    read.add('db-master-password'); // read by RDS set-up, not by a container
+    expect([...read].sort()).toEqual(
+      secretSpecs(config)
+        .map((s) => s.id)
+        .sort(),
+    );
     expect(exec).not.toContain('"secretsmanager:*"');
     const task = props('iam-role/task')['policy'] as { Statement: Obj[] };
     expect(task.Statement.map((s) => s['Action'])).toEqual([['cloudwatch:PutMetricData']]);

@@ -37,12 +37,14 @@ import { GetSecretValueCommand, ListSecretsCommand } from '@aws-sdk/client-secre
 import { ListTopicsCommand } from '@aws-sdk/client-sns';
 import { createAwsClients, destroyAwsClients, type AwsClients } from '../src/lib/aws';
 import { ENVIRONMENTS } from '../src/lib/config';
-import { HEALTH_CHECK_SCRIPT } from '../src/lib/desired';
+import { AGENT_IDS, HEALTH_CHECK_SCRIPT, agentSecretEnvName } from '../src/lib/desired';
 import { runCli } from '../src/lib/cli';
 
 jest.setTimeout(120_000);
 
 const ENV = 'staging';
+/** Resources of one environment: 39 plus 13 secrets (6 of them the agents' own). */
+const RESOURCE_COUNT = 52;
 const MAIN = join(__dirname, '..', 'src', 'main.ts');
 const TSCONFIG = join(__dirname, '..', 'tsconfig.json');
 const config = ENVIRONMENTS[ENV];
@@ -138,7 +140,7 @@ describe('infra CLI against the AWS emulator', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = JSON.parse(run.stdout) as { applied: string[] };
-    expect(out.applied).toHaveLength(47);
+    expect(out.applied).toHaveLength(RESOURCE_COUNT);
   });
 
   it('creates the network with security groups that chain ALB → 5555 → 5432 and open only 80/443 to the world', async () => {
@@ -353,14 +355,56 @@ describe('infra CLI against the AWS emulator', () => {
         expect([
           'DATABASE_URL',
           'DATABASE_READ_URL',
+          'AGENT_SECRET',
+          ...AGENT_IDS.map(agentSecretEnvName),
           'AGENT_API_KEY',
           'CRON_SECRET',
+          'OPS_TOKEN',
           'TOKEN_SECRET',
           'MODEL_API_KEY',
         ]).not.toContain(e.name);
       }
     }
     expect(containers[0]?.healthCheck?.command).toEqual(['CMD', 'node', '-e', HEALTH_CHECK_SCRIPT]);
+  });
+
+  it('gives the gateway every agent secret and each agent container its own secret only', async () => {
+    const { taskDefinition } = await serviceState();
+    const containers =
+      (await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition
+        ?.containerDefinitions ?? [];
+    const arnOf = new Map(
+      (
+        await aws.secrets.send(
+          new ListSecretsCommand({ Filters: [{ Key: 'name', Values: [`pardon-${ENV}/`] }] }),
+        )
+      ).SecretList?.map((s) => [s.Name, s.ARN]),
+    );
+    const agentSecretArn = (id: string) => arnOf.get(`pardon-${ENV}/agent-secret-${id}`);
+    const byName = new Map(containers.map((c) => [c.name, c]));
+    const secretsOf = (name: string) =>
+      (byName.get(name)?.secrets ?? []).map((s) => [s.name, s.valueFrom]);
+
+    const gatewayAgentSecrets = secretsOf('gateway').filter(([n]) => n?.startsWith('AGENT_SECRET'));
+    expect(gatewayAgentSecrets).toHaveLength(6);
+    expect(Object.fromEntries(gatewayAgentSecrets)).toEqual(
+      Object.fromEntries(AGENT_IDS.map((id) => [agentSecretEnvName(id), agentSecretArn(id)])),
+    );
+    const agentArns = new Set(AGENT_IDS.map(agentSecretArn));
+    expect(agentArns.size).toBe(6);
+    for (const id of AGENT_IDS) {
+      const own = secretsOf(`agent-${id}`);
+      expect(own.filter(([n]) => n?.startsWith('AGENT_SECRET'))).toEqual([
+        ['AGENT_SECRET', agentSecretArn(id)],
+      ]);
+      expect(own.filter(([, arn]) => agentArns.has(arn))).toEqual([
+        ['AGENT_SECRET', agentSecretArn(id)],
+      ]);
+    }
+    expect(secretsOf('cron-worker').map(([n]) => n)).toEqual(['DATABASE_URL', 'OPS_TOKEN']);
+    const text = JSON.stringify(containers);
+    expect(text).not.toContain('agent-api-key');
+    expect(text).not.toContain('AGENT_API_KEY');
   });
 
   it('creates the log group, alarm topic, dashboard and every secret, with generated values', async () => {
@@ -380,7 +424,7 @@ describe('infra CLI against the AWS emulator', () => {
     );
     expect(secrets.SecretList?.map((x) => x.Name).sort()).toEqual(
       [
-        'agent-api-key',
+        ...AGENT_IDS.map((id) => `agent-secret-${id}`),
         'cron-secret',
         'database-read-url',
         'database-url',
@@ -388,12 +432,17 @@ describe('infra CLI against the AWS emulator', () => {
         'llm-api-key',
         'ops-token',
         'token-secret',
-      ].map((id) => `pardon-${ENV}/${id}`),
+      ]
+        .map((id) => `pardon-${ENV}/${id}`)
+        .sort(),
     );
     const value = async (id: string): Promise<string | undefined> =>
       (await aws.secrets.send(new GetSecretValueCommand({ SecretId: `pardon-${ENV}/${id}` })))
         .SecretString;
     expect(await value('token-secret')).toMatch(/^[A-Za-z0-9]{64}$/);
+    const agentValues = await Promise.all(AGENT_IDS.map((id) => value(`agent-secret-${id}`)));
+    for (const v of agentValues) expect(v).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(new Set(agentValues).size).toBe(6);
     const writer = (
       await aws.rds.send(
         new DescribeDBInstancesCommand({ DBInstanceIdentifier: `pardon-${ENV}-db` }),
@@ -676,7 +725,7 @@ describe('infra CLI against the AWS emulator', () => {
       changes: { action: string }[];
     };
     expect(plan.changes.every((c) => c.action === 'create')).toBe(true);
-    expect(plan.changes).toHaveLength(47);
+    expect(plan.changes).toHaveLength(RESOURCE_COUNT);
   });
 });
 
@@ -707,7 +756,7 @@ describe('an interrupted apply', () => {
       changes: { action: string }[];
     };
     expect(partial.changes.length).toBeGreaterThan(0);
-    expect(partial.changes.length).toBeLessThan(47);
+    expect(partial.changes.length).toBeLessThan(RESOURCE_COUNT);
     expect(partial.changes.every((c) => c.action === 'create')).toBe(true);
 
     const rerun = await cli(['apply', ...dev, '--json']);

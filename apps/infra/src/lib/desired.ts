@@ -19,6 +19,31 @@ export const GATEWAY_LIMITS = {
 } as const;
 
 export const AGENT_IDS = GAME_AGENT_IDS;
+
+/**
+ * The environment variable that carries an agent's own secret to the gateway (which holds them
+ * all): `trump-donald` → `AGENT_SECRET_TRUMP_DONALD`. Same mapping as `agentSecretEnvName` of
+ * libs/coral/src/lib/roster.ts, kept here while `@pardon/coral` does not export it; the gateway
+ * reads exactly these names (apps/gateway/src/config.ts).
+ */
+export function agentSecretEnvName(agentId: string): string {
+  return `AGENT_SECRET_${agentId.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** The variable an agent container reads its own (and only its own) secret from. */
+export const AGENT_SECRET_ENV = 'AGENT_SECRET';
+
+/** Shortest agent secret the gateway accepts (`MIN_AGENT_SECRET_CHARS` of @pardon/coral). */
+export const MIN_AGENT_SECRET_CHARS = 32;
+
+/** Length of the generated agent secrets: alphanumeric, above the gateway's minimum. */
+export const AGENT_SECRET_LENGTH = 40;
+
+/** Id of an agent's own secret (`infra secrets set`, resource `secret/ID`): `agent-secret-cz`. */
+export function agentSecretId(agentId: string): string {
+  return `agent-secret-${agentId}`;
+}
+
 export const GATEWAY_PORT = 5555;
 export const POSTGRES_PORT = 5432;
 /** Namespace of the custom metrics (the cron-worker's default, passed explicitly). */
@@ -64,12 +89,14 @@ export function secretSpecs(config: EnvConfig): SecretSpec[] {
       source: { kind: 'database-url', instance: 'reader' },
       rotationDays: null,
     },
-    {
-      id: 'agent-api-key',
-      description: 'API key agents use on the gateway MCP endpoint',
-      source: { kind: 'generated', length: 40 },
+    // One secret per roster agent: the agent holds its own, the gateway holds them all, so a
+    // leaked secret lets its holder connect as that one agent only.
+    ...AGENT_IDS.map((agentId): SecretSpec => ({
+      id: agentSecretId(agentId),
+      description: `Secret agent ${agentId} connects to the gateway with`,
+      source: { kind: 'generated', length: AGENT_SECRET_LENGTH },
       rotationDays: rot,
-    },
+    })),
     {
       id: 'cron-secret',
       description: 'Bearer token of /api/cron/*',
@@ -160,7 +187,8 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
     secrets: secrets({
       DATABASE_URL: 'database-url',
       DATABASE_READ_URL: 'database-read-url',
-      AGENT_API_KEY: 'agent-api-key',
+      // Every roster agent's secret, each under its own name: the gateway checks who connects.
+      ...Object.fromEntries(AGENT_IDS.map((id) => [agentSecretEnvName(id), agentSecretId(id)])),
       CRON_SECRET: 'cron-secret',
       OPS_TOKEN: 'ops-token',
       TOKEN_SECRET: 'token-secret',
@@ -191,9 +219,10 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       ...(llm && config.agents.modelName ? { MODEL_NAME: config.agents.modelName } : {}),
       NODE_ENV: 'production',
     }),
-    // The LLM key is referenced only when agents use it, so scripted agents start without it.
+    // Each agent gets its own secret only. The LLM key is referenced only when agents use it, so
+    // scripted agents start without it.
     secrets: secrets({
-      AGENT_API_KEY: 'agent-api-key',
+      [AGENT_SECRET_ENV]: agentSecretId(id),
       ...(llm ? { MODEL_API_KEY: 'llm-api-key' } : {}),
     }),
     dependsOn: [{ containerName: GATEWAY_CONTAINER, condition: 'HEALTHY' }],
