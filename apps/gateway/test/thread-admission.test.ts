@@ -3,6 +3,7 @@
 // admitted only on a pool below capacity (else 503 capacity_exhausted with Retry-After), and
 // concurrent requests from many wallets never push a pool past its capacity. Refusals are JSON
 // errors that leave the database as it was.
+import { eventually } from '@pardon/topology';
 import { useGateway } from './support/fixture';
 import { newWallet, request, signIn } from './support/wallet';
 
@@ -10,7 +11,12 @@ const CAPACITY = 10;
 const ROSTER = ['agent-a', 'agent-b'];
 
 describe('thread admission', () => {
-  const f = useGateway({ POOL_CAPACITY: String(CAPACITY), POOL_COUNT: '2' });
+  // A quick reconcile, so that threads this file closes in the database leave the buses too.
+  const f = useGateway({
+    POOL_CAPACITY: String(CAPACITY),
+    POOL_COUNT: '2',
+    RECONCILE_INTERVAL_MS: '100',
+  });
 
   /** A signed-in player with a session. */
   async function player(): Promise<{ token: string; pool: string }> {
@@ -33,7 +39,17 @@ describe('thread admission', () => {
   async function closeEverything(): Promise<void> {
     await f.db.query(`UPDATE threads SET closed_at = now(), close_reason = 'test'`);
     await f.db.query(`UPDATE sessions SET ended_at = now(), end_reason = 'test'`);
-    // The buses forget them through the lifecycle announcements; the database is what counts.
+    // Admission counts the bus's open threads too: wait until reconcile has closed them there,
+    // or the next test sees pools fuller than the database says.
+    await eventually(
+      'the buses to drop the threads closed in the database',
+      async () => {
+        const health = await request('GET', `${f.gw.url}/health`);
+        const pools = health.json.pools as Array<{ activeThreads: number }>;
+        return pools.every((p) => p.activeThreads === 0) ? true : undefined;
+      },
+      10_000,
+    );
   }
 
   afterEach(closeEverything);

@@ -72,7 +72,9 @@ export type {
 export { CORAL_ERROR_CODES, CoralError, isCoralError } from './lib/errors';
 export type { CoralErrorCode } from './lib/errors';
 
-export { PoolBus } from './lib/pool-bus';
+export { PoolBus, DEFAULT_PRESENCE_GRACE_MS } from './lib/pool-bus';
+export type { AgentConnection } from './lib/agent-presence';
+export type { MessageFilter, WaitRequest } from './lib/read-cursors';
 export type {
   MessageDraft,
   PersistedMessageRef,
@@ -82,7 +84,7 @@ export type {
   PoolBusListener,
   WaitOutcome,
   PoolBusOptions,
-  AgentConnection,
+  ThreadTimes,
   CreateThreadInput,
   MaterializeThreadInput,
   SendMessageInput,
@@ -98,7 +100,34 @@ export type {
   CoralToolHandlerOptions,
 } from './lib/tool-handlers';
 
-export { CORAL_SERVER_INFO, registerCoralTools, toCallToolResult } from './lib/mcp-server';
+export {
+  CORAL_SERVER_INFO,
+  registerCoralTools,
+  registerCoral12Tools,
+  toCallToolResult,
+} from './lib/mcp-server';
+
+export {
+  CORAL_1_2_TOOLS,
+  CORAL_1_2_TOOL_NAMES,
+  MAX_WAIT_MS_1_2,
+  WAIT_STATUS_RECEIVED,
+  WAIT_STATUS_TIMEOUT,
+  Coral12MessageSchema,
+  Coral12ThreadSchema,
+  Coral12WaitResultSchema,
+} from './lib/coral-1.2/tools';
+export type {
+  Coral12ToolName,
+  Coral12ToolArgs,
+  Coral12Message,
+  Coral12Thread,
+  Coral12WaitResult,
+} from './lib/coral-1.2/tools';
+export { createCoral12Handlers, toCoral12Message } from './lib/coral-1.2/handlers';
+export type { Coral12HandlerOptions } from './lib/coral-1.2/handlers';
+export { Coral12ToolClient, Coral12ToolError } from './lib/coral-1.2/client';
+export type { Coral12CallOptions } from './lib/coral-1.2/client';
 export { CoralToolClient, CoralProtocolError, WAIT_REQUEST_MARGIN_MS } from './lib/mcp-client';
 export type { CoralCallOptions } from './lib/mcp-client';
 
@@ -107,8 +136,17 @@ export {
   CORAL_MESSAGE_ROUTE,
   buildCoralSseUrl,
   buildCoralMessagePath,
+  CORAL_1_2_SSE_ROUTE,
+  CORAL_1_2_STREAMABLE_ROUTE,
+  buildCoral12Url,
 } from './lib/urls';
 export type { CoralSseAddress } from './lib/urls';
 
-export { GAME_AGENT_IDS } from './lib/roster';
+export {
+  GAME_AGENT_IDS,
+  AGENT_ID_PATTERN,
+  MIN_AGENT_SECRET_CHARS,
+  agentSecretEnvName,
+  coralAgentPathSecret,
+} from './lib/roster';
 export type { GameAgentId } from './lib/roster';

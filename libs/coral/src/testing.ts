@@ -5,5 +5,10 @@ export {
   buildThreadHistory,
   createTestBus,
   connectCoralAgent,
+  connectCoral12Agent,
 } from './lib/testing/fixtures';
-export type { ConnectedCoralAgent, ConnectCoralAgentOptions } from './lib/testing/fixtures';
+export type {
+  ConnectedCoralAgent,
+  ConnectedCoral12Agent,
+  ConnectCoralAgentOptions,
+} from './lib/testing/fixtures';

@@ -10,7 +10,8 @@ let bus: Bus;
 let open: ConnectedCoralAgent[];
 
 beforeEach(() => {
-  bus = createTestBus();
+  // No presence grace: these tests see an agent leave the moment its last connection closes.
+  bus = createTestBus({ presenceGraceMs: 0 });
   open = [];
 });
 
@@ -406,25 +407,41 @@ describe('coral_wait_for_mentions', () => {
     expect(bus.isWaiting('b')).toBe(false);
   });
 
-  it('ends the old connection’s wait when the agent reconnects, and the old connection is refused', async () => {
+  it('keeps every connection of an agent: a new one closes nothing, and a wait on it is replaced only by a newer wait', async () => {
     const a = await agent('a');
-    const oldB = await agent('b');
+    const firstB = await agent('b');
     const thread = threadOf(await a.coral.createThread({ threadName: 't', participantIds: ['b'] }));
-    const stale = oldB.coral.waitForMentions({ timeoutMs: 5_000 });
+    const parked = firstB.coral.waitForMentions({ timeoutMs: 5_000 });
     await untilWaiting('b');
-    const newB = await agent('b');
-    expect(await stale).toMatchObject({ result: 'error', code: 'wait_aborted' });
-    expect(oldB.connection.active).toBe(false);
-    expect(
-      await oldB.coral.sendMessage({ threadId: thread.id, content: 'x', mentions: ['a'] }),
-    ).toMatchObject({ result: 'error', code: 'connection_closed' });
+    const secondB = await agent('b');
+    expect(firstB.connection.active).toBe(true);
+    expect(bus.connectionCount('b')).toBe(2);
+    // A call on the second connection acts for the same agent and leaves the parked wait alone.
+    sent(await secondB.coral.sendMessage({ threadId: thread.id, content: 'x', mentions: ['a'] }));
+    expect(bus.isWaiting('b')).toBe(true);
 
     const message = sent(
       await a.coral.sendMessage({ threadId: thread.id, content: 'hi', mentions: ['b'] }),
     );
-    expect(mentioned(await newB.coral.waitForMentions({ timeoutMs: 1_000 }))).toEqual([message]);
-    await oldB.close();
+    expect(mentioned(await parked)).toEqual([message]);
+    // Read positions are the agent's: the second connection finds nothing left unread.
+    expect(await secondB.coral.waitForMentions({ timeoutMs: 0 })).toEqual({
+      result: 'error_timeout',
+    });
+    await firstB.close();
+    expect(secondB.connection.active).toBe(true);
     expect(bus.isConnected('b')).toBe(true);
+  });
+
+  it('ends only the closing connection’s wait', async () => {
+    const b1 = await agent('b');
+    const b2 = await agent('b');
+    const parked = b1.coral.waitForMentions({ timeoutMs: 5_000 });
+    await untilWaiting('b');
+    b2.connection.disconnect();
+    expect(bus.isWaiting('b')).toBe(true);
+    b1.connection.disconnect();
+    expect(await parked).toMatchObject({ result: 'error', code: 'wait_aborted' });
   });
 
   it('releases a parked wait when the agent disconnects', async () => {

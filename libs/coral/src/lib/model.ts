@@ -60,6 +60,13 @@ export type ReadPosition = z.infer<typeof ReadPositionSchema>;
 export const SessionListResponseSchema = z.array(z.string());
 export type SessionListResponse = z.infer<typeof SessionListResponseSchema>;
 
-/** `GET /api/v1/sessions/{session}/agents`: the agents registered on that session (pool). */
-export const SessionAgentsResponseSchema = z.array(CoralAgentInfoSchema);
+/**
+ * `GET /api/v1/sessions/{session}/agents`: the agents registered on that session (pool), in the
+ * shape of Coral 1.0's answer, with each agent's details (Coral lists bare ids there).
+ */
+export const SessionAgentsResponseSchema = z.object({
+  sessionId: z.string(),
+  agentCount: z.number().int().nonnegative(),
+  agents: z.array(CoralAgentInfoSchema),
+});
 export type SessionAgentsResponse = z.infer<typeof SessionAgentsResponseSchema>;

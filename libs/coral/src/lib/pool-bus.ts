@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { CoralError } from './errors';
-import type { AgentState, CoralAgentInfo, CoralMessage, CoralThread } from './model';
+import { AgentPresence, type AgentConnection } from './agent-presence';
+
+export type { AgentConnection } from './agent-presence';
+import type { CoralAgentInfo, CoralMessage, CoralThread } from './model';
+import { ReadCursors, type WaitRequest } from './read-cursors';
 import { MAX_WAIT_FOR_MENTIONS_TIMEOUT_MS } from './tools';
 
 /** A message the bus has validated and is about to append: what the gateway persists. */
@@ -41,8 +45,9 @@ export interface CoralThreadHeader {
 
 /** What happened on a pool bus; observers get these synchronously, in order. */
 export type PoolBusEvent =
-  | { type: 'agent_connected'; poolId: string; agent: CoralAgentInfo; replaced: boolean }
-  | { type: 'agent_disconnected'; poolId: string; agentId: string }
+  /** A connection opened; `connections` is how many the agent holds now. */
+  | { type: 'agent_connected'; poolId: string; agentId: string; connections: number }
+  | { type: 'agent_disconnected'; poolId: string; agentId: string; connections: number }
   | {
       type: 'thread_created';
       poolId: string;
@@ -63,7 +68,7 @@ export type WaitOutcome =
   | { kind: 'timeout' }
   /** A newer wait of the same agent took over (Coral keeps one waiter per agent). */
   | { kind: 'replaced' }
-  /** The caller's signal fired (request cancelled, connection replaced or closed) or the bus closed. */
+  /** The caller's signal fired (request cancelled, its connection closed) or the bus closed. */
   | { kind: 'aborted' };
 
 export interface PoolBusOptions {
@@ -75,18 +80,12 @@ export interface PoolBusOptions {
   generateId?: () => string;
   /** Called when an observer throws; observers never break the bus. */
   onListenerError?: (error: unknown, event: PoolBusEvent) => void;
+  /** How long an agent with no open connection counts as present after its last call. */
+  presenceGraceMs?: number;
 }
 
-/** One live connection of an agent to a pool (one MCP session). */
-export interface AgentConnection {
-  readonly poolId: string;
-  readonly agentId: string;
-  /** Aborted when this connection is disconnected or replaced by a newer one of the same agent. */
-  readonly signal: AbortSignal;
-  readonly active: boolean;
-  /** Ends this connection; a no-op when it was already replaced or disconnected. */
-  disconnect(): void;
-}
+/** `AGENT_PRESENCE_GRACE_MS` default: well above a per-call client's gap between two calls. */
+export const DEFAULT_PRESENCE_GRACE_MS = 30_000;
 
 export interface CreateThreadInput {
   /** Supplied when the thread was created in storage first (player threads). */
@@ -95,6 +94,8 @@ export interface CreateThreadInput {
   creatorId: string;
   /** The creator is always added. */
   participantIds: string[];
+  /** Epoch ms; defaults to now. */
+  createdAt?: number;
 }
 
 export interface MaterializeThreadInput {
@@ -112,6 +113,9 @@ export interface MaterializeThreadInput {
    * answered message is not delivered again but a trailing unanswered mention is, once.
    */
   readPositions?: Record<string, number>;
+  /** Epoch ms; default: the first message's time, else now. */
+  createdAt?: number;
+  closedAt?: number | null;
 }
 
 export interface SendMessageInput {
@@ -152,42 +156,22 @@ interface ThreadState {
   lastBySender: Map<string, CoralMessage>;
   isClosed: boolean;
   summary: string | null;
-  readIndex: Map<string, number>;
-}
-
-interface AgentEntry {
-  id: string;
-  description: string;
-  state: AgentState;
-  connection: ConnectionImpl | null;
+  /** Epoch ms of creation and of closing (Coral 1.2 shows both). */
+  createdAt: number;
+  closedAt: number | null;
+  cursors: ReadCursors;
 }
 
 interface Waiter {
   settle(outcome: WaitOutcome): void;
-  /** Delivers the agent's unread mentions if there are any; returns whether it settled. */
+  /** Delivers what the wait is after if the agent has it unread; returns whether it settled. */
   tryDeliver(): boolean;
 }
 
-class ConnectionImpl implements AgentConnection {
-  readonly controller = new AbortController();
-
-  constructor(
-    private readonly bus: PoolBus,
-    readonly poolId: string,
-    readonly agentId: string,
-  ) {}
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  get active(): boolean {
-    return !this.controller.signal.aborted;
-  }
-
-  disconnect(): void {
-    this.bus.releaseConnection(this);
-  }
+/** When a thread was created and closed (epoch ms), for dialects that show it. */
+export interface ThreadTimes {
+  createdAt: number;
+  closedAt: number | null;
 }
 
 /**
@@ -202,10 +186,10 @@ export class PoolBus {
   private readonly generateId: () => string;
   private readonly onListenerError: (error: unknown, event: PoolBusEvent) => void;
 
-  private readonly agents = new Map<string, AgentEntry>();
+  private readonly presence: AgentPresence;
   private readonly threads = new Map<string, ThreadState>();
   private readonly waiters = new Map<string, Waiter>();
-  /** Per agent, the threads that may hold mentions it has not read yet. */
+  /** Per agent, the threads that may hold messages it has not read yet. */
   private readonly pending = new Map<string, Set<string>>();
   private readonly listeners = new Set<PoolBusListener>();
   /** Order in which this bus accepted each message: the order agents receive mentions in. */
@@ -223,6 +207,15 @@ export class PoolBus {
       options.onListenerError ??
       ((error) =>
         process.emitWarning(`coral pool ${this.poolId}: bus observer threw: ${String(error)}`));
+    this.presence = new AgentPresence({
+      poolId: this.poolId,
+      now: this.now,
+      graceMs: options.presenceGraceMs ?? DEFAULT_PRESENCE_GRACE_MS,
+      onConnected: (agentId, connections) =>
+        this.emit({ type: 'agent_connected', poolId: this.poolId, agentId, connections }),
+      onDisconnected: (agentId, connections) =>
+        this.emit({ type: 'agent_disconnected', poolId: this.poolId, agentId, connections }),
+    });
   }
 
   // ---- observers -----------------------------------------------------------------------------
@@ -247,83 +240,53 @@ export class PoolBus {
 
   // ---- agents --------------------------------------------------------------------------------
 
+  /** Lists an agent before it connects (the roster), so threads and `list_agents` name it. */
+  registerAgent(agentId: string, description?: string): void {
+    this.assertOpen();
+    this.presence.register(agentId, description);
+  }
+
   /**
-   * Registers a connected agent. Connecting again with the same id replaces the old connection:
-   * its `signal` aborts (the gateway closes the old transport on it) and its parked wait ends.
+   * Opens one more connection of an agent. An agent may hold any number at once (Coral gives
+   * every connection its own MCP server); none closes another, and each tool call on any of them
+   * acts for the agent. Read positions and the parked wait are the agent's.
    */
   connectAgent(input: { id: string; description?: string }): AgentConnection {
     this.assertOpen();
-    const existing = this.agents.get(input.id);
-    const previous = existing?.connection ?? null;
-    const connection = new ConnectionImpl(this, this.poolId, input.id);
-    const entry: AgentEntry = existing ?? {
-      id: input.id,
-      description: '',
-      state: 'disconnected',
-      connection: null,
-    };
-    entry.description = input.description ?? existing?.description ?? input.id;
-    entry.state = 'busy';
-    entry.connection = connection;
-    this.agents.set(entry.id, entry);
-    if (previous) {
-      previous.controller.abort(new Error(`agent ${input.id} reconnected`));
-      this.settleWaiter(input.id, { kind: 'aborted' });
-    }
-    this.emit({
-      type: 'agent_connected',
-      poolId: this.poolId,
-      agent: this.agentInfo(entry),
-      replaced: previous !== null,
-    });
-    return connection;
+    return this.presence.open(input.id, input.description);
   }
 
-  /** @internal called by `AgentConnection.disconnect`. */
-  releaseConnection(connection: ConnectionImpl): void {
-    if (!connection.active) return;
-    connection.controller.abort(new Error(`agent ${connection.agentId} disconnected`));
-    const entry = this.agents.get(connection.agentId);
-    if (!entry || entry.connection !== connection) return;
-    entry.connection = null;
-    entry.state = 'disconnected';
-    this.settleWaiter(connection.agentId, { kind: 'aborted' });
-    this.emit({ type: 'agent_disconnected', poolId: this.poolId, agentId: connection.agentId });
-  }
-
-  /** Every agent that ever connected to this pool, with its state (Coral lists them all). */
+  /** Every agent registered on this pool, with its state (Coral lists them all). */
   listAgents(): CoralAgentInfo[] {
-    return [...this.agents.values()].map((entry) => this.agentInfo(entry));
+    return this.presence.list((id) => this.waiters.has(id));
   }
 
   getAgent(agentId: string): CoralAgentInfo | undefined {
-    const entry = this.agents.get(agentId);
-    return entry ? this.agentInfo(entry) : undefined;
+    return this.presence.get(agentId, (id) => this.waiters.has(id));
   }
 
-  /** True when the agent has ever connected (so it may be named as a participant). */
+  /** True when the agent is registered (so it may be named as a participant). */
   isKnownAgent(agentId: string): boolean {
-    return this.agents.has(agentId);
+    return this.presence.isKnown(agentId);
   }
 
+  /** Has a connection open, or made a call within the presence grace period. */
   isConnected(agentId: string): boolean {
-    return this.agents.get(agentId)?.connection != null;
+    return this.presence.isPresent(agentId);
+  }
+
+  /** Open connections of the agent right now (0 between the calls of a per-call client). */
+  connectionCount(agentId: string): number {
+    return this.presence.connectionCount(agentId);
   }
 
   connectedAgentIds(): string[] {
-    return [...this.agents.values()]
-      .filter((entry) => entry.connection !== null)
-      .map((entry) => entry.id)
-      .sort();
+    return this.presence.presentIds();
   }
 
-  /** The ids in `required` that have no live connection: empty when the pool is ready. */
+  /** The ids in `required` that are not present: empty when the pool is ready. */
   missingAgents(required: readonly string[]): string[] {
     return required.filter((id) => !this.isConnected(id));
-  }
-
-  private agentInfo(entry: AgentEntry): CoralAgentInfo {
-    return { id: entry.id, description: entry.description, state: entry.state };
   }
 
   // ---- threads -------------------------------------------------------------------------------
@@ -349,8 +312,11 @@ export class PoolBus {
       lastBySender: new Map(),
       isClosed: false,
       summary: null,
-      readIndex: new Map([...participants].map((p) => [p, 0])),
+      createdAt: input.createdAt ?? this.now(),
+      closedAt: null,
+      cursors: new ReadCursors(),
     };
+    for (const participant of participants) state.cursors.start(participant, 0);
     this.threads.set(id, state);
     this.openThreadCount += 1;
     this.emit({
@@ -385,16 +351,6 @@ export class PoolBus {
         mentions: [...m.mentions],
       }),
     );
-    const readIndex = new Map<string, number>();
-    for (const participant of participants) {
-      const explicit = input.readPositions?.[participant];
-      readIndex.set(
-        participant,
-        explicit !== undefined
-          ? clampIndex(explicit, messages.length)
-          : lastIndexOfSender(messages, participant) + 1,
-      );
-    }
     const isClosed = input.isClosed ?? false;
     const state: ThreadState = {
       id: input.id,
@@ -406,8 +362,19 @@ export class PoolBus {
       lastBySender: new Map(messages.map((m) => [m.senderId, m])),
       isClosed,
       summary: input.summary ?? null,
-      readIndex,
+      createdAt: input.createdAt ?? messages[0]?.timestamp ?? this.now(),
+      closedAt: isClosed ? (input.closedAt ?? this.now()) : null,
+      cursors: new ReadCursors(),
     };
+    for (const participant of participants) {
+      const explicit = input.readPositions?.[participant];
+      state.cursors.start(
+        participant,
+        explicit !== undefined
+          ? clampIndex(explicit, messages.length)
+          : lastIndexOfSender(messages, participant) + 1,
+      );
+    }
     this.threads.set(state.id, state);
     if (!isClosed) this.openThreadCount += 1;
     this.emit({
@@ -418,11 +385,9 @@ export class PoolBus {
     });
     if (!isClosed) {
       for (const participant of participants) {
-        const from = readIndex.get(participant) ?? 0;
-        if (messages.slice(from).some((m) => m.mentions.includes(participant))) {
-          this.markPending(participant, state.id);
-          this.waiters.get(participant)?.tryDeliver();
-        }
+        if (state.cursors.caughtUp(participant, messages)) continue;
+        this.markPending(participant, state.id);
+        this.waiters.get(participant)?.tryDeliver();
       }
     }
     return { thread: this.snapshot(state), created: true };
@@ -473,7 +438,7 @@ export class PoolBus {
     const state = this.openThread(threadId);
     if (state.participants.has(participantId)) return;
     state.participants.add(participantId);
-    state.readIndex.set(participantId, state.messages.length);
+    state.cursors.start(participantId, state.messages.length);
     this.emit({ type: 'participant_added', poolId: this.poolId, threadId, participantId });
   }
 
@@ -499,6 +464,7 @@ export class PoolBus {
     const state = this.openThread(threadId);
     state.isClosed = true;
     state.summary = summary;
+    state.closedAt = this.now();
     this.openThreadCount -= 1;
     this.emit({ type: 'thread_closed', poolId: this.poolId, threadId, summary });
   }
@@ -515,7 +481,12 @@ export class PoolBus {
 
   /** How many of the thread's messages the participant has consumed, or undefined. */
   readPosition(agentId: string, threadId: string): number | undefined {
-    return this.threads.get(threadId)?.readIndex.get(agentId);
+    return this.threads.get(threadId)?.cursors.position(agentId);
+  }
+
+  threadTimes(threadId: string): ThreadTimes | undefined {
+    const state = this.threads.get(threadId);
+    return state ? { createdAt: state.createdAt, closedAt: state.closedAt } : undefined;
   }
 
   // ---- messages ------------------------------------------------------------------------------
@@ -601,20 +572,19 @@ export class PoolBus {
     }
     this.emit({ type: 'message_sent', poolId: this.poolId, message });
     if (current && !current.isClosed) {
-      for (const mention of mentions) {
-        this.markPending(mention, current.id);
-        this.waiters.get(mention)?.tryDeliver();
+      current.cursors.settle(message.senderId, current.messages);
+      for (const participant of current.participants) {
+        if (participant === message.senderId) continue;
+        this.markPending(participant, current.id);
+        this.waiters.get(participant)?.tryDeliver();
       }
     }
     return message;
   }
 
   /**
-   * Coral's `wait_for_mentions`: returns at once every unread message (across the agent's open
-   * threads, in the order the bus accepted them) that mentions the agent, advancing its read
-   * positions; otherwise parks until a
-   * mention arrives, `timeoutMs` passes, a newer wait of the agent replaces this one, or `signal`
-   * aborts. One waiter per agent. `timeoutMs` 0 polls.
+   * Coral 1.0's `wait_for_mentions`: every unread message that mentions the agent (see
+   * `waitForMessages`), with Coral's 0–600,000 ms range.
    */
   waitForMentions(
     agentId: string,
@@ -630,17 +600,36 @@ export class PoolBus {
         `Timeout must not exceed the maximum of ${MAX_WAIT_FOR_MENTIONS_TIMEOUT_MS} ms`,
       );
     }
+    return this.waitForMessages(
+      agentId,
+      { filter: { kind: 'mentions' }, batch: true },
+      timeoutMs,
+      options,
+    );
+  }
+
+  /**
+   * Returns at once what `request` wants of the agent's unread messages (across its open threads,
+   * in the order the bus accepted them), marking them read; otherwise parks until such a message
+   * arrives, `timeoutMs` passes, a newer wait of the agent replaces this one, or `signal` aborts.
+   * One waiter per agent, whichever connection it came on. `timeoutMs` 0 polls.
+   */
+  waitForMessages(
+    agentId: string,
+    request: WaitRequest,
+    timeoutMs: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<WaitOutcome> {
     const { signal } = options;
-    // A stale caller (its connection already replaced) must not displace the live waiter.
+    // A caller whose connection already closed must not displace the live waiter.
     if (signal?.aborted || this.closed) return Promise.resolve({ kind: 'aborted' });
 
-    const unread = this.collectUnread(agentId);
+    const unread = this.collectUnread(agentId, request);
     if (unread.length > 0) return Promise.resolve({ kind: 'messages', messages: unread });
-    if (timeoutMs === 0) return Promise.resolve({ kind: 'timeout' });
+    if (timeoutMs <= 0) return Promise.resolve({ kind: 'timeout' });
 
     this.settleWaiter(agentId, { kind: 'replaced' });
     return new Promise<WaitOutcome>((resolve) => {
-      const entry = this.agents.get(agentId);
       const onAbort = (): void => waiter.settle({ kind: 'aborted' });
       const timer = setTimeout(() => waiter.settle({ kind: 'timeout' }), timeoutMs);
       timer.unref();
@@ -650,41 +639,18 @@ export class PoolBus {
           this.waiters.delete(agentId);
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          if (entry && entry.state === 'listening') entry.state = 'busy';
           resolve(outcome);
         },
         tryDeliver: () => {
-          const messages = this.collectUnread(agentId);
+          const messages = this.collectUnread(agentId, request);
           if (messages.length === 0) return false;
           waiter.settle({ kind: 'messages', messages });
           return true;
         },
       };
       this.waiters.set(agentId, waiter);
-      if (entry && entry.connection) entry.state = 'listening';
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-  }
-
-  /**
-   * Makes every mention of `agentId` that it has not answered yet unread again, in all its open
-   * threads (read position = just after its own last message, the same rule as materialisation).
-   * Use when an agent reconnects after a crash: a mention it consumed but never answered is then
-   * delivered again, once. Returns how many threads hold something to redeliver.
-   */
-  redeliverUnanswered(agentId: string): number {
-    let threads = 0;
-    for (const state of this.threads.values()) {
-      if (state.isClosed || !state.participants.has(agentId)) continue;
-      const from = lastIndexOfSender(state.messages, agentId) + 1;
-      state.readIndex.set(agentId, from);
-      if (state.messages.slice(from).some((m) => m.mentions.includes(agentId))) {
-        this.markPending(agentId, state.id);
-        threads += 1;
-      }
-    }
-    if (threads > 0) this.waiters.get(agentId)?.tryDeliver();
-    return threads;
   }
 
   /** True while the agent has a parked `waitForMentions`. */
@@ -701,26 +667,43 @@ export class PoolBus {
     set.add(threadId);
   }
 
-  private collectUnread(agentId: string): CoralMessage[] {
+  private collectUnread(agentId: string, request: WaitRequest): CoralMessage[] {
     const threadIds = this.pending.get(agentId);
     if (!threadIds || threadIds.size === 0) return [];
-    const unread: CoralMessage[] = [];
+    const found: Array<{ state: ThreadState; position: number; passedOver: number[] }> = [];
     for (const threadId of threadIds) {
-      threadIds.delete(threadId);
       const state = this.threads.get(threadId);
-      if (!state || state.isClosed || !state.participants.has(agentId)) continue;
-      const from = state.readIndex.get(agentId) ?? 0;
-      let last = -1;
-      for (let i = from; i < state.messages.length; i += 1) {
-        const message = state.messages[i];
-        if (message && message.mentions.includes(agentId)) {
-          unread.push(message);
-          last = i;
-        }
+      if (!state || state.isClosed || !state.participants.has(agentId)) {
+        threadIds.delete(threadId);
+        continue;
       }
-      if (last >= 0) state.readIndex.set(agentId, last + 1);
+      const { matches, passedOver } = state.cursors.select(agentId, state.messages, request);
+      if (request.batch) {
+        state.cursors.consume(agentId, [...passedOver, ...matches], state.messages);
+        for (const position of matches) found.push({ state, position, passedOver: [] });
+      } else if (matches[0] !== undefined) {
+        found.push({ state, position: matches[0], passedOver });
+      }
+      if (state.cursors.caughtUp(agentId, state.messages)) threadIds.delete(threadId);
     }
-    return unread.sort((a, b) => (this.arrival.get(a) ?? 0) - (this.arrival.get(b) ?? 0));
+    const order = (f: { state: ThreadState; position: number }): number =>
+      this.arrival.get(f.state.messages[f.position] as CoralMessage) ?? 0;
+    found.sort((a, b) => order(a) - order(b));
+    if (!request.batch) {
+      // One message: the oldest; the other threads' candidates stay unread.
+      const first = found[0];
+      if (!first) return [];
+      first.state.cursors.consume(
+        agentId,
+        [...first.passedOver, first.position],
+        first.state.messages,
+      );
+      if (first.state.cursors.caughtUp(agentId, first.state.messages)) {
+        threadIds.delete(first.state.id);
+      }
+      return [first.state.messages[first.position] as CoralMessage];
+    }
+    return found.map((f) => f.state.messages[f.position] as CoralMessage);
   }
 
   private stamp(message: CoralMessage): CoralMessage {
@@ -756,7 +739,7 @@ export class PoolBus {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const entry of this.agents.values()) entry.connection?.disconnect();
+    this.presence.closeAll();
     for (const agentId of [...this.waiters.keys()]) this.settleWaiter(agentId, { kind: 'aborted' });
     this.listeners.clear();
   }

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
-import { CoralError, type CoralErrorCode } from './errors';
-import type { AgentConnection, PoolBus } from './pool-bus';
+import type { CoralErrorCode } from './errors';
+import { requireKnownAgents, requireParticipant, runAgentCall, waitEndedBy } from './agent-calls';
+import type { AgentConnection } from './agent-presence';
+import type { PoolBus } from './pool-bus';
 import {
   type CORAL_TOOLS,
   type CoralToolName,
@@ -47,42 +49,16 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
     tool: N,
     run: (args: CoralToolParsedArgs<N>, signal?: AbortSignal) => Promise<CoralToolResult<N>>,
   ): CoralToolHandler<N> {
-    return async (args, extra) => {
-      if (!connection.active) {
-        return errorResult(
-          'connection_closed',
-          `This connection of ${agentId} was replaced or closed`,
-        ) as CoralToolResult<N>;
-      }
-      try {
-        return await run(args, extra?.signal);
-      } catch (error) {
-        if (error instanceof CoralError) {
-          return errorResult(error.code, error.message) as CoralToolResult<N>;
-        }
-        options.onUnexpectedError?.(error, tool);
-        return errorResult('internal_error', 'Internal error') as CoralToolResult<N>;
-      }
-    };
-  }
-
-  function requireCallerIn(threadId: string): void {
-    if (!bus.hasThread(threadId)) {
-      throw new CoralError('thread_not_found', `Thread with id ${threadId} not found`);
-    }
-    if (!bus.isParticipant(threadId, agentId)) {
-      throw new CoralError(
-        'not_participant',
-        `${agentId} is not a participant of thread ${threadId}`,
+    return (args, extra) =>
+      runAgentCall<CoralToolResult<N>>(
+        {
+          connection,
+          tool,
+          refuse: (code, message) => errorResult(code, message) as CoralToolResult<N>,
+          onUnexpectedError: (error) => options.onUnexpectedError?.(error, tool),
+        },
+        () => run(args, extra?.signal),
       );
-    }
-  }
-
-  function requireKnownAgents(ids: readonly string[]): void {
-    const unknown = ids.filter((id) => !bus.isKnownAgent(id));
-    if (unknown.length > 0) {
-      throw new CoralError('unknown_agent', `No agents named ${unknown.join(', ')}`);
-    }
   }
 
   return {
@@ -94,14 +70,14 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
     }),
 
     coral_create_thread: guard('coral_create_thread', async ({ threadName, participantIds }) => {
-      requireKnownAgents(participantIds);
+      requireKnownAgents(bus, participantIds);
       const thread = bus.createThread({ name: threadName, creatorId: agentId, participantIds });
       return { result: 'create_thread_success', thread };
     }),
 
     coral_add_participant: guard('coral_add_participant', async ({ threadId, participantId }) => {
-      requireCallerIn(threadId);
-      requireKnownAgents([participantId]);
+      requireParticipant(bus, threadId, agentId);
+      requireKnownAgents(bus, [participantId]);
       bus.addParticipant(threadId, participantId);
       return { result: 'add_participant_success' };
     }),
@@ -109,14 +85,14 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
     coral_remove_participant: guard(
       'coral_remove_participant',
       async ({ threadId, participantId }) => {
-        requireCallerIn(threadId);
+        requireParticipant(bus, threadId, agentId);
         bus.removeParticipant(threadId, participantId);
         return { result: 'remove_participant_success' };
       },
     ),
 
     coral_close_thread: guard('coral_close_thread', async ({ threadId, summary }) => {
-      requireCallerIn(threadId);
+      requireParticipant(bus, threadId, agentId);
       bus.closeThread(threadId, summary);
       return { result: 'close_thread_success' };
     }),
@@ -154,28 +130,4 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
       }
     }),
   };
-}
-
-/**
- * Runs `wait` with a signal that aborts when either `a` or `b` does, and detaches from both when
- * it settles. (Not `AbortSignal.any`: an agent waits in a loop on one long-lived connection, and
- * every call would leave a dependent signal on it.)
- */
-async function waitEndedBy<T>(
-  a: AbortSignal,
-  b: AbortSignal | undefined,
-  wait: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  if (!b) return wait(a);
-  const controller = new AbortController();
-  const abort = (): void => controller.abort();
-  if (a.aborted || b.aborted) abort();
-  a.addEventListener('abort', abort, { once: true });
-  b.addEventListener('abort', abort, { once: true });
-  try {
-    return await wait(controller.signal);
-  } finally {
-    a.removeEventListener('abort', abort);
-    b.removeEventListener('abort', abort);
-  }
 }

@@ -57,3 +57,24 @@ export function buildCoralMessagePath(
     .map(encodeURIComponent)
     .join('/')}`;
 }
+
+/**
+ * Coral 1.2 addressing (coral-server 1.1/1.2): the agent's secret is the one path segment,
+ * `GET /mcp/v1/{agentSecret}/sse/` (legacy SSE; its `endpoint` event points back at the same path
+ * with `?sessionId=`) or `/mcp/v1/{agentSecret}/mcp` (Streamable HTTP). Here the segment is
+ * `coralAgentPathSecret(agentSecret, pool)`.
+ */
+export const CORAL_1_2_SSE_ROUTE = '/mcp/v1/:agentSecret/sse';
+export const CORAL_1_2_STREAMABLE_ROUTE = '/mcp/v1/:agentSecret/mcp';
+
+export function buildCoral12Url(
+  baseUrl: string,
+  pathSecret: string,
+  transport: 'sse' | 'streamable-http',
+): URL {
+  const segment = encodeURIComponent(pathSecret);
+  return new URL(
+    transport === 'sse' ? `/mcp/v1/${segment}/sse/` : `/mcp/v1/${segment}/mcp`,
+    baseUrl,
+  );
+}

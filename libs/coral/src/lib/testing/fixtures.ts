@@ -3,9 +3,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CoralToolClient } from '../mcp-client';
-import { CORAL_SERVER_INFO, registerCoralTools } from '../mcp-server';
+import { Coral12ToolClient } from '../coral-1.2/client';
+import { CORAL_SERVER_INFO, registerCoral12Tools, registerCoralTools } from '../mcp-server';
 import type { CoralMessage } from '../model';
-import { PoolBus, type AgentConnection, type PoolBusOptions } from '../pool-bus';
+import type { AgentConnection } from '../agent-presence';
+import { PoolBus, type PoolBusOptions } from '../pool-bus';
 import type { CoralToolName } from '../tools';
 
 type HistoryMessage = Omit<CoralMessage, 'threadId' | 'threadName'>;
@@ -91,6 +93,44 @@ export async function connectCoralAgent(
     server,
     mcpClient,
     coral: new CoralToolClient(mcpClient),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await mcpClient.close();
+      await server.close();
+      connection.disconnect();
+    },
+  };
+}
+
+/** An agent connected over the Coral 1.2 tools, in memory. */
+export interface ConnectedCoral12Agent {
+  agentId: string;
+  connection: AgentConnection;
+  coral: Coral12ToolClient;
+  mcpClient: Client;
+  close(): Promise<void>;
+}
+
+/** As `connectCoralAgent`, with the Coral 1.2 tools on the server side. */
+export async function connectCoral12Agent(
+  bus: PoolBus,
+  options: { agentId: string },
+): Promise<ConnectedCoral12Agent> {
+  const connection = bus.connectAgent({ id: options.agentId });
+  const server = new McpServer(CORAL_SERVER_INFO);
+  registerCoral12Tools(server, { bus, connection });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  server.server.onclose = () => connection.disconnect();
+  await server.connect(serverTransport);
+  const mcpClient = new Client({ name: `test-agent-${options.agentId}`, version: '1.2.0' });
+  await mcpClient.connect(clientTransport);
+  let closed = false;
+  return {
+    agentId: options.agentId,
+    connection,
+    mcpClient,
+    coral: new Coral12ToolClient(mcpClient),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,162 @@
+import type { CoralAgentInfo } from './model';
+
+/** One live connection of an agent to a pool (one MCP session, over either transport). */
+export interface AgentConnection {
+  readonly poolId: string;
+  readonly agentId: string;
+  /** Aborted when this connection closes (or the bus does); ends only this connection's calls. */
+  readonly signal: AbortSignal;
+  readonly active: boolean;
+  /** Records a tool call: the agent counts as present for the grace period after it. */
+  touch(): void;
+  /** Ends this connection; a no-op when it was already closed. */
+  disconnect(): void;
+}
+
+interface AgentEntry {
+  id: string;
+  description: string;
+  connections: Set<Connection>;
+  /** When the agent last opened or closed a connection or made a call (epoch ms). */
+  lastSeenAt: number;
+}
+
+class Connection implements AgentConnection {
+  readonly controller = new AbortController();
+
+  constructor(
+    private readonly presence: AgentPresence,
+    readonly poolId: string,
+    readonly agentId: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get active(): boolean {
+    return !this.controller.signal.aborted;
+  }
+
+  touch(): void {
+    this.presence.touch(this.agentId);
+  }
+
+  disconnect(): void {
+    this.presence.release(this);
+  }
+}
+
+export interface AgentPresenceOptions {
+  poolId: string;
+  now: () => number;
+  /**
+   * How long an agent without an open connection still counts as present after its last call.
+   * Connection-per-call clients (langchain-mcp-adapters) close their connection after every call;
+   * without a grace period their pool would flap between ready and not ready.
+   */
+  graceMs: number;
+  onConnected: (agentId: string, connections: number) => void;
+  onDisconnected: (agentId: string, connections: number) => void;
+}
+
+/**
+ * The agents of one pool and their connections. As in Coral, an agent may hold any number of
+ * connections at once and none closes another; presence is the agent's, not a connection's.
+ */
+export class AgentPresence {
+  private readonly agents = new Map<string, AgentEntry>();
+
+  constructor(private readonly options: AgentPresenceOptions) {}
+
+  /** Lists an agent (e.g. from the roster) before it connects, so threads may name it. */
+  register(agentId: string, description?: string): void {
+    const entry = this.entry(agentId);
+    if (description !== undefined && description !== '') entry.description = description;
+  }
+
+  open(agentId: string, description?: string): AgentConnection {
+    const entry = this.entry(agentId);
+    if (description !== undefined && description !== '') entry.description = description;
+    const connection = new Connection(this, this.options.poolId, agentId);
+    entry.connections.add(connection);
+    entry.lastSeenAt = this.options.now();
+    this.options.onConnected(agentId, entry.connections.size);
+    return connection;
+  }
+
+  /** @internal called by `AgentConnection.disconnect`. */
+  release(connection: Connection): void {
+    if (!connection.active) return;
+    connection.controller.abort(new Error(`a connection of agent ${connection.agentId} closed`));
+    const entry = this.agents.get(connection.agentId);
+    if (!entry?.connections.delete(connection)) return;
+    entry.lastSeenAt = this.options.now();
+    this.options.onDisconnected(connection.agentId, entry.connections.size);
+  }
+
+  touch(agentId: string): void {
+    const entry = this.agents.get(agentId);
+    if (entry) entry.lastSeenAt = this.options.now();
+  }
+
+  isKnown(agentId: string): boolean {
+    return this.agents.has(agentId);
+  }
+
+  /** Connected now, or within the grace period of its last connection or call. */
+  isPresent(agentId: string): boolean {
+    const entry = this.agents.get(agentId);
+    if (!entry) return false;
+    if (entry.connections.size > 0) return true;
+    return this.options.now() - entry.lastSeenAt < this.options.graceMs;
+  }
+
+  connectionCount(agentId: string): number {
+    return this.agents.get(agentId)?.connections.size ?? 0;
+  }
+
+  presentIds(): string[] {
+    return [...this.agents.keys()].filter((id) => this.isPresent(id)).sort();
+  }
+
+  /** Every registered agent with its Coral state; `isWaiting` says whose wait is parked. */
+  list(isWaiting: (agentId: string) => boolean): CoralAgentInfo[] {
+    return [...this.agents.values()].map((entry) => this.info(entry, isWaiting));
+  }
+
+  get(agentId: string, isWaiting: (agentId: string) => boolean): CoralAgentInfo | undefined {
+    const entry = this.agents.get(agentId);
+    return entry ? this.info(entry, isWaiting) : undefined;
+  }
+
+  /** Ends every connection (bus shutdown). */
+  closeAll(): void {
+    for (const entry of this.agents.values()) {
+      for (const connection of [...entry.connections]) connection.disconnect();
+    }
+  }
+
+  private entry(agentId: string): AgentEntry {
+    let entry = this.agents.get(agentId);
+    if (!entry) {
+      entry = {
+        id: agentId,
+        description: agentId,
+        connections: new Set(),
+        lastSeenAt: Number.NEGATIVE_INFINITY,
+      };
+      this.agents.set(agentId, entry);
+    }
+    return entry;
+  }
+
+  private info(entry: AgentEntry, isWaiting: (agentId: string) => boolean): CoralAgentInfo {
+    const state = isWaiting(entry.id)
+      ? 'listening'
+      : this.isPresent(entry.id)
+        ? 'busy'
+        : 'disconnected';
+    return { id: entry.id, description: entry.description, state };
+  }
+}
