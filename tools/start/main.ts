@@ -246,7 +246,7 @@ The game is running.
   database         ${topology.databaseUrl}
   AWS emulator     ${topology.aws ? topology.aws.endpoint : 'off (--aws to start one; metrics go to the cron-worker logs as EMF)'}
   secrets          ${path.join(dataDir, 'secrets.json')}
-    AGENT_API_KEY  ${secrets.agentApiKey}
+    AGENT_SECRET_* one per agent in secrets.json (agentSecrets; the gateway gets all, each agent its own)
     CRON_SECRET    ${secrets.cronSecret}   (curl -X POST -H "authorization: Bearer $CRON_SECRET" ${topology.url}/api/cron/pool-health)
     OPS_TOKEN      ${secrets.opsToken}   (for ${topology.url}/ops)
     TOKEN_SECRET   in secrets.json (signs player tokens)

@@ -8,7 +8,12 @@ export type {
 } from './lib/processes';
 export { prepareApps, appSource, APP_NAMES } from './lib/bundles';
 export type { AppBundles, AppName } from './lib/bundles';
-export { generateSecrets, loadOrCreateSecrets, LocalSecretsSchema } from './lib/secrets';
+export {
+  gatewayAgentSecretsEnv,
+  generateSecrets,
+  loadOrCreateSecrets,
+  LocalSecretsSchema,
+} from './lib/secrets';
 export type { LocalSecrets } from './lib/secrets';
 export { fetchHealth, poolStatusLine, HealthSchema, PoolStatusSchema } from './lib/health';
 export type { Health, PoolStatus } from './lib/health';

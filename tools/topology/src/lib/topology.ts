@@ -15,7 +15,7 @@ import { prepareApps, type AppBundles } from './bundles';
 import { fetchHealth, type Health } from './health';
 import { assertPortFree } from './ports';
 import { ProcessGroup, waitUntil, type ManagedProcess } from './processes';
-import { generateSecrets, type LocalSecrets } from './secrets';
+import { gatewayAgentSecretsEnv, generateSecrets, type LocalSecrets } from './secrets';
 import { Supervisor, type SupervisorOptions } from './supervisor';
 import { BALANCER_SOURCE_ADDRESS, startStickyProxy, type StickyProxy } from './sticky-proxy';
 import { GAME_AGENT_IDS } from '@pardon/coral';
@@ -49,7 +49,10 @@ export interface TopologyOptions {
   proxy?: boolean;
   /** Scripted brains' thinking time (`AGENT_LATENCY_MS` grammar). Default `1500`. */
   agentLatency?: string;
-  /** Generated per topology when absent. */
+  /**
+   * Generated per topology when absent. The gateway of every task gets each agent's secret as
+   * `AGENT_SECRET_<ID>`; each agent process only its own, as `AGENT_SECRET`.
+   */
   secrets?: LocalSecrets;
   /** Extra environment per app (wins over the topology's). */
   env?: { gateway?: Env; agents?: Env; cronWorker?: Env };
@@ -203,7 +206,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       PORT: String(port),
       HOST: '127.0.0.1',
       POOL_COUNT: String(poolCount),
-      AGENT_API_KEY: secrets.agentApiKey,
+      // Every roster agent's own secret; each task holds the same ones, so an agent may join any.
+      ...gatewayAgentSecretsEnv(secrets),
       TOKEN_SECRET: secrets.tokenSecret,
       CRON_SECRET: secrets.cronSecret,
       OPS_TOKEN: secrets.opsToken,
@@ -241,7 +245,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
           AGENT_ID: agentId,
           CORAL_SSE_URL: `${task.url}/sse/v1/devmode/pardon/local`,
           CORAL_SESSIONS: pools.join(','),
-          AGENT_API_KEY: secrets.agentApiKey,
+          // Its own secret only (the gateway tells the agents apart by it).
+          AGENT_SECRET: secrets.agentSecrets[agentId],
           AGENT_LATENCY_MS: options.agentLatency ?? '1500',
           AGENT_SHUTDOWN_DRAIN_MS: '2000',
           AGENT_RECONNECT_MAX_MS: '2000',
