@@ -1,13 +1,16 @@
 // Locks in the agent's MCP loop against real MCP clients and servers linked in memory (the Coral
-// tools of @pardon/coral on a PoolBus per pool): every pool connected, every mention answered,
+// tools of @pardon/coral on a PoolBus per pool), once per Coral dialect (CORAL_DIALECT=coral-1.0
+// with the 1.0 tools, coral-1.2 with the 1.2 tools): every pool connected, every mention answered,
 // in order per thread and concurrently across threads, consultations between agents that end,
-// reconnection after the "gateway" goes away, and the health surface.
+// replies retried across a reconnect without being answered twice, reconnection after the
+// "gateway" goes away, and the health surface.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import type { Brain, BrainInput, BrainReply } from '../src/lib/brain';
 import { startAgent, type RunningAgent } from '../src/lib/agent';
 import { loadConfig } from '../src/lib/config';
+import { CORAL_DIALECTS, type CoralDialect } from '../src/lib/coral';
 import { getPersona, isAgentId } from '../src/lib/personas';
 import { containsTemplate } from '../src/lib/template';
 import { InMemoryCoral, until } from './support/in-memory-coral';
@@ -16,6 +19,9 @@ const POOLS = ['pool-0', 'pool-1', 'pool-2'];
 const PLAYER = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
 const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 
+const SECRET = 'agent-loop-secret-0123456789abcdef';
+
+let dialect: CoralDialect;
 let coral: InMemoryCoral;
 const agents: RunningAgent[] = [];
 
@@ -23,8 +29,9 @@ function config(agentId: string, extra: Record<string, string> = {}) {
   return loadConfig({
     AGENT_ID: agentId,
     CORAL_SSE_URL: 'http://127.0.0.1:1/sse/v1/devmode/app/priv',
+    CORAL_DIALECT: dialect,
     CORAL_SESSIONS: POOLS.join(','),
-    AGENT_API_KEY: 'test',
+    AGENT_SECRET: SECRET,
     AGENT_LATENCY_MS: '0',
     AGENT_CONCURRENCY: '4',
     CORAL_WAIT_TIMEOUT_MS: '2000',
@@ -33,9 +40,15 @@ function config(agentId: string, extra: Record<string, string> = {}) {
 }
 
 async function start(agentId: string, extra: Record<string, string> = {}, brain?: Brain) {
-  const agent = await startAgent(config(agentId, extra), {
+  const agentConfig = config(agentId, extra);
+  const agent = await startAgent(agentConfig, {
     logger,
-    connector: coral.connectorFor(agentId, getPersona(agentId).description),
+    // The agent's client speaks its CORAL_DIALECT; the in-memory Coral serves the suite's.
+    connector: coral.connectorFor(
+      agentId,
+      getPersona(agentId).description,
+      agentConfig.CORAL_DIALECT,
+    ),
     ...(brain ? { brain } : {}),
   });
   agents.push(agent);
@@ -52,15 +65,6 @@ class TimedEchoBrain implements Brain {
   }
 }
 
-beforeEach(() => {
-  coral = new InMemoryCoral(POOLS);
-});
-
-afterEach(async () => {
-  await Promise.all(agents.splice(0).map((a) => a.stop()));
-  await coral.close();
-});
-
 function persona(text: string, agentId: string) {
   const p = getPersona(agentId);
   return Object.values(p.lines)
@@ -68,7 +72,24 @@ function persona(text: string, agentId: string) {
     .some((line) => containsTemplate(text, line));
 }
 
-describe('agent MCP loop (in-memory Coral)', () => {
+describe.each(CORAL_DIALECTS)('agent MCP loop (in-memory Coral, CORAL_DIALECT=%s)', (d) => {
+  beforeEach(() => {
+    dialect = d;
+    coral = new InMemoryCoral(POOLS, { dialect });
+  });
+
+  afterEach(async () => {
+    await Promise.all(agents.splice(0).map((a) => a.stop()));
+    await coral.close();
+  });
+
+  it('speaks the dialect it is configured for', async () => {
+    expect(config('cz').CORAL_DIALECT).toBe(d);
+    const agent = await start('cz');
+    await until(() => agent.health.ready, 5_000, 'all pools ready');
+    for (const pool of POOLS) expect(coral.bus(pool).isWaiting('cz')).toBe(true);
+  });
+
   it('connects to every pool and answers a player in each, in persona, mentioning the player', async () => {
     const agent = await start('trump-eric');
     await until(() => agent.health.ready, 5_000, 'all pools ready');
@@ -114,6 +135,7 @@ describe('agent MCP loop (in-memory Coral)', () => {
     let refused = 0;
     await coral.close();
     coral = new InMemoryCoral(POOLS, {
+      dialect,
       beforeSend: async (draft) => {
         if (draft.senderId === 'cz' && refused < 3) {
           refused++;
@@ -144,11 +166,12 @@ describe('agent MCP loop (in-memory Coral)', () => {
     ]);
   });
 
-  it('answers a mention delivered again (reconnect, rebuild) while its reply is being retried only once', async () => {
+  it('keeps a reply being retried across a reconnect, and the mention is not delivered again: one answer', async () => {
     let storeUp = false;
     let refused = 0;
     await coral.close();
     coral = new InMemoryCoral(POOLS, {
+      dialect,
       beforeSend: async (draft) => {
         if (draft.senderId === 'cz' && !storeUp) {
           refused++;
@@ -157,7 +180,7 @@ describe('agent MCP loop (in-memory Coral)', () => {
         return { id: `stored-${draft.senderId}-${Math.random()}`, timestamp: Date.now() };
       },
     });
-    await start(
+    const agent = await start(
       'cz',
       { AGENT_RECONNECT_BASE_MS: '20', AGENT_RECONNECT_MAX_MS: '50' },
       new TimedEchoBrain(),
@@ -166,12 +189,17 @@ describe('agent MCP loop (in-memory Coral)', () => {
     const threadId = coral.openThread('pool-0', PLAYER, 'cz');
     await coral.say('pool-0', threadId, PLAYER, 'cz', 'one');
     await until(() => refused >= 1, 5_000, 'a refused reply');
-    // What the gateway does when an agent reconnects: unanswered mentions become unread again.
-    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting again');
-    expect(coral.bus('pool-0').redeliverUnanswered('cz')).toBe(1);
-    await until(() => coral.bus('pool-0').readPosition('cz', threadId) === 1, 5_000, 'redelivered');
+    // The gateway goes away and comes back while the reply is still being retried.
+    await coral.crash();
+    await until(() => !agent.health.ready, 5_000, 'disconnect noticed');
+    coral.restart();
+    await until(() => agent.health.ready, 10_000, 'ready again');
+    expect(coral.connections.get('cz')).toBe(2 * POOLS.length);
     const refusedBefore = refused;
     await until(() => refused > refusedBefore, 5_000, 'another refused attempt');
+    // The mention was read before the reconnect: nothing brings it back (no redelivery).
+    await until(() => coral.bus('pool-0').isWaiting('cz'), 5_000, 'cz waiting again');
+    expect(agent.health.snapshot().pools['pool-0']?.mentions).toBe(1);
     storeUp = true;
     await until(
       () => (coral.bus('pool-0').getThread(threadId)?.messages.length ?? 0) >= 2,
@@ -181,6 +209,7 @@ describe('agent MCP loop (in-memory Coral)', () => {
     await agents[0]?.whenIdle();
     const stored = coral.bus('pool-0').getThread(threadId)?.messages ?? [];
     expect(stored.map((m) => m.content)).toEqual(['one', 'echo one']);
+    expect(agent.health.snapshot().pools['pool-0']?.mentions).toBe(1);
   });
 
   it('does not let a slow reply in one thread delay a reply in another', async () => {

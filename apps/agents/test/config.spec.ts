@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/lib/config';
 const BASE = {
   AGENT_ID: 'trump-donald',
   CORAL_SSE_URL: 'http://127.0.0.1:5555/sse/v1/devmode/app/priv',
-  AGENT_API_KEY: 'secret',
+  AGENT_SECRET: 'trump-donald-secret-0123456789abcdef',
 };
 
 function problems(env: Record<string, string>): string[] {
@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       AGENT_ID: 'trump-donald',
       CORAL_SESSIONS: ['pool-0', 'pool-1', 'pool-2', 'pool-3', 'pool-4'],
+      CORAL_DIALECT: 'coral-1.2',
       CORAL_TRANSPORT: 'sse',
       AGENT_CONCURRENCY: 4,
       AGENT_LATENCY_MS: { kind: 'fixed', ms: 1500 },
@@ -64,7 +65,7 @@ describe('loadConfig', () => {
       expect.arrayContaining([
         'AGENT_ID',
         'CORAL_SSE_URL',
-        'AGENT_API_KEY',
+        'AGENT_SECRET',
         'AGENT_CONCURRENCY',
         'AGENT_LATENCY_MS',
         'CORAL_SESSIONS',
@@ -79,5 +80,41 @@ describe('loadConfig', () => {
     expect(
       loadConfig({ ...BASE, AGENT_BRAIN: 'openai', MODEL_NAME: 'gpt-4o-mini' }).MODEL_NAME,
     ).toBe('gpt-4o-mini');
+  });
+
+  it('requires the agent’s own secret, of at least 32 characters, and never shows it', () => {
+    const { AGENT_SECRET: _omitted, ...noSecret } = BASE;
+    const missing = problems({ ...noSecret, AGENT_API_KEY: 'the-old-shared-key' });
+    expect(missing).toHaveLength(1);
+    expect(missing[0]).toMatch(/^AGENT_SECRET: required/);
+    expect(missing[0]).toContain('AGENT_SECRET_<AGENT_ID>');
+    expect(missing[0]).toContain('AGENT_API_KEY is gone');
+    const short = problems({ ...BASE, AGENT_SECRET: 'short-secret-123' });
+    expect(short).toEqual([
+      expect.stringMatching(/^AGENT_SECRET: too short \(16 characters\).*32/),
+    ]);
+    expect(short[0]).not.toContain('short-secret-123');
+    expect(loadConfig({ ...BASE, AGENT_SECRET: 'x'.repeat(32) }).AGENT_SECRET).toBe('x'.repeat(32));
+  });
+
+  it('speaks Coral 1.2 unless told coral-1.0, and refuses other dialects', () => {
+    expect(loadConfig({ ...BASE, CORAL_DIALECT: 'coral-1.0' }).CORAL_DIALECT).toBe('coral-1.0');
+    expect(loadConfig({ ...BASE, CORAL_DIALECT: 'coral-1.2' }).CORAL_DIALECT).toBe('coral-1.2');
+    expect(problems({ ...BASE, CORAL_DIALECT: 'coral-2' })[0]).toMatch(/^CORAL_DIALECT: /);
+  });
+
+  it('keeps CORAL_SSE_URL as it is for both dialects and checks its path at start', () => {
+    for (const CORAL_DIALECT of ['coral-1.0', 'coral-1.2']) {
+      expect(
+        loadConfig({
+          ...BASE,
+          CORAL_DIALECT,
+          CORAL_SSE_URL: 'http://coral:5555/sse/v1/devmode/exampleApplication/privkey/session1/sse',
+        }).CORAL_SSE_URL,
+      ).toBe('http://coral:5555/sse/v1/devmode/exampleApplication/privkey/session1/sse');
+    }
+    expect(problems({ ...BASE, CORAL_SSE_URL: 'http://h:1/api/v1' })).toEqual([
+      expect.stringMatching(/^CORAL_SSE_URL: .*\/sse\/v1\/devmode/),
+    ]);
   });
 });

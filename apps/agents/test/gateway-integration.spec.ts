@@ -1,8 +1,11 @@
 // Locks in the agents against the real system: a gateway child process (apps/gateway) on real
-// PostgreSQL, and the six agents as child processes connected to all five pools (four over
-// Coral's HTTP+SSE transport, two over MCP Streamable HTTP). Every pool becomes ready, every agent answers a player in persona, one thread is
-// answered in order while another thread is not held up, and after the gateway is killed and
-// started again on the same port every agent reconnects and answers again.
+// PostgreSQL, and the six agents as child processes connected to all five pools, each with its
+// own secret (four over Coral's HTTP+SSE transport, two over MCP Streamable HTTP; three speaking
+// Coral 1.2, three Coral 1.0, so every transport meets both dialects). Every pool becomes ready,
+// every agent answers a player in persona, one thread is answered in order while another thread
+// is not held up, and after the gateway is killed and started again on the same port every agent
+// reconnects and answers again.
+import { agentSecretEnvName } from '@pardon/coral';
 import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
 import {
   appSource,
@@ -19,9 +22,15 @@ import { Player, type ApiMessage } from './support/player';
 jest.setTimeout(120_000);
 
 const POOLS = ['pool-0', 'pool-1', 'pool-2', 'pool-3', 'pool-4'];
-const AGENT_KEY = 'integration-agent-key-0123456789';
+/** Every agent has its own secret; the gateway holds them all as `AGENT_SECRET_<ID>`. */
+const secretOf = (id: string): string => `integration-secret-${id}-0123456789abcdef`;
+const AGENT_SECRETS = Object.fromEntries(
+  AGENT_IDS.map((id) => [agentSecretEnvName(id), secretOf(id)]),
+);
 /** These agents use MCP Streamable HTTP; the others Coral's HTTP+SSE, so both transports are covered. */
 const STREAMABLE = new Set(['trump-barron', 'cz']);
+/** These agents speak Coral 1.0 (bearer secret, devmode URLs); the others Coral 1.2 (the default). */
+const CORAL_1_0 = new Set(['trump-melania', 'trump-donjr', 'cz']);
 /** cz thinks for a fixed time so ordering and concurrency are observable; the others answer at once. */
 const CZ_LATENCY_MS = 1000;
 
@@ -42,7 +51,7 @@ function startGateway(): ManagedProcess {
       PORT: String(gatewayPort),
       HOST: '127.0.0.1',
       POOL_COUNT: String(POOLS.length),
-      AGENT_API_KEY: AGENT_KEY,
+      ...AGENT_SECRETS,
       TOKEN_SECRET: 'integration-token-secret-0123456789-abcdef',
       OPS_TOKEN,
       TASK_ID: `agents-it-${process.pid}`,
@@ -146,7 +155,8 @@ beforeAll(async () => {
         CORAL_SSE_URL: `${baseUrl}/sse/v1/devmode/pardon/local`,
         CORAL_SESSIONS: POOLS.join(','),
         CORAL_TRANSPORT: STREAMABLE.has(id) ? 'streamable-http' : 'sse',
-        AGENT_API_KEY: AGENT_KEY,
+        CORAL_DIALECT: CORAL_1_0.has(id) ? 'coral-1.0' : 'coral-1.2',
+        AGENT_SECRET: secretOf(id),
         AGENT_LATENCY_MS: id === 'cz' ? `fixed:${CZ_LATENCY_MS}` : '0',
         AGENT_CONCURRENCY: '4',
         AGENT_SEED: 'integration',

@@ -1,10 +1,17 @@
 // Locks in how a reply survives a gateway that cannot store it for a while (PostgreSQL restarting):
 // `persist_failed` and a lost call are retried with full-jitter backoff within a budget, through a
 // real MCP client and server linked in memory on a PoolBus whose `beforeSend` fails; permanent
-// refusals are not retried.
+// refusals are not retried. Once per Coral dialect (the 1.0 and the 1.2 tools).
 import pino from 'pino';
-import { PoolBus, type BeforeSendHook, type CoralToolClient } from '@pardon/coral';
-import { connectCoralAgent, createTestBus, type ConnectedCoralAgent } from '@pardon/coral/testing';
+import { PoolBus, type BeforeSendHook } from '@pardon/coral';
+import { connectCoral12Agent, connectCoralAgent, createTestBus } from '@pardon/coral/testing';
+import {
+  CORAL_DIALECTS,
+  coral10Port,
+  coral12Port,
+  type CoralDialect,
+  type CoralPort,
+} from '../src/lib/coral';
 import { sendWithRetry, type SendRetryOptions } from '../src/lib/send-retry';
 
 const PLAYER = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
@@ -41,19 +48,30 @@ function instantSleep(delays: number[]) {
   };
 }
 
-const opened: ConnectedCoralAgent[] = [];
+const opened: Array<{ close(): Promise<void> }> = [];
 let bus: PoolBus;
+let dialect: CoralDialect;
 
-async function setUp(hook?: BeforeSendHook): Promise<{ coral: CoralToolClient; threadId: string }> {
-  bus = createTestBus(hook ? { beforeSend: hook } : {});
+async function connect(): Promise<CoralPort> {
+  if (dialect === 'coral-1.2') {
+    const agent = await connectCoral12Agent(bus, { agentId: AGENT });
+    opened.push(agent);
+    return coral12Port(agent.coral);
+  }
   const agent = await connectCoralAgent(bus, { agentId: AGENT });
   opened.push(agent);
+  return coral10Port(agent.coral);
+}
+
+async function setUp(hook?: BeforeSendHook): Promise<{ coral: CoralPort; threadId: string }> {
+  bus = createTestBus(hook ? { beforeSend: hook } : {});
+  const coral = await connect();
   const threadId = bus.createThread({
     name: 'player ↔ cz',
     creatorId: PLAYER,
     participantIds: [AGENT],
   }).id;
-  return { coral: agent.coral, threadId };
+  return { coral, threadId };
 }
 
 afterEach(async () => {
@@ -70,7 +88,11 @@ function options(delays: number[], budgetMs = 60_000): SendRetryOptions {
   };
 }
 
-describe('sendWithRetry', () => {
+describe.each(CORAL_DIALECTS)('sendWithRetry (%s)', (d) => {
+  beforeEach(() => {
+    dialect = d;
+  });
+
   it('retries persist_failed until the store is back and stores the reply exactly once', async () => {
     const store = failingStore(3);
     const { coral, threadId } = await setUp(store.hook);
@@ -82,7 +104,18 @@ describe('sendWithRetry', () => {
       options(delays),
       logger,
     );
-    expect(outcome.kind).toBe('sent');
+    // The stored message in the agent's shape, whichever dialect carried it.
+    expect(outcome).toMatchObject({
+      kind: 'sent',
+      message: {
+        id: 'stored-1',
+        threadId,
+        senderId: AGENT,
+        content: 'back in business',
+        mentions: [PLAYER],
+      },
+    });
+    expect(outcome.kind === 'sent' && typeof outcome.message.timestamp).toBe('number');
     expect(store.calls.total).toBe(4);
     // Every attempt names the same message, so the store can recognise a retry of a stored one.
     expect(store.calls.keys).toEqual(['reply-1', 'reply-1', 'reply-1', 'reply-1']);
@@ -100,12 +133,13 @@ describe('sendWithRetry', () => {
     const { coral, threadId } = await setUp(store.hook);
     bus.closeThread(threadId, 'player left');
     let calls = 0;
-    const counting = {
-      sendMessage: (...args: Parameters<CoralToolClient['sendMessage']>) => {
+    const counting: CoralPort = {
+      ...coral,
+      sendMessage: (args) => {
         calls++;
-        return coral.sendMessage(...args);
+        return coral.sendMessage(args);
       },
-    } as unknown as CoralToolClient;
+    };
     const delays: number[] = [];
     const outcome = await sendWithRetry(
       async () => counting,
@@ -114,10 +148,7 @@ describe('sendWithRetry', () => {
       recordingLogger().logger,
     );
     expect(outcome.kind).toBe('refused');
-    expect(outcome.kind === 'refused' && outcome.result).toMatchObject({
-      result: 'error',
-      code: 'thread_closed',
-    });
+    expect(outcome).toMatchObject({ kind: 'refused', code: 'thread_closed' });
     expect(calls).toBe(1);
     expect(delays).toEqual([]);
     expect(store.calls.total).toBe(0);
@@ -132,7 +163,7 @@ describe('sendWithRetry', () => {
       options(delays),
       recordingLogger().logger,
     );
-    expect(outcome.kind === 'refused' && outcome.result).toMatchObject({ code: 'invalid_mention' });
+    expect(outcome).toMatchObject({ kind: 'refused', code: 'invalid_mention' });
     expect(delays).toEqual([]);
   });
 
@@ -176,10 +207,11 @@ describe('sendWithRetry', () => {
         if (attempt === 1) throw new Error('no connection to pool-test within 60000 ms');
         if (attempt === 2) {
           return {
+            ...coral,
             sendMessage: async () => {
               throw new Error('MCP error -32000: Connection closed');
             },
-          } as unknown as CoralToolClient;
+          };
         }
         return coral;
       },

@@ -1,5 +1,5 @@
 // Locks in how CORAL_SSE_URL becomes per-pool URLs with Coral's conventions, for both transports.
-import { parseCoralEndpoint, poolUrl } from '../src/lib/session';
+import { parseCoralEndpoint, poolUrl } from '../src/lib/coral/urls';
 
 describe('parseCoralEndpoint', () => {
   it('reads the devmode base URL', () => {

@@ -9,7 +9,8 @@ import { getPersona, type Persona } from './personas';
 import { PoolConnection } from './pool-connection';
 import { ScriptedBrain } from './scripted-brain';
 import { apiKeyResolver } from './secrets';
-import { httpConnector, parseCoralEndpoint, type PoolConnector } from './session';
+import { parseCoralEndpoint } from './coral/urls';
+import { httpConnector, type PoolConnector } from './session';
 
 export interface AgentDeps {
   logger: Logger;
@@ -61,11 +62,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   const connector =
     deps.connector ??
     httpConnector({
+      dialect: config.CORAL_DIALECT,
       endpoint: parseCoralEndpoint(config.CORAL_SSE_URL),
       kind: config.CORAL_TRANSPORT,
       agentId: persona.id,
       agentDescription: persona.description,
-      apiKey: config.AGENT_API_KEY,
+      secret: config.AGENT_SECRET,
     });
   const health = new HealthRegistry(persona.id, config.CORAL_SESSIONS);
   const conversation = new Conversation({
@@ -99,6 +101,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
   logger.info(
     {
       pools: config.CORAL_SESSIONS,
+      dialect: config.CORAL_DIALECT,
       transport: config.CORAL_TRANSPORT,
       brain: brain.name,
       latency: formatLatency(config.AGENT_LATENCY_MS),

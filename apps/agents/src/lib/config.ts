@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { MIN_AGENT_SECRET_CHARS } from '@pardon/coral';
+import { CORAL_DIALECTS } from './coral/port';
+import { parseCoralEndpoint } from './coral/urls';
 import { parseLatency } from './latency';
 import { AGENT_IDS } from './personas';
 
@@ -33,6 +36,9 @@ const optionalString = z
   .optional()
   .transform((s) => (s === '' ? undefined : s));
 
+const SECRET_REQUIRED =
+  "required: this agent's own secret, the value the gateway has in AGENT_SECRET_<AGENT_ID> (the shared AGENT_API_KEY is gone)";
+
 /**
  * The agent's environment. One schema, parsed once at start: a bad or missing variable stops the
  * process with a message naming every problem.
@@ -45,8 +51,13 @@ export const AgentEnvSchema = z
           ? `required: one of ${AGENT_IDS.join(', ')}`
           : `"${String(issue.input)}" is not one of ${AGENT_IDS.join(', ')}`,
     }),
-    /** Coral base URL the pool id is appended to, e.g. `http://127.0.0.1:5555/sse/v1/devmode/app/priv`. */
+    /**
+     * Coral 1.0: the devmode URL the pool id is appended to, e.g.
+     * `http://127.0.0.1:5555/sse/v1/devmode/app/priv` (or a bare origin). Coral 1.2 uses its origin.
+     */
     CORAL_SSE_URL: url,
+    /** Which Coral generation the gateway is spoken to in. */
+    CORAL_DIALECT: z.enum(CORAL_DIALECTS).default('coral-1.2'),
     /** Comma-separated pool (Coral session) ids. */
     CORAL_SESSIONS: z
       .string()
@@ -65,7 +76,7 @@ export const AgentEnvSchema = z
       ),
     /** `sse` (Coral's transport) or `streamable-http`. */
     CORAL_TRANSPORT: z.enum(['sse', 'streamable-http']).default('sse'),
-    /** How long one `coral_wait_for_mentions` call blocks on the server. */
+    /** How long one wait for mentions blocks on the server (Coral 1.2 caps it at 60 s). */
     CORAL_WAIT_TIMEOUT_MS: int(100, 600_000).default(30_000),
     /** Full-jitter reconnect backoff: first ceiling and cap. */
     AGENT_RECONNECT_BASE_MS: int(1, 60_000).default(250),
@@ -77,9 +88,20 @@ export const AgentEnvSchema = z
     AGENT_SEND_RETRY_MS: int(0, 3_600_000).default(120_000),
     /** On SIGTERM, how long replies already taken on may take to finish before the agent disconnects. */
     AGENT_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
-    AGENT_API_KEY: z
-      .string({ error: 'required: the gateway rejects agents without it' })
-      .min(1, 'required: the gateway rejects agents without it'),
+    /**
+     * This agent's own secret, as the gateway holds it in `AGENT_SECRET_<ID>`: the bearer token of
+     * Coral 1.0, the key of the Coral 1.2 URL path. Replaces the shared `AGENT_API_KEY`.
+     */
+    AGENT_SECRET: z
+      .string({ error: SECRET_REQUIRED })
+      .min(1, SECRET_REQUIRED)
+      .superRefine((secret, ctx) => {
+        if (secret.length >= MIN_AGENT_SECRET_CHARS) return;
+        ctx.addIssue({
+          code: 'custom',
+          message: `too short (${secret.length} characters): it must have at least ${MIN_AGENT_SECRET_CHARS}, as the gateway's AGENT_SECRET_<AGENT_ID> does`,
+        });
+      }),
     AGENT_CONCURRENCY: int(1, 1000).default(4),
     AGENT_LATENCY_MS: latency.default(parseLatency('1500')),
     AGENT_BRAIN: z.enum(['scripted', 'openai']).default('scripted'),
@@ -97,6 +119,11 @@ export const AgentEnvSchema = z
       .default('info'),
   })
   .superRefine((env, ctx) => {
+    try {
+      parseCoralEndpoint(env.CORAL_SSE_URL);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['CORAL_SSE_URL'], message: (error as Error).message });
+    }
     if (env.AGENT_RECONNECT_MAX_MS < env.AGENT_RECONNECT_BASE_MS) {
       ctx.addIssue({
         code: 'custom',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CoralMessage, CoralToolClient } from '@pardon/coral';
+import type { CoralMessage } from '@pardon/coral';
+import type { CoralPort } from './coral';
 import type { Brain, ReplyMode, ThreadEntry } from './brain';
 import { isAgentId, type AgentId, type Persona } from './personas';
 import { DEFAULT_BACKOFF } from './backoff';
@@ -31,7 +32,7 @@ interface ThreadMemory {
 }
 
 /** Resolves the pool's current Coral client (waiting for a reconnect if needed). */
-export type ToolsProvider = () => Promise<CoralToolClient>;
+export type ToolsProvider = () => Promise<CoralPort>;
 
 /**
  * What one agent does with a message that mentions it: decide whom it is answering, ask the
@@ -122,14 +123,14 @@ export class Conversation {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const client = await tools();
-    const added = await client.addParticipant({ threadId, participantId: consult.agentId });
+    const added = await client.addParticipant(threadId, consult.agentId);
     // Already being a participant is fine; anything else means the consultation cannot happen.
     const alreadyThere =
-      added.result === 'error' &&
+      added.kind === 'refused' &&
       (added.code === 'already_participant' || /already/i.test(added.message));
-    if (added.result !== 'add_participant_success' && !alreadyThere) {
+    if (added.kind !== 'added' && !alreadyThere) {
       this.options.logger.warn(
-        { threadId, agentId: consult.agentId, result: added },
+        { threadId, agentId: consult.agentId, code: added.code, err: added.message },
         'could not add agent to consult',
       );
       return;
@@ -173,7 +174,7 @@ export class Conversation {
         return true;
       case 'refused':
         // Thread closed or the agent was removed: nobody is waiting for this reply any more.
-        logger.warn({ threadId, result: outcome.result }, 'reply not delivered');
+        logger.warn({ threadId, code: outcome.code, err: outcome.message }, 'reply not delivered');
         return false;
       case 'gave_up':
         logger.error(

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { CoralMessage, CoralToolClient } from '@pardon/coral';
+import type { CoralMessage } from '@pardon/coral';
 import { backoffDelay, DEFAULT_BACKOFF, retryForever, type BackoffPolicy } from './backoff';
+import type { CoralPort } from './coral';
 import type { ToolsProvider } from './conversation';
 import type { HealthRegistry } from './health';
 import { ThreadScheduler } from './scheduler';
@@ -9,7 +10,7 @@ import { abortableSleep } from './sleep';
 
 /**
  * Answers one message; jobs of the same thread never overlap. Resolves false when the message was
- * not answered (reply refused or given up), so that a later redelivery of it is taken on again.
+ * not answered (reply refused or given up), so that a later delivery of it is taken on again.
  */
 export type MentionHandler = (
   message: CoralMessage,
@@ -26,7 +27,7 @@ export interface PoolConnectionOptions {
   health: HealthRegistry;
   /** Threads answered at the same time (`AGENT_CONCURRENCY`). */
   concurrency: number;
-  /** `timeoutMs` of each `coral_wait_for_mentions`. */
+  /** How long each wait for mentions blocks (Coral 1.2 caps one wait at a minute). */
   waitTimeoutMs: number;
   backoff?: BackoffPolicy;
   /** Stop fetching mentions while this many are queued or running (bounded memory under overload). */
@@ -60,7 +61,8 @@ const MAX_CONSECUTIVE_WAIT_ERRORS = 3;
 
 /**
  * One agent's presence in one pool: connect (retrying forever with full-jitter backoff), then loop
- * `coral_wait_for_mentions` → scheduler → handler, and reconnect whenever the connection is lost
+ * wait for mentions (either Coral dialect) → scheduler → handler, and reconnect whenever the
+ * connection is lost
  * (gateway restart, network, stream error). Replies in flight during a reconnect wait for the new
  * session instead of being dropped.
  */
@@ -75,9 +77,9 @@ export class PoolConnection {
   private running: Promise<void> | undefined;
   private readonly log: Logger;
   /**
-   * Mentions queued, in progress or answered. The gateway delivers a mention again when the agent
-   * reconnects (or a thread is rebuilt after a restart) and its reply is not on the bus yet; a
-   * reply still being sent or retried here must not be answered a second time.
+   * Mentions queued, in progress or answered. The gateway does not redeliver on reconnect, but a
+   * thread rebuilt from storage after a gateway restart makes a trailing unanswered mention unread
+   * again; a reply still being sent or retried here must not be answered a second time.
    */
   private readonly taken = new Set<string>();
 
@@ -194,31 +196,28 @@ export class PoolConnection {
         break;
       let outcome;
       try {
-        const wait = session.tools.waitForMentions(
-          { timeoutMs: this.options.waitTimeoutMs },
-          { signal },
-        );
+        const wait = session.coral.waitForMentions(this.options.waitTimeoutMs, signal);
         // When the session is lost first, the abandoned call rejects later: that is expected.
         wait.catch(() => undefined);
         outcome = await Promise.race([wait, lost, aborted]);
       } catch (error) {
         if (signal.aborted) break;
-        return `wait_for_mentions failed: ${error instanceof Error ? error.message : String(error)}`;
+        return `wait for mentions failed: ${error instanceof Error ? error.message : String(error)}`;
       }
       if (outcome === LOST) break;
-      switch (outcome.result) {
-        case 'wait_for_mentions_success':
+      switch (outcome.kind) {
+        case 'messages':
           consecutiveErrors = 0;
           for (const message of outcome.messages) this.dispatch(message);
           break;
-        case 'error_timeout':
+        case 'timeout':
           consecutiveErrors = 0;
           break;
-        default:
+        case 'refused':
           consecutiveErrors++;
-          this.log.warn({ result: outcome }, 'wait_for_mentions refused');
+          this.log.warn({ code: outcome.code, err: outcome.message }, 'wait for mentions refused');
           if (consecutiveErrors >= MAX_CONSECUTIVE_WAIT_ERRORS) {
-            return `wait_for_mentions refused ${consecutiveErrors} times: ${outcome.message}`;
+            return `wait for mentions refused ${consecutiveErrors} times: ${outcome.message}`;
           }
       }
     }
@@ -246,19 +245,19 @@ export class PoolConnection {
       try {
         answered = await this.options.handler(message, () => this.currentTools(), this.work.signal);
       } finally {
-        // Not answered: a redelivery of this mention may try again.
+        // Not answered: a later delivery of this mention may try again.
         if (answered === false) this.taken.delete(message.id);
       }
       if (answered !== false) this.options.health.countReply(this.options.pool);
     });
   }
 
-  /** The live session's client, waiting (bounded) for a reconnect when there is none. */
-  private currentTools(): Promise<CoralToolClient> {
-    if (this.session) return Promise.resolve(this.session.tools);
+  /** The live session's Coral, waiting (bounded) for a reconnect when there is none. */
+  private currentTools(): Promise<CoralPort> {
+    if (this.session) return Promise.resolve(this.session.coral);
     if (this.work.signal.aborted) return Promise.reject(this.work.signal.reason);
     const waitMs = this.options.replyReconnectWaitMs ?? 60_000;
-    return new Promise<CoralToolClient>((resolve, reject) => {
+    return new Promise<CoralPort>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.sessionWaiters = this.sessionWaiters.filter((w) => w !== waiter);
         reject(new Error(`no connection to ${this.options.pool} within ${waitMs} ms`));
@@ -266,7 +265,7 @@ export class PoolConnection {
       timer.unref();
       const waiter = (session: PoolSession | undefined): void => {
         clearTimeout(timer);
-        if (session) resolve(session.tools);
+        if (session) resolve(session.coral);
         else reject(new Error('agent stopping'));
       };
       this.sessionWaiters.push(waiter);

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { CoralToolClient, SendMessageArgs, SendMessageResult } from '@pardon/coral';
+import type { CoralMessage } from '@pardon/coral';
 import { backoffDelay, type BackoffPolicy } from './backoff';
+import type { CoralPort, CoralRefusal, SendArgs } from './coral';
 import { abortableSleep } from './sleep';
 
 /** Default of `AGENT_SEND_RETRY_MS`: how long one reply is retried before it is given up. */
@@ -16,10 +17,10 @@ export interface SendRetryOptions {
   now?: () => number;
 }
 
-export type SendOutcome =
-  | { kind: 'sent'; result: Extract<SendMessageResult, { result: 'send_message_success' }> }
+export type ReplyOutcome =
+  | { kind: 'sent'; message: CoralMessage }
   /** Refused for good (thread closed, not a participant, invalid mention…): retrying cannot help. */
-  | { kind: 'refused'; result: SendMessageResult }
+  | CoralRefusal
   /** Still failing when the budget ran out. */
   | { kind: 'gave_up'; attempts: number; lastError: string };
 
@@ -42,12 +43,12 @@ function describe(error: unknown): string {
  * reply and replies stay in order. Aborting `signal` (agent stopping) rejects with its reason.
  */
 export async function sendWithRetry(
-  tools: () => Promise<CoralToolClient>,
-  args: SendMessageArgs,
+  tools: () => Promise<CoralPort>,
+  args: SendArgs,
   options: SendRetryOptions,
   logger: Logger,
   signal?: AbortSignal,
-): Promise<SendOutcome> {
+): Promise<ReplyOutcome> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
@@ -59,10 +60,8 @@ export async function sendWithRetry(
       const client = await tools();
       // Not cancelled by `signal`: a send already on the wire is let finish (or fail) by itself.
       const sent = await client.sendMessage(args);
-      if (sent.result === 'send_message_success') return { kind: 'sent', result: sent };
-      if (sent.result !== 'error' || !TRANSIENT_CODES.has(sent.code ?? '')) {
-        return { kind: 'refused', result: sent };
-      }
+      if (sent.kind === 'sent') return sent;
+      if (!TRANSIENT_CODES.has(sent.code ?? '')) return sent;
       failure = `${sent.code}: ${sent.message}`;
     } catch (error) {
       signal?.throwIfAborted();

@@ -2,11 +2,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { buildCoralSseUrl, CoralToolClient } from '@pardon/coral';
+import { createCoralPort, type CoralDialect, type CoralPort } from './coral';
+import {
+  poolAddress,
+  type AgentIdentity,
+  type CoralEndpoint,
+  type CoralTransportKind,
+} from './coral/urls';
 
 /** One live MCP connection of an agent to one pool. */
 export interface PoolSession {
-  readonly tools: CoralToolClient;
+  /** Coral's tools in the dialect the session speaks. */
+  readonly coral: CoralPort;
   /** Resolves (never rejects) with a reason once the connection is lost or closed. */
   readonly lost: Promise<string>;
   close(): Promise<void>;
@@ -25,6 +32,7 @@ export const CLIENT_INFO = { name: 'pardon-agent', version: '1.0.0' } as const;
  */
 export async function connectMcpSession(
   transport: Transport,
+  dialect: CoralDialect,
   signal?: AbortSignal,
 ): Promise<PoolSession> {
   const client = new Client(CLIENT_INFO);
@@ -53,7 +61,7 @@ export async function connectMcpSession(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-  return { tools: new CoralToolClient(client), lost, close };
+  return { coral: createCoralPort(dialect, client), lost, close };
 }
 
 function isStreamFailure(error: Error): boolean {
@@ -63,73 +71,6 @@ function isStreamFailure(error: Error): boolean {
     error.constructor.name === 'SseError' ||
     /SSE stream/i.test(error.message)
   );
-}
-
-export type CoralTransportKind = 'sse' | 'streamable-http';
-
-/** Where a Coral server is and which app/privacy key the agent uses (parsed from CORAL_SSE_URL). */
-export interface CoralEndpoint {
-  origin: string;
-  applicationId: string;
-  privacyKey: string;
-}
-
-const DEVMODE = /^\/sse\/v1\/devmode\/([^/]+)\/([^/]+)(?:\/([^/]+)\/sse)?\/?$/;
-
-/** Defaults when CORAL_SSE_URL is a bare origin. */
-export const DEFAULT_APPLICATION_ID = 'pardon';
-export const DEFAULT_PRIVACY_KEY = 'public';
-
-/**
- * Reads `CORAL_SSE_URL`. Accepted: the devmode base `http://h:5555/sse/v1/devmode/{app}/{key}` (the
- * pool id is appended), a full Coral session URL `…/devmode/{app}/{key}/{session}/sse` as
- * production agents are configured (the session segment is replaced by each pool id), or a bare
- * origin `http://h:5555`.
- */
-export function parseCoralEndpoint(raw: string): CoralEndpoint {
-  const url = new URL(raw);
-  const path = url.pathname.replace(/\/+$/, '');
-  if (path === '') {
-    return {
-      origin: url.origin,
-      applicationId: DEFAULT_APPLICATION_ID,
-      privacyKey: DEFAULT_PRIVACY_KEY,
-    };
-  }
-  const match = DEVMODE.exec(path);
-  if (!match) {
-    throw new Error(
-      `CORAL_SSE_URL path "${url.pathname}" is not Coral's /sse/v1/devmode/{app}/{key}[/{session}/sse]`,
-    );
-  }
-  return {
-    origin: url.origin,
-    applicationId: decodeURIComponent(match[1] as string),
-    privacyKey: decodeURIComponent(match[2] as string),
-  };
-}
-
-/** The URL an agent connects to for `pool` with the given transport. */
-export function poolUrl(
-  endpoint: CoralEndpoint,
-  kind: CoralTransportKind,
-  pool: string,
-  agentId: string,
-  agentDescription: string,
-): URL {
-  const address = {
-    baseUrl: endpoint.origin,
-    applicationId: endpoint.applicationId,
-    privacyKey: endpoint.privacyKey,
-    sessionId: pool,
-    agentId,
-    agentDescription,
-  };
-  if (kind === 'sse') return buildCoralSseUrl(address);
-  // Streamable HTTP at the same shape of path as the gateway serves it (`/mcp/…/{pool}/mcp`).
-  const url = buildCoralSseUrl(address);
-  url.pathname = url.pathname.replace(/^\/sse\//, '/mcp/').replace(/\/sse$/, '/mcp');
-  return url;
 }
 
 /** A gateway that does not answer the session DELETE must not hold up shutdown. */
@@ -143,27 +84,42 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export interface HttpConnectorOptions {
+export interface HttpConnectorOptions extends AgentIdentity {
+  dialect: CoralDialect;
   endpoint: CoralEndpoint;
   kind: CoralTransportKind;
-  agentId: string;
-  agentDescription: string;
-  apiKey: string;
 }
 
-/** Connector for a real server over HTTP: SSE (Coral's transport) or Streamable HTTP. */
+/** Adds `headers` to every request of a fetch (the SSE transport's EventSource GET). */
+function fetchWithHeaders(headers: Record<string, string>): typeof fetch {
+  return (input, init) => {
+    const merged = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+    return fetch(input, { ...init, headers: merged });
+  };
+}
+
+/**
+ * Connector for a real server over HTTP: SSE (Coral's transport) or Streamable HTTP, in either
+ * Coral dialect (see `poolAddress` for the URLs and the Coral 1.0 bearer header).
+ */
 export function httpConnector(options: HttpConnectorOptions): PoolConnector {
-  const headers = { Authorization: `Bearer ${options.apiKey}` };
   return (pool, signal) => {
-    const url = poolUrl(
+    const { url, headers } = poolAddress(
+      options.dialect,
       options.endpoint,
       options.kind,
       pool,
-      options.agentId,
-      options.agentDescription,
+      options,
     );
     if (options.kind === 'sse') {
-      return connectMcpSession(new SSEClientTransport(url, { requestInit: { headers } }), signal);
+      // The SDK sends `requestInit` headers on the POSTs and (in current versions) on the stream's
+      // GET; the EventSource fetch adds them as well so the GET carries them with any SDK version.
+      const transport = new SSEClientTransport(url, {
+        requestInit: { headers },
+        eventSourceInit: { fetch: fetchWithHeaders(headers) },
+      });
+      return connectMcpSession(transport, options.dialect, signal);
     }
     const transport = new StreamableHTTPClientTransport(url, {
       requestInit: { headers },
@@ -175,7 +131,7 @@ export function httpConnector(options: HttpConnectorOptions): PoolConnector {
         maxRetries: 0,
       },
     });
-    return connectMcpSession(transport, signal).then((session) => ({
+    return connectMcpSession(transport, options.dialect, signal).then((session) => ({
       ...session,
       // Streamable HTTP has no stream whose end tells the server the agent left: say so (DELETE).
       close: async () => {

@@ -1,15 +1,18 @@
 // An in-process Coral: one PoolBus per pool, and for every agent connection a real McpServer with
-// the Coral tools linked to the agent's real MCP Client in memory (the gateway does the same over
-// HTTP). Tests play the player directly on the bus and can take the whole "gateway" down.
+// the Coral tools of one generation (1.0 or 1.2) linked to the agent's real MCP Client in memory
+// (the gateway does the same over HTTP). Tests play the player directly on the bus and can take
+// the whole "gateway" down.
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CORAL_SERVER_INFO,
   PoolBus,
+  registerCoral12Tools,
   registerCoralTools,
   type BeforeSendHook,
   type CoralMessage,
 } from '@pardon/coral';
+import type { CoralDialect } from '../../src/lib/coral';
 import { connectMcpSession, type PoolConnector } from '../../src/lib/session';
 
 export class InMemoryCoral {
@@ -20,14 +23,24 @@ export class InMemoryCoral {
   readonly refused = new Map<string, number>();
   private readonly messageListeners = new Set<(m: CoralMessage, pool: string) => void>();
 
-  /** `beforeSend` plays the gateway's store (persist before deliver), e.g. one that fails for a while. */
+  readonly dialect: CoralDialect;
+  /** Connections opened, per agent. */
+  readonly connections = new Map<string, number>();
+
+  /**
+   * `beforeSend` plays the gateway's store (persist before deliver), e.g. one that fails for a
+   * while; `dialect` is the Coral generation served (1.0 unless told).
+   */
   constructor(
     readonly pools: readonly string[],
-    options: { beforeSend?: BeforeSendHook } = {},
+    options: { beforeSend?: BeforeSendHook; dialect?: CoralDialect } = {},
   ) {
+    this.dialect = options.dialect ?? 'coral-1.0';
     for (const pool of pools) {
       const bus = new PoolBus({
         poolId: pool,
+        // An agent that disconnects is gone at once (no grace as for per-call clients).
+        presenceGraceMs: 0,
         ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
       });
       bus.subscribe((event) => {
@@ -44,8 +57,15 @@ export class InMemoryCoral {
     return bus;
   }
 
-  /** The connector an agent uses to reach this Coral. */
-  connectorFor(agentId: string, description = agentId): PoolConnector {
+  /**
+   * The connector an agent uses to reach this Coral; `dialect` is what the agent's client speaks
+   * (its CORAL_DIALECT), which must be what this Coral serves.
+   */
+  connectorFor(
+    agentId: string,
+    description = agentId,
+    dialect: CoralDialect = this.dialect,
+  ): PoolConnector {
     return async (pool, signal) => {
       if (!this.up) {
         this.refused.set(agentId, (this.refused.get(agentId) ?? 0) + 1);
@@ -53,8 +73,10 @@ export class InMemoryCoral {
       }
       const bus = this.bus(pool);
       const connection = bus.connectAgent({ id: agentId, description });
+      this.connections.set(agentId, (this.connections.get(agentId) ?? 0) + 1);
       const server = new McpServer(CORAL_SERVER_INFO);
-      registerCoralTools(server, { bus, connection });
+      if (this.dialect === 'coral-1.2') registerCoral12Tools(server, { bus, connection });
+      else registerCoralTools(server, { bus, connection });
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       server.server.onclose = () => {
         connection.disconnect();
@@ -62,7 +84,7 @@ export class InMemoryCoral {
       };
       await server.connect(serverSide);
       this.servers.add(server);
-      return connectMcpSession(clientSide, signal);
+      return connectMcpSession(clientSide, dialect, signal);
     };
   }
 
