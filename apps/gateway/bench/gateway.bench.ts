@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { CoralToolClient, buildCoralSseUrl } from '@pardon/coral';
+import { CoralToolClient, buildCoralSseUrl, agentSecretEnvName } from '@pardon/coral';
 import {
   acquirePostgres,
   createMigratedTemplate,
@@ -37,7 +37,8 @@ const PERIOD_MS = Number(process.env.BENCH_PERIOD_MS ?? 10_000);
 const REPLY_TIMEOUT_MS = 30_000;
 const POOLS = 5;
 const AGENT = 'echo';
-const AGENT_KEY = 'bench-agent-key-000000';
+/** The bench agent's own secret (the gateway checks it against the agent id). */
+const AGENT_KEY = 'bench-agent-secret-0123456789abcdef01234567';
 const DB_POOL = Number(process.env.BENCH_DB_POOL ?? 20);
 const TOKEN_SECRET = 'bench-token-secret-0123456789abcdef';
 
@@ -557,7 +558,7 @@ async function main(): Promise<void> {
         POOL_COUNT: String(POOLS),
         POOL_CAPACITY: String(Math.ceil(maxPlayers / POOLS) * 2),
         REQUIRED_AGENTS: AGENT,
-        AGENT_API_KEY: AGENT_KEY,
+        [agentSecretEnvName(AGENT)]: AGENT_KEY,
         TOKEN_SECRET,
         DATABASE_URL: dbUrl,
         DATABASE_POOL_SIZE: String(DB_POOL),

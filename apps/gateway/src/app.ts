@@ -1,7 +1,9 @@
 import { parseLifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { AgentIdentities } from './agents/identity';
 import { agentRoutes } from './agents/routes';
+import { AgentTransports } from './agents/transports';
 import type { GatewayConfig } from './config';
 import { leaderboardRoutes } from './leaderboard/routes';
 import { cronRoutes } from './operations/cron-routes';
@@ -75,6 +77,8 @@ export const buildApp = fp(
     const pools = new PoolManager({
       poolIds: Array.from({ length: config.poolCount }, (_, i) => `pool-${i}`),
       requiredAgents,
+      rosterAgents: config.rosterAgents,
+      presenceGraceMs: config.agentPresenceGraceMs,
       capacity: config.poolCapacity,
       beforeSend: agentReplyPersister({
         store,
@@ -167,7 +171,18 @@ export const buildApp = fp(
     await app.register(threadRoutes, { threads, maxMessageChars: config.maxMessageChars });
     await app.register(streamRoutes, { streams });
     await app.register(leaderboardRoutes, { store });
-    await app.register(agentRoutes, { pools, agentApiKey: config.agentApiKey });
+    await app.register(agentRoutes, {
+      pools,
+      identities: new AgentIdentities(config.agentSecrets, pools.poolIds),
+      transports: new AgentTransports({
+        pools,
+        keepaliveMs: config.agentKeepaliveMs,
+        sessionIdleMs: config.mcpSessionIdleMs,
+        log,
+      }),
+      bodyLimit: config.agentBodyLimitBytes,
+      opsToken: config.opsToken,
+    });
     await app.register(healthRoutes, {
       store,
       pools,

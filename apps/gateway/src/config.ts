@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { GAME_AGENT_IDS } from '@pardon/coral';
+import {
+  AGENT_ID_PATTERN,
+  GAME_AGENT_IDS,
+  MIN_AGENT_SECRET_CHARS,
+  agentSecretEnvName,
+} from '@pardon/coral';
 import { TrustedProxiesSchema } from './shared/trusted-proxies';
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
@@ -8,7 +13,7 @@ export const DEFAULT_REQUIRED_AGENTS = GAME_AGENT_IDS;
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
-const list = (def: readonly string[]) =>
+const list = (def: readonly string[], min: number) =>
   z
     .string()
     .optional()
@@ -20,7 +25,13 @@ const list = (def: readonly string[]) =>
             .map((s) => s.trim())
             .filter((s) => s.length > 0),
     )
-    .pipe(z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/)).min(1));
+    .pipe(
+      z
+        .array(
+          z.string().regex(AGENT_ID_PATTERN, 'agent ids are lower-case letters, digits, _ and -'),
+        )
+        .min(min),
+    );
 
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
 
@@ -39,8 +50,14 @@ export const EnvSchema = z
     HOST: z.string().min(1).default('0.0.0.0'),
     POOL_COUNT: int(5, 1).pipe(z.number().max(100)),
     POOL_CAPACITY: int(30, 1),
-    REQUIRED_AGENTS: list(DEFAULT_REQUIRED_AGENTS),
-    AGENT_API_KEY: secret(8),
+    REQUIRED_AGENTS: list(DEFAULT_REQUIRED_AGENTS, 1),
+    // Agents that may connect (each with its own secret) but that no pool waits for.
+    EXTRA_AGENTS: list([], 0),
+    AGENT_PRESENCE_GRACE_MS: int(30000, 0),
+    AGENT_KEEPALIVE_MS: int(15000, 100),
+    MCP_SESSION_IDLE_MS: int(600000, 1000),
+    // Above the largest tool call the schemas allow (100,000 characters, JSON-escaped).
+    AGENT_BODY_LIMIT_BYTES: int(1024 * 1024, 64 * 1024),
     TOKEN_SECRET: secret(32),
     TOKEN_TTL_S: int(3600, 60),
     NONCE_TTL_S: int(300, 10),
@@ -85,7 +102,11 @@ export const EnvSchema = z
     poolCount: e.POOL_COUNT,
     poolCapacity: e.POOL_CAPACITY,
     requiredAgents: e.REQUIRED_AGENTS,
-    agentApiKey: e.AGENT_API_KEY,
+    rosterAgents: [...new Set([...e.REQUIRED_AGENTS, ...e.EXTRA_AGENTS])],
+    agentPresenceGraceMs: e.AGENT_PRESENCE_GRACE_MS,
+    agentKeepaliveMs: e.AGENT_KEEPALIVE_MS,
+    mcpSessionIdleMs: e.MCP_SESSION_IDLE_MS,
+    agentBodyLimitBytes: e.AGENT_BODY_LIMIT_BYTES,
     tokenSecret: e.TOKEN_SECRET,
     tokenTtlS: e.TOKEN_TTL_S,
     nonceTtlS: e.NONCE_TTL_S,
@@ -117,7 +138,40 @@ export const EnvSchema = z
     logLevel: e.LOG_LEVEL,
   }));
 
-export type GatewayConfig = z.output<typeof EnvSchema>;
+export type GatewayConfig = z.output<typeof EnvSchema> & {
+  /** Every roster agent's own secret, by agent id. */
+  agentSecrets: ReadonlyMap<string, string>;
+};
+
+/** Each roster agent's secret from `AGENT_SECRET_<ID>`; every missing or short one is a problem. */
+function readAgentSecrets(
+  env: NodeJS.ProcessEnv,
+  roster: readonly string[],
+): { secrets: Map<string, string>; problems: string[] } {
+  const secrets = new Map<string, string>();
+  const problems: string[] = [];
+  const owners = new Map<string, string>();
+  for (const agentId of roster) {
+    const name = agentSecretEnvName(agentId);
+    const clash = owners.get(name);
+    if (clash) problems.push(`${name}: agents ${clash} and ${agentId} would share this variable`);
+    owners.set(name, agentId);
+    const value = env[name]?.trim() ?? '';
+    if (value.length < MIN_AGENT_SECRET_CHARS) {
+      problems.push(
+        `${name}: the secret agent ${agentId} connects with is ${
+          value === '' ? 'missing' : 'too short'
+        } (at least ${MIN_AGENT_SECRET_CHARS} characters, e.g. openssl rand -hex 24)`,
+      );
+    } else {
+      secrets.set(agentId, value);
+    }
+  }
+  const distinct = new Set(secrets.values());
+  if (distinct.size < secrets.size)
+    problems.push('AGENT_SECRET_*: every agent needs its own secret');
+  return { secrets, problems };
+}
 
 /** Thrown at start when the environment is unusable; its message names every bad variable. */
 export class ConfigError extends Error {
@@ -130,10 +184,12 @@ export class ConfigError extends Error {
 /** Parses the environment, failing fast with every problem at once rather than the first. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`),
-    );
-  }
-  return parsed.data;
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  const roster = parsed.success ? parsed.data.rosterAgents : [];
+  const agents = readAgentSecrets(env, roster);
+  problems.push(...agents.problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return { ...parsed.data, agentSecrets: agents.secrets };
 }

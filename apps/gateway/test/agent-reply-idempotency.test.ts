@@ -7,7 +7,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   createTestDb,
   startGateway,
   type TestDb,
@@ -93,7 +93,12 @@ describe('an agent reply whose store committed but reported a failure', () => {
     url.port = String(proxy.port);
     // No retry inside the gateway: the failure reaches the agent as `persist_failed`.
     gw = await startGateway(url.toString(), { DB_RETRY_BUDGET_MS: '0' });
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+    agents = await connectRoster(
+      gw.url,
+      agentSecretOf,
+      ['pool-0', 'pool-1'],
+      ['agent-a', 'agent-b'],
+    );
   });
 
   afterAll(async () => {

@@ -4,7 +4,7 @@
 // reply in a player thread is in the database by the time its tool call returns.
 import { connectAgent, type AgentTransport, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   createTestDb,
   startGateway,
   type TestDb,
@@ -29,16 +29,18 @@ describe('the agent endpoint', () => {
   });
 
   const connect = async (pool: string, id: string, transport: AgentTransport) => {
-    const a = await connectAgent(gw.url, AGENT_KEY, pool, id, transport);
+    const a = await connectAgent(gw.url, agentSecretOf, pool, id, transport);
     open.push(a);
     return a;
   };
 
   it("lists the pools and a pool's agents as Coral does", async () => {
-    const sessions = await request('GET', `${gw.url}/api/v1/sessions`, { token: AGENT_KEY });
+    const sessions = await request('GET', `${gw.url}/api/v1/sessions`, {
+      token: agentSecretOf('agent-a'),
+    });
     expect(sessions.json).toEqual(['pool-0', 'pool-1']);
     const unknown = await request('GET', `${gw.url}/api/v1/sessions/pool-5/agents`, {
-      token: AGENT_KEY,
+      token: agentSecretOf('agent-a'),
     });
     expect(unknown.status).toBe(404);
   });
@@ -137,19 +139,17 @@ describe('the agent endpoint', () => {
       });
     });
 
-    it('replaces an older connection when the same agent connects again', async () => {
+    it('keeps an older connection when the same agent connects again (Coral allows many)', async () => {
       const again = await connect(pool, 'agent-a', transport);
-      const old = await a.tools.listAgents({}).then(
-        (r) => r.result,
-        () => 'failed',
-      );
-      expect(['error', 'failed']).toContain(old);
-      const listed = await request('GET', `${gw.url}/api/v1/sessions/${pool}/agents`, {
-        token: AGENT_KEY,
-      });
-      expect(listed.json.filter((x: { id: string }) => x.id === 'agent-a')).toHaveLength(1);
+      expect((await a.tools.listAgents({})).result).toBe('agent_list_success_with_details');
       expect((await again.tools.listAgents({})).result).toBe('agent_list_success_with_details');
-      a = again;
+      const listed = await request('GET', `${gw.url}/api/v1/sessions/${pool}/agents`, {
+        token: agentSecretOf('agent-a'),
+      });
+      expect(listed.json).toMatchObject({ sessionId: pool, agentCount: 2 });
+      expect(listed.json.agents.filter((x: { id: string }) => x.id === 'agent-a')).toHaveLength(1);
+      await again.close();
+      expect((await a.tools.listAgents({})).result).toBe('agent_list_success_with_details');
     });
   });
 

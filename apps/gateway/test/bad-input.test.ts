@@ -6,7 +6,7 @@ import { connect } from 'node:net';
 import jwt from 'jsonwebtoken';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   CRON_SECRET,
   TOKEN_SECRET,
   createTestDb,
@@ -81,7 +81,12 @@ describe('bad input', () => {
       { MAX_MESSAGE_CHARS: '100', OPS_TOKEN, LOG_LEVEL: 'debug' },
       { logStream: logs },
     );
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+    agents = await connectRoster(
+      gw.url,
+      agentSecretOf,
+      ['pool-0', 'pool-1'],
+      ['agent-a', 'agent-b'],
+    );
     const wallet = newWallet();
     token = await signIn(gw.url, wallet);
     await request('POST', `${gw.url}/api/sessions`, { token });
@@ -158,7 +163,7 @@ describe('bad input', () => {
   });
 
   it('refuses the agent endpoint for an unknown pool, a missing agentId or a wrong key', async () => {
-    const sse = (pool: string, query: string, key = AGENT_KEY) =>
+    const sse = (pool: string, query: string, key = agentSecretOf('agent-a')) =>
       fetch(`${gw.url}/sse/v1/devmode/app/priv/${pool}/sse${query}`, {
         headers: { authorization: `Bearer ${key}` },
       }).then(async (r) => ({ status: r.status, json: await r.json() }));
@@ -170,7 +175,7 @@ describe('bad input', () => {
     const mcp = await fetch(`${gw.url}/mcp/v1/devmode/app/priv/pool-7/mcp?agentId=agent-a`, {
       method: 'POST',
       headers: {
-        authorization: `Bearer ${AGENT_KEY}`,
+        authorization: `Bearer ${agentSecretOf('agent-a')}`,
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
       },

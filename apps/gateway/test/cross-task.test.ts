@@ -4,7 +4,7 @@
 // in order and without duplicates.
 import { connectRoster, runEcho, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   CRON_SECRET,
   createTestDb,
   startGateway,
@@ -28,7 +28,7 @@ describe('two tasks on one database', () => {
     for (const gw of [a, b]) {
       const roster = await connectRoster(
         gw.url,
-        AGENT_KEY,
+        agentSecretOf,
         ['pool-0', 'pool-1'],
         ['agent-a', 'agent-b'],
       );

@@ -2,7 +2,7 @@
 // event streams per thread.
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   createTestDb,
   startGateway,
   type TestDb,
@@ -64,7 +64,12 @@ describe('limits', () => {
   it('limits event streams per thread', async () => {
     const gw = await startGateway(db.url, { SSE_CONNECTIONS_PER_THREAD: '2', TASK_ID: 'sse' });
     gateways.push(gw);
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+    agents = await connectRoster(
+      gw.url,
+      agentSecretOf,
+      ['pool-0', 'pool-1'],
+      ['agent-a', 'agent-b'],
+    );
     const token = await signIn(gw.url, newWallet());
     await request('POST', `${gw.url}/api/sessions`, { token });
     const t = await request('POST', `${gw.url}/api/threads`, {

@@ -6,7 +6,7 @@
 import { createHashRing } from '@pardon/pooling';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   CRON_SECRET,
   createTestDb,
   startGateway,
@@ -49,7 +49,7 @@ describe('operations', () => {
       activeThreads: 0,
       capacity: 30,
     });
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0'], ['agent-a', 'agent-b']);
+    agents = await connectRoster(gw.url, agentSecretOf, ['pool-0'], ['agent-a', 'agent-b']);
     const up = await request('GET', `${gw.url}/health`, { token: OPS_TOKEN });
     expect(up.status).toBe(200);
     expect(up.json.pools.map((p: { ready: boolean }) => p.ready)).toEqual([true, false]);

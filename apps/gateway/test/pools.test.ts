@@ -5,7 +5,7 @@
 import { createHashRing } from '@pardon/pooling';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   createTestDb,
   startGateway,
   type TestDb,
@@ -26,8 +26,8 @@ describe('session assignment', () => {
     gw = await startGateway(db.url, { POOL_COUNT: '3', POOL_CAPACITY: '1' });
     // pool-2 gets only one of the two required agents.
     agents = [
-      ...(await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b'])),
-      ...(await connectRoster(gw.url, AGENT_KEY, ['pool-2'], ['agent-a'])),
+      ...(await connectRoster(gw.url, agentSecretOf, ['pool-0', 'pool-1'], ['agent-a', 'agent-b'])),
+      ...(await connectRoster(gw.url, agentSecretOf, ['pool-2'], ['agent-a'])),
     ];
   });
 

@@ -5,7 +5,7 @@
 // resumed stream. Also: SIGTERM closes streams and agent connections and exits cleanly.
 import { freePort } from '@pardon/test-env';
 import { connectRoster, type TestAgent } from './support/agents';
-import { AGENT_KEY, createTestDb, testEnv, type TestDb } from './support/gateway';
+import { agentSecretOf, createTestDb, testEnv, type TestDb } from './support/gateway';
 import { spawnGateway, stopAll } from './support/process';
 import { SseReader } from './support/sse';
 import { newWallet, request, signIn } from './support/wallet';
@@ -30,7 +30,7 @@ describe('a gateway restart on the same database', () => {
     const first = await spawnGateway(env);
     agents = await connectRoster(
       first.url,
-      AGENT_KEY,
+      agentSecretOf,
       ['pool-0', 'pool-1'],
       ['agent-a', 'agent-b'],
     );
@@ -68,7 +68,7 @@ describe('a gateway restart on the same database', () => {
     const second = await spawnGateway(env);
     agents = await connectRoster(
       second.url,
-      AGENT_KEY,
+      agentSecretOf,
       ['pool-0', 'pool-1'],
       ['agent-a', 'agent-b'],
     );

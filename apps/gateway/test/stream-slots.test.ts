@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { eventually, waitUntil } from '@pardon/topology';
 import { connectRoster, type TestAgent } from './support/agents';
 import { useGateway } from './support/fixture';
-import { AGENT_KEY, CRON_SECRET, startGateway, type TestGateway } from './support/gateway';
+import { agentSecretOf, CRON_SECRET, startGateway, type TestGateway } from './support/gateway';
 import { SseReader } from './support/sse';
 import { newWallet, request, signIn, type TestWallet } from './support/wallet';
 
@@ -244,7 +244,7 @@ describe('a stream ends with `event: closed` when its thread closes', () => {
     const pool = (await request('GET', `${fx.gw.url}/api/threads`, { token: p.token })).json
       .threads[0].pool;
     // This connection replaces the fixture's agent-a on the pool: it stays until the file ends.
-    const [agent] = await connectRoster(fx.gw.url, AGENT_KEY, [pool], ['agent-a']);
+    const [agent] = await connectRoster(fx.gw.url, agentSecretOf, [pool], ['agent-a']);
     extraAgents.push(agent!);
     await agent!.tools.closeThread({ threadId, summary: 'Deal done.' });
     await expectClosed(s, /Deal done/, threadId);

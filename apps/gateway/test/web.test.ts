@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectRoster, type TestAgent } from './support/agents';
 import {
-  AGENT_KEY,
+  agentSecretOf,
   createTestDb,
   startGateway,
   type TestDb,
@@ -39,7 +39,7 @@ describe('web client and operations API', () => {
       WEB_DIR: webDir,
       PUBLIC_URL: undefined,
     });
-    agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a']);
+    agents = await connectRoster(gw.url, agentSecretOf, ['pool-0', 'pool-1'], ['agent-a']);
   });
 
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe('web client and operations API', () => {
       pool: 'pool-0',
       agents: [
         { id: 'agent-a', description: 'test agent agent-a', connected: true },
-        { id: 'agent-b', description: '', connected: false },
+        { id: 'agent-b', description: 'agent-b', connected: false },
       ],
     });
     const unknown = await request('GET', `${gw.url}/api/agents?pool=pool-9`, { token });

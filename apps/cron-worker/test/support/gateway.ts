@@ -3,13 +3,15 @@
 // everything goes through the database, LISTEN/NOTIFY and the gateway's own /health.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { CoralToolClient, buildCoralSseUrl } from '@pardon/coral';
+import { CoralToolClient, buildCoralSseUrl, agentSecretEnvName } from '@pardon/coral';
 import { freePort } from '@pardon/test-env';
 import { answersHttp, appSource, ProcessGroup } from '@pardon/topology';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
 
-export const AGENT_KEY = 'cron-test-agent-key-0123456789';
+/** Each test agent's own secret (the gateway refuses any other for that id). */
+export const agentSecretOf = (agentId: string): string =>
+  `cron-test-secret-${agentId}-0123456789abcdef0123`;
 export const AGENTS = ['agent-a', 'agent-b'] as const;
 export const POOLS = ['pool-0', 'pool-1'] as const;
 
@@ -42,7 +44,7 @@ export async function startGatewayProcess(
       POOL_COUNT: String(POOLS.length),
       POOL_CAPACITY: '30',
       REQUIRED_AGENTS: AGENTS.join(','),
-      AGENT_API_KEY: AGENT_KEY,
+      ...Object.fromEntries(AGENTS.map((id) => [agentSecretEnvName(id), agentSecretOf(id)])),
       TOKEN_SECRET: 'cron-test-token-secret-0123456789-abcdefghij',
       OPS_TOKEN: GATEWAY_OPS_TOKEN,
       TASK_ID: taskId,
@@ -83,7 +85,7 @@ export async function connectAgents(baseUrl: string): Promise<Agent[]> {
           agentId: id,
           agentDescription: `cron-worker test agent ${id}`,
         }),
-        { requestInit: { headers: { authorization: `Bearer ${AGENT_KEY}` } } },
+        { requestInit: { headers: { authorization: `Bearer ${agentSecretOf(id)}` } } },
       );
       const client = new Client({ name: id, version: '1.0.0' });
       await client.connect(transport);

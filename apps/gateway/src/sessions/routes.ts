@@ -79,14 +79,14 @@ export async function sessionRoutes(
     async (request) => {
       const { pool } = request.query;
       if (!pools.hasPool(pool)) throw new GatewayError('GW_ERR_UNKNOWN_POOL');
-      const connected = new Map(pools.listAgents(pool).map((a) => [a.id, a.description] as const));
-      const ids = [...new Set([...requiredAgents, ...connected.keys()])];
+      const known = new Map(pools.listAgents(pool).map((a) => [a.id, a] as const));
+      const ids = [...new Set([...requiredAgents, ...known.keys()])];
       return {
         pool,
         agents: ids.map((id) => ({
           id,
-          description: connected.get(id) ?? '',
-          connected: connected.has(id),
+          description: known.get(id)?.description ?? '',
+          connected: (known.get(id)?.state ?? 'disconnected') !== 'disconnected',
         })),
       };
     },

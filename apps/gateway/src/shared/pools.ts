@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
   CORAL_SERVER_INFO,
   PoolBus,
+  registerCoral12Tools,
   registerCoralTools,
   type CoralAgentInfo,
   type MessageDraft,
@@ -21,9 +22,15 @@ export interface PoolStatus {
   capacity: number;
 }
 
+/** Which generation of Coral tools a connection gets. */
+export type CoralDialect = 'coral-1.0' | 'coral-1.2';
+
 export interface PoolManagerOptions {
   poolIds: readonly string[];
   requiredAgents: readonly string[];
+  /** Every agent that may connect; listed on every pool before it connects. */
+  rosterAgents: readonly string[];
+  presenceGraceMs: number;
   capacity: number;
   /** Persist-before-deliver for messages the buses mint (agent replies), given their bus. */
   beforeSend: (draft: MessageDraft, bus: PoolBus) => Promise<PersistedMessageRef>;
@@ -32,8 +39,9 @@ export interface PoolManagerOptions {
 
 /**
  * This task's pools: one Coral bus each, and the MCP servers of the agents connected to them.
- * An agent connection is one MCP transport (SSE or Streamable HTTP) with a server whose seven
- * tools are bound to that agent; a newer connection of the same agent replaces the older.
+ * An agent connection is one MCP transport (SSE or Streamable HTTP) with a server whose tools
+ * (of either Coral generation) are bound to that agent. An agent may hold many connections at
+ * once, as Coral allows; none replaces another.
  */
 export class PoolManager {
   readonly poolIds: readonly string[];
@@ -46,9 +54,11 @@ export class PoolManager {
       const bus: PoolBus = new PoolBus({
         poolId: id,
         beforeSend: (draft) => options.beforeSend(draft, bus),
+        presenceGraceMs: options.presenceGraceMs,
         onListenerError: (err, event) =>
           options.log.error({ err, pool: id, event: event.type }, 'bus observer failed'),
       });
+      for (const agentId of options.rosterAgents) bus.registerAgent(agentId);
       this.buses.set(id, bus);
     }
   }
@@ -74,24 +84,28 @@ export class PoolManager {
   }
 
   /**
-   * Binds a new agent connection to `transport` and starts it. The previous connection of the
-   * same agent on this pool (if any) is aborted by the bus, and its transport closed here.
+   * Binds a new connection of the agent to `transport` and starts it. Closing the transport ends
+   * this connection only (and the calls made on it).
    */
   async connectAgent(
     pool: string,
     agentId: string,
-    description: string,
+    options: { description: string; dialect: CoralDialect },
     transport: Transport,
   ): Promise<void> {
     const bus = this.bus(pool);
-    const connection = bus.connectAgent({ id: agentId, description: description || agentId });
-    const server = new McpServer(CORAL_SERVER_INFO, { capabilities: { tools: {} } });
-    registerCoralTools(server, {
-      bus,
-      connection,
-      onUnexpectedError: (err, tool) =>
-        this.options.log.error({ err, pool, agentId, tool }, 'coral tool failed'),
+    const connection = bus.connectAgent({
+      id: agentId,
+      ...(options.description ? { description: options.description } : {}),
     });
+    const server = new McpServer(CORAL_SERVER_INFO, { capabilities: { tools: {} } });
+    const onUnexpectedError = (err: unknown, tool: string) =>
+      this.options.log.error({ err, pool, agentId, tool }, 'coral tool failed');
+    if (options.dialect === 'coral-1.2') {
+      registerCoral12Tools(server, { bus, connection, onUnexpectedError });
+    } else {
+      registerCoralTools(server, { bus, connection, onUnexpectedError });
+    }
     this.transports.add(transport);
     const previousOnClose = transport.onclose;
     transport.onclose = () => {
@@ -99,23 +113,13 @@ export class PoolManager {
       connection.disconnect();
       previousOnClose?.();
     };
-    connection.signal.addEventListener(
-      'abort',
-      () => {
-        transport
-          .close()
-          .catch((err: unknown) =>
-            this.options.log.warn(
-              { err, pool, agentId },
-              'closing a replaced agent transport failed',
-            ),
-          );
-      },
-      { once: true },
-    );
-    await server.connect(transport);
-    // An agent that crashed after taking a mention but before answering it gets it again.
-    bus.redeliverUnanswered(agentId);
+    try {
+      await server.connect(transport);
+    } catch (err) {
+      this.transports.delete(transport);
+      connection.disconnect();
+      throw err;
+    }
   }
 
   listAgents(pool: string): CoralAgentInfo[] {

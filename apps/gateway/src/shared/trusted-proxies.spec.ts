@@ -1,10 +1,13 @@
 // Locks in the TRUSTED_PROXIES grammar: CIDRs or bare addresses, empty means nobody is trusted,
 // and a bad entry stops the gateway at start (named in the config error).
+import { GAME_AGENT_IDS, agentSecretEnvName } from '@pardon/coral';
 import { loadConfig } from '../config';
 import { normaliseCidr, trustProxyOption } from './trusted-proxies';
 
 const base = {
-  AGENT_API_KEY: 'test-agent-key',
+  ...Object.fromEntries(
+    GAME_AGENT_IDS.map((id) => [agentSecretEnvName(id), `secret-of-${id}-${'0'.repeat(32)}`]),
+  ),
   TOKEN_SECRET: 'x'.repeat(32),
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
 };

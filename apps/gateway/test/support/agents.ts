@@ -23,12 +23,12 @@ export function streamableUrl(baseUrl: string, pool: string, agentId: string): U
 /** Connects a real MCP SDK client as agent `id` to `pool`, over SSE or Streamable HTTP. */
 export async function connectAgent(
   baseUrl: string,
-  apiKey: string,
+  secretOf: (agentId: string) => string,
   pool: string,
   id: string,
   transport: AgentTransport = 'sse',
 ): Promise<TestAgent> {
-  const headers = { authorization: `Bearer ${apiKey}` };
+  const headers = { authorization: `Bearer ${secretOf(id)}` };
   const t =
     transport === 'sse'
       ? new SSEClientTransport(
@@ -61,14 +61,14 @@ export async function connectAgent(
 /** Connects every agent id to every pool (the pool becomes ready). */
 export async function connectRoster(
   baseUrl: string,
-  apiKey: string,
+  secretOf: (agentId: string) => string,
   pools: string[],
   ids: readonly string[],
   transport: AgentTransport = 'sse',
 ): Promise<TestAgent[]> {
   const out: TestAgent[] = [];
   for (const pool of pools) {
-    for (const id of ids) out.push(await connectAgent(baseUrl, apiKey, pool, id, transport));
+    for (const id of ids) out.push(await connectAgent(baseUrl, secretOf, pool, id, transport));
   }
   return out;
 }

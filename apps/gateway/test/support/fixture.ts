@@ -1,6 +1,6 @@
 import { openTestDb, type TestDb } from '@pardon/test-env';
 import { connectRoster, runEcho, type TestAgent } from './agents';
-import { AGENT_KEY, startGateway, type TestGateway } from './gateway';
+import { agentSecretOf, startGateway, type TestGateway } from './gateway';
 
 export interface GatewayFixture {
   readonly db: TestDb;
@@ -25,7 +25,12 @@ export function useGateway(
     db = await openTestDb();
     gw = await startGateway(db.url, env, { logStream: options.logStream });
     if (options.agents !== false) {
-      agents = await connectRoster(gw.url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+      agents = await connectRoster(
+        gw.url,
+        agentSecretOf,
+        ['pool-0', 'pool-1'],
+        ['agent-a', 'agent-b'],
+      );
       if (options.echo) for (const a of agents) echoes.push(runEcho(a));
     }
   });

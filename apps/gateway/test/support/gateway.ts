@@ -1,7 +1,18 @@
 import { loadConfig, type GatewayConfig } from '../../src/config';
 import { createServer, type GatewayServer } from '../../src/server';
 
-export const AGENT_KEY = 'test-agent-key-0123456789';
+import { agentSecretEnvName } from '@pardon/coral';
+
+/** Each test agent's own secret (the gateway refuses any other for that agent id). */
+export const agentSecretOf = (agentId: string): string =>
+  `test-secret-${agentId}-0123456789abcdef0123456789`;
+/** The roster of the test gateways: `agent-a`, `agent-b`, plus extras for some tests. */
+export const TEST_ROSTER = ['agent-a', 'agent-b'] as const;
+
+/** `AGENT_SECRET_<ID>` for each id: the gateway's half of the agents' identities. */
+export function agentSecretsEnv(ids: readonly string[]): Record<string, string> {
+  return Object.fromEntries(ids.map((id) => [agentSecretEnvName(id), agentSecretOf(id)]));
+}
 export const CRON_SECRET = 'test-cron-secret-0123456789';
 export const TOKEN_SECRET = 'test-token-secret-0123456789-abcdefghij';
 
@@ -10,6 +21,14 @@ export interface TestGateway {
   config: GatewayConfig;
   server: GatewayServer;
   close(): Promise<void>;
+}
+
+function extraAgents(overrides: Record<string, string | undefined>): string[] {
+  const ids = [overrides['REQUIRED_AGENTS'], overrides['EXTRA_AGENTS']]
+    .flatMap((v) => (v ?? '').split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
+  return [...new Set(ids)];
 }
 
 /** Test environment for a gateway on a loopback port, with overrides as env strings. */
@@ -22,8 +41,8 @@ export function testEnv(
     HOST: '127.0.0.1',
     POOL_COUNT: '2',
     POOL_CAPACITY: '30',
-    REQUIRED_AGENTS: 'agent-a,agent-b',
-    AGENT_API_KEY: AGENT_KEY,
+    REQUIRED_AGENTS: TEST_ROSTER.join(','),
+    ...agentSecretsEnv([...TEST_ROSTER, ...extraAgents(overrides)]),
     TOKEN_SECRET,
     CRON_SECRET,
     TASK_ID: `test-task-${process.pid}`,

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../../src/config';
 import { createServer } from '../../src/server';
 import { connectRoster } from './agents';
-import { AGENT_KEY, testEnv } from './gateway';
+import { agentSecretOf, testEnv } from './gateway';
 import { newWallet, request, signIn } from './wallet';
 
 setFlagsFromString('--expose-gc');
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
   );
   const server = await createServer(config);
   const url = await server.listen();
-  const agents = await connectRoster(url, AGENT_KEY, ['pool-0', 'pool-1'], ['agent-a', 'agent-b']);
+  const agents = await connectRoster(
+    url,
+    agentSecretOf,
+    ['pool-0', 'pool-1'],
+    ['agent-a', 'agent-b'],
+  );
   const players = await Promise.all(
     Array.from({ length: WORKERS }, async () => {
       const token = await signIn(url, newWallet());
