@@ -179,6 +179,7 @@ export const buildApp = fp(
         keepaliveMs: config.agentKeepaliveMs,
         sessionIdleMs: config.mcpSessionIdleMs,
         log,
+        sessions: metrics.agentSessions,
       }),
       bodyLimit: config.agentBodyLimitBytes,
       opsToken: config.opsToken,

@@ -3,12 +3,12 @@
 import { agentSecretEnvName } from '@pardon/coral';
 import { ConfigError, DEFAULT_REQUIRED_AGENTS, loadConfig } from './config';
 
-const secretsOf = (ids: readonly string[]) =>
+const secretsOf = (ids: readonly string[]): Record<string, string> =>
   Object.fromEntries(
     ids.map((id) => [agentSecretEnvName(id), `secret-of-${id}-${'0'.repeat(32)}`]),
   );
 
-const minimal = {
+const minimal: Record<string, string> = {
   ...secretsOf(DEFAULT_REQUIRED_AGENTS),
   TOKEN_SECRET: 'x'.repeat(32),
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
@@ -65,7 +65,8 @@ describe('loadConfig', () => {
         return (e as ConfigError).problems;
       }
     };
-    const { AGENT_SECRET_CZ: _cz, ...withoutCz } = minimal;
+    const withoutCz = { ...minimal };
+    delete withoutCz['AGENT_SECRET_CZ'];
     expect(problems(withoutCz)).toEqual([
       expect.stringMatching(/^AGENT_SECRET_CZ: the secret agent cz connects with is missing/),
     ]);
@@ -73,7 +74,7 @@ describe('loadConfig', () => {
       expect.stringMatching(/^AGENT_SECRET_CZ: .* too short \(at least 32 characters/),
     ]);
     expect(
-      problems({ ...minimal, AGENT_SECRET_CZ: minimal.AGENT_SECRET_TRUMP_DONALD as string }),
+      problems({ ...minimal, AGENT_SECRET_CZ: minimal['AGENT_SECRET_TRUMP_DONALD'] as string }),
     ).toEqual(['AGENT_SECRET_*: every agent needs its own secret']);
     // A wallet address (base58, mixed case) can never be a roster id.
     expect(

@@ -24,7 +24,8 @@ export async function agentRoutes(
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
     request.log.warn({ limit: opts.bodyLimit }, 'agent request over the body limit');
-    return reply.code(413).send({
+    // Not the player API's `{error, message}`: the route's response schema must not apply.
+    return reply.code(413).type('application/json').serializer(JSON.stringify).send({
       jsonrpc: '2.0',
       id: null,
       error: {

@@ -3,6 +3,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
+import type { Gauge } from 'prom-client';
 import { GatewayError } from '../errors';
 import type { CoralDialect, PoolManager } from '../shared/pools';
 import type { AgentIdentity } from './identity';
@@ -14,6 +15,8 @@ export interface AgentTransportOptions {
   /** A Streamable HTTP session with no request for this long is closed and freed. */
   sessionIdleMs: number;
   log: FastifyBaseLogger;
+  /** Open sessions by transport (`sse`, `streamable-http`). */
+  sessions: Gauge<'transport'>;
 }
 
 /** How a connection presents itself: who it is, which tools it gets, what it says of itself. */
@@ -60,6 +63,11 @@ export class AgentTransports {
     return { sse: this.sse.size, streamable: this.streamable.size };
   }
 
+  private counted(): void {
+    this.options.sessions.set({ transport: 'sse' }, this.sse.size);
+    this.options.sessions.set({ transport: 'streamable-http' }, this.streamable.size);
+  }
+
   /** Opens a legacy SSE stream; its `endpoint` event names `messagePath` for the POSTs. */
   async openSse(
     reply: FastifyReply,
@@ -72,8 +80,10 @@ export class AgentTransports {
     const transport = new SSEServerTransport(messagePath, reply.raw);
     const sessionId = transport.sessionId;
     this.sse.set(sessionId, { transport, identity });
+    this.counted();
     transport.onclose = () => {
       this.sse.delete(sessionId);
+      this.counted();
     };
     try {
       await this.options.pools.connectAgent(
@@ -88,6 +98,7 @@ export class AgentTransports {
       );
     } catch (err) {
       this.sse.delete(sessionId);
+      this.counted();
       this.options.log.error({ err, ...identity }, 'agent connection failed');
       if (!reply.raw.writableEnded) reply.raw.end();
     }
@@ -157,10 +168,12 @@ export class AgentTransports {
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         this.streamable.set(id, { transport, identity, lastUsedAt: Date.now(), inFlight: 0 });
+        this.counted();
       },
     });
     transport.onclose = () => {
       if (transport.sessionId) this.streamable.delete(transport.sessionId);
+      this.counted();
     };
     await this.options.pools.connectAgent(
       identity.pool,
@@ -182,6 +195,7 @@ export class AgentTransports {
     for (const [id, entry] of this.streamable) {
       if (entry.inFlight > 0 || now - entry.lastUsedAt < this.options.sessionIdleMs) continue;
       this.streamable.delete(id);
+      this.counted();
       expired += 1;
       entry.transport
         .close()
@@ -198,6 +212,7 @@ export class AgentTransports {
     const all = [...this.sse.values(), ...this.streamable.values()].map((s) => s.transport);
     this.sse.clear();
     this.streamable.clear();
+    this.counted();
     await Promise.allSettled(all.map((t) => t.close()));
   }
 }

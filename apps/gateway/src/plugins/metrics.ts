@@ -48,6 +48,12 @@ export class GatewayMetrics {
     help: 'Open player event streams',
     registers: [this.registry],
   });
+  readonly agentSessions = new Gauge({
+    name: 'gateway_agent_mcp_sessions',
+    help: 'Open MCP sessions of agent connections, by transport',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
