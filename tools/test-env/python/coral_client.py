@@ -34,7 +34,9 @@ command line's; `timeout` is seconds, default 30):
   {"op": "sleep", "seconds": 2}                     idle (scenarios that test keepalives)
   {"op": "info"}                                    -> the installed versions
   {"op": "list_tools", "schemas": true}             -> also "schemas": {name: inputSchema}
-Any value may be {"$ref": "<step id or index>.json.thread.id"}: a field of an earlier record.
+Any value may be {"$ref": "<step id or index>.json.thread.id"}: a field of an earlier record, or
+{"$repeat": ["é", 100000]}: a long string (scripts travel on the command line, which caps one
+argument at 128 KiB).
 """
 
 from __future__ import annotations
@@ -226,7 +228,8 @@ class Driver:
         content = dump(getattr(result, "content", None))
         return {
             "tool": step["tool"],
-            "isError": bool(getattr(result, "isError", False)),
+            # mcp 1.x names it isError, 2.x is_error.
+            "isError": bool(getattr(result, "isError", None) or getattr(result, "is_error", False)),
             "content": content,
             "json": first_text_json(content),
             "ms": round((time.monotonic() - started) * 1000),
@@ -302,6 +305,9 @@ class Driver:
         """`{"$ref": "<id>.json.thread.id"}` anywhere in a step: a value from an earlier step's
         printed record (named by its `id`, or its index), e.g. the id of a created thread."""
         if isinstance(value, dict):
+            if set(value) == {"$repeat"}:
+                text, times = value["$repeat"]
+                return str(text) * int(times)
             if set(value) == {"$ref"}:
                 first, *path = str(value["$ref"]).split(".")
                 current: Any = self.records[first]
