@@ -3,21 +3,10 @@
 // address as agent id and an id outside the roster are refused (401/400) and change nothing in
 // the database; a session of one agent cannot be used with another agent's secret.
 import { coralAgentPathSecret } from '@pardon/coral';
-import { connectAgent } from './support/agents';
+import { connectAgent, INITIALIZE_REQUEST } from './support/agents';
 import { useGateway } from './support/fixture';
 import { agentSecretOf } from './support/gateway';
 import { newWallet } from './support/wallet';
-
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-03-26',
-    capabilities: {},
-    clientInfo: { name: 'x', version: '1' },
-  },
-};
 
 describe('agent identity', () => {
   const f = useGateway({}, { agents: false });
@@ -42,7 +31,7 @@ describe('agent identity', () => {
         accept: 'application/json, text/event-stream',
         ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
       },
-      body: JSON.stringify(INIT),
+      body: JSON.stringify(INITIALIZE_REQUEST),
     });
 
   const refusal = async (res: Response) => ({ status: res.status, body: await res.json() });
@@ -100,7 +89,7 @@ describe('agent identity', () => {
           'content-type': 'application/json',
           accept: 'application/json, text/event-stream',
         },
-        body: JSON.stringify(INIT),
+        body: JSON.stringify(INITIALIZE_REQUEST),
       });
       expect(mcp.status).toBe(401);
     }

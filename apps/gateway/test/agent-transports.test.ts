@@ -7,20 +7,11 @@ import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { Coral12ToolClient, buildCoral12Url, coralAgentPathSecret } from '@pardon/coral';
 import { eventually } from '@pardon/topology';
+import { INITIALIZE_REQUEST } from './support/agents';
 import { useGateway } from './support/fixture';
 import { agentSecretOf } from './support/gateway';
 import { newWallet, request, signIn } from './support/wallet';
 
-const INIT = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'initialize',
-  params: {
-    protocolVersion: '2025-03-26',
-    capabilities: {},
-    clientInfo: { name: 'x', version: '1' },
-  },
-};
 const OPS_TOKEN = 'ops-token-0123456789abcdef';
 const MCP_HEADERS = {
   'content-type': 'application/json',
@@ -83,7 +74,7 @@ describe('agent transports', () => {
     const init = await fetch(url, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify(INIT),
+      body: JSON.stringify(INITIALIZE_REQUEST),
     });
     const session = init.headers.get('mcp-session-id') as string;
     await init.text();
@@ -118,7 +109,7 @@ describe('agent transports', () => {
     const init = await fetch(`${f.gw.url}/mcp/v1/${segment('agent-a')}/mcp`, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify(INIT),
+      body: JSON.stringify(INITIALIZE_REQUEST),
     });
     const session = init.headers.get('mcp-session-id') as string;
     expect(session).toBeTruthy();
@@ -142,7 +133,7 @@ describe('agent transports', () => {
     const init = await fetch(`${f.gw.url}/mcp/v1/${segment('agent-a')}/mcp`, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify(INIT),
+      body: JSON.stringify(INITIALIZE_REQUEST),
     });
     const session = init.headers.get('mcp-session-id') as string;
     await init.body?.cancel();
@@ -164,7 +155,7 @@ describe('agent transports', () => {
     const res = await fetch(`${f.gw.url}/mcp/v1/${segment('agent-a')}/mcp`, {
       method: 'POST',
       headers: MCP_HEADERS,
-      body: JSON.stringify({ ...INIT, pad: 'x'.repeat(1_100_000) }),
+      body: JSON.stringify({ ...INITIALIZE_REQUEST, pad: 'x'.repeat(1_100_000) }),
     });
     expect(res.status).toBe(413);
     expect(await res.json()).toEqual({

@@ -4,7 +4,7 @@
 // thread, a replayed nonce. Also that SQL and HTML in content are stored and returned as data.
 import { connect } from 'node:net';
 import jwt from 'jsonwebtoken';
-import { connectRoster, type TestAgent } from './support/agents';
+import { connectRoster, type TestAgent, INITIALIZE_REQUEST } from './support/agents';
 import {
   agentSecretOf,
   CRON_SECRET,
@@ -179,16 +179,7 @@ describe('bad input', () => {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
       },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-03-26',
-          capabilities: {},
-          clientInfo: { name: 'x', version: '1' },
-        },
-      }),
+      body: JSON.stringify(INITIALIZE_REQUEST),
     });
     expect(mcp.status).toBe(404);
     expect(await mcp.json()).toMatchObject({ error: 'unknown_pool' });

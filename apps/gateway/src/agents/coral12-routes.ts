@@ -1,17 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { ErrorResponses as errors, GatewayError } from '../errors';
 import type { AgentIdentities } from './identity';
+import { AGENT_ROUTE_CONFIG, SessionQuery } from './schemas';
 import type { AgentTransports } from './transports';
 
 const SecretParams = {
   type: 'object',
   required: ['agentSecret'],
   properties: { agentSecret: { type: 'string', minLength: 1, maxLength: 128 } },
-} as const;
-const SessionQuery = {
-  type: 'object',
-  required: ['sessionId'],
-  properties: { sessionId: { type: 'string', minLength: 1, maxLength: 128 } },
 } as const;
 
 /**
@@ -25,7 +21,7 @@ export async function coral12AgentRoutes(
   opts: { identities: AgentIdentities; transports: AgentTransports; bodyLimit: number },
 ): Promise<void> {
   const { identities, transports } = opts;
-  const config = { rateLimit: false } as const;
+  const config = AGENT_ROUTE_CONFIG;
 
   app.get<{ Params: { agentSecret: string } }>(
     '/mcp/v1/:agentSecret/sse',

@@ -3,6 +3,7 @@ import { ErrorResponses as errors, GatewayError } from '../errors';
 import { bearerOf } from '../shared/bearer';
 import type { PoolManager } from '../shared/pools';
 import type { AgentIdentities } from './identity';
+import { AGENT_ROUTE_CONFIG, SessionQuery } from './schemas';
 import type { AgentTransports } from './transports';
 
 const SEGMENT = { type: 'string', minLength: 1, maxLength: 128 } as const;
@@ -19,11 +20,6 @@ const AgentQuery = {
     // Plain text: no control characters, so it shows as one line of text wherever it appears.
     agentDescription: { type: 'string', maxLength: 2000, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
   },
-} as const;
-const SessionQuery = {
-  type: 'object',
-  required: ['sessionId'],
-  properties: { sessionId: { type: 'string', minLength: 1, maxLength: 128 } },
 } as const;
 
 interface PoolParamsT {
@@ -54,8 +50,7 @@ export async function devmodeAgentRoutes(
   const requirePool = (pool: string) => {
     if (!pools.hasPool(pool)) throw new GatewayError('GW_ERR_UNKNOWN_POOL', `No pool ${pool}.`);
   };
-  // Agents poll their waits for as long as they live: no per-IP limit here.
-  const config = { rateLimit: false } as const;
+  const config = AGENT_ROUTE_CONFIG;
 
   app.get<{ Params: PoolParamsT; Querystring: AgentQueryT }>(
     '/sse/v1/devmode/:app/:key/:pool/sse',

@@ -25,14 +25,18 @@ export async function agentRoutes(
     if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
     request.log.warn({ limit: opts.bodyLimit }, 'agent request over the body limit');
     // Not the player API's `{error, message}`: the route's response schema must not apply.
-    return reply.code(413).type('application/json').serializer(JSON.stringify).send({
-      jsonrpc: '2.0',
-      id: null,
-      error: {
-        code: -32600,
-        message: `The request is larger than ${opts.bodyLimit} bytes; a message may have at most 100,000 characters.`,
-      },
-    });
+    return reply
+      .code(413)
+      .type('application/json')
+      .serializer(JSON.stringify)
+      .send({
+        jsonrpc: '2.0',
+        id: null,
+        error: {
+          code: -32600,
+          message: `The request is larger than ${opts.bodyLimit} bytes; a message may have at most 100,000 characters.`,
+        },
+      });
   });
   app.addHook('preClose', () => opts.transports.close());
   await app.register(devmodeAgentRoutes, opts);

@@ -3,6 +3,7 @@ import { ErrorResponses as errors, GatewayError } from '../errors';
 import { bearerOf, sameSecret } from '../shared/bearer';
 import type { PoolManager } from '../shared/pools';
 import type { AgentIdentities } from './identity';
+import { AGENT_ROUTE_CONFIG } from './schemas';
 
 const AgentInfo = {
   type: 'object',
@@ -35,7 +36,7 @@ export async function sessionApiRoutes(
       );
     }
   };
-  const config = { rateLimit: false } as const;
+  const config = AGENT_ROUTE_CONFIG;
 
   app.get(
     '/api/v1/sessions',

@@ -86,16 +86,7 @@ export class AgentTransports {
       this.counted();
     };
     try {
-      await this.options.pools.connectAgent(
-        identity.pool,
-        identity.agentId,
-        { description: connect.description, dialect: connect.dialect },
-        transport,
-      );
-      this.options.log.info(
-        { ...identity, transport: 'sse', dialect: connect.dialect },
-        'agent connected',
-      );
+      await this.attach(transport, connect, 'sse');
     } catch (err) {
       this.sse.delete(sessionId);
       this.counted();
@@ -175,18 +166,25 @@ export class AgentTransports {
       if (transport.sessionId) this.streamable.delete(transport.sessionId);
       this.counted();
     };
+    await this.attach(transport, connect, 'streamable-http');
+    reply.hijack();
+    await transport.handleRequest(request.raw, reply.raw, request.body);
+  }
+
+  /** Binds the transport to a new connection of the agent on its pool. */
+  private async attach(
+    transport: SSEServerTransport | StreamableHTTPServerTransport,
+    connect: AgentConnectRequest,
+    kind: 'sse' | 'streamable-http',
+  ): Promise<void> {
+    const { identity, dialect, description } = connect;
     await this.options.pools.connectAgent(
       identity.pool,
       identity.agentId,
-      { description: connect.description, dialect: connect.dialect },
+      { description, dialect },
       transport,
     );
-    this.options.log.info(
-      { ...identity, transport: 'streamable-http', dialect: connect.dialect },
-      'agent connected',
-    );
-    reply.hijack();
-    await transport.handleRequest(request.raw, reply.raw, request.body);
+    this.options.log.info({ ...identity, transport: kind, dialect }, 'agent connected');
   }
 
   /** Closes Streamable HTTP sessions that nobody used for the idle time (clients that vanished). */

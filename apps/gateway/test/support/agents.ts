@@ -5,6 +5,18 @@ import { CoralToolClient, buildCoralSseUrl, type CoralMessage } from '@pardon/co
 
 export type AgentTransport = 'sse' | 'streamable';
 
+/** A raw MCP `initialize` request, for tests that speak Streamable HTTP by hand. */
+export const INITIALIZE_REQUEST = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: {
+    protocolVersion: '2025-03-26',
+    capabilities: {},
+    clientInfo: { name: 'x', version: '1' },
+  },
+} as const;
+
 export interface TestAgent {
   id: string;
   pool: string;

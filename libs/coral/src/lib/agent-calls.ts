@@ -1,5 +1,6 @@
 import type { AgentConnection } from './agent-presence';
 import { CoralError, type CoralErrorCode } from './errors';
+import type { CoralMessage } from './model';
 import type { PoolBus } from './pool-bus';
 
 /**
@@ -42,6 +43,25 @@ export async function runAgentCall<T>(
   } finally {
     connection.touch();
   }
+}
+
+/** An agent's message, always in its own name (no call can send as anyone else). */
+export function sendAsAgent(
+  bus: PoolBus,
+  agentId: string,
+  args: {
+    threadId: string;
+    content: string;
+    mentions: string[];
+    idempotencyKey?: string | undefined;
+  },
+): Promise<CoralMessage> {
+  const { idempotencyKey, ...rest } = args;
+  return bus.sendMessage({
+    ...rest,
+    senderId: agentId,
+    ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
+  });
 }
 
 /** Adding, removing and closing need the calling agent to be a participant of the thread. */

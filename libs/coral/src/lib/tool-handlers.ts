@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import type { CoralErrorCode } from './errors';
-import { requireKnownAgents, requireParticipant, runAgentCall, waitEndedBy } from './agent-calls';
+import {
+  requireKnownAgents,
+  requireParticipant,
+  runAgentCall,
+  sendAsAgent,
+  waitEndedBy,
+} from './agent-calls';
 import type { AgentConnection } from './agent-presence';
 import type { PoolBus } from './pool-bus';
 import {
@@ -97,19 +103,10 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
       return { result: 'close_thread_success' };
     }),
 
-    coral_send_message: guard(
-      'coral_send_message',
-      async ({ threadId, content, mentions, idempotencyKey }) => {
-        const message = await bus.sendMessage({
-          threadId,
-          senderId: agentId,
-          content,
-          mentions,
-          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-        });
-        return { result: 'send_message_success', message };
-      },
-    ),
+    coral_send_message: guard('coral_send_message', async (args) => {
+      const message = await sendAsAgent(bus, agentId, args);
+      return { result: 'send_message_success', message };
+    }),
 
     coral_wait_for_mentions: guard('coral_wait_for_mentions', async ({ timeoutMs }, signal) => {
       const outcome = await waitEndedBy(connection.signal, signal, (combined) =>

@@ -1,7 +1,13 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentConnection } from '../agent-presence';
 import { CoralError } from '../errors';
-import { requireKnownAgents, requireParticipant, runAgentCall, waitEndedBy } from '../agent-calls';
+import {
+  requireKnownAgents,
+  requireParticipant,
+  runAgentCall,
+  sendAsAgent,
+  waitEndedBy,
+} from '../agent-calls';
 import type { CoralMessage, CoralThread } from '../model';
 import type { PoolBus } from '../pool-bus';
 import type { MessageFilter } from '../read-cursors';
@@ -163,19 +169,10 @@ export function createCoral12Handlers(options: Coral12HandlerOptions): Coral12Ha
         });
       },
     ),
-    coral_send_message: guard(
-      'coral_send_message',
-      async ({ threadId, content, mentions, idempotencyKey }) => {
-        const message = await bus.sendMessage({
-          threadId,
-          senderId: agentId,
-          content,
-          mentions,
-          ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
-        });
-        return ok({ status: 'Message sent successfully', message: toCoral12Message(message) });
-      },
-    ),
+    coral_send_message: guard('coral_send_message', async (args) => {
+      const message = await sendAsAgent(bus, agentId, args);
+      return ok({ status: 'Message sent successfully', message: toCoral12Message(message) });
+    }),
     coral_wait_for_message: guard('coral_wait_for_message', wait({ kind: 'any' })),
     coral_wait_for_mention: guard('coral_wait_for_mention', wait({ kind: 'mentions' })),
     coral_wait_for_agent: guard('coral_wait_for_agent', (args, signal) =>

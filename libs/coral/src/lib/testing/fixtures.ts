@@ -62,6 +62,40 @@ export interface ConnectedCoralAgent {
   close(): Promise<void>;
 }
 
+/** One connection of an agent: an `McpServer` with `register`'s tools, linked to an SDK client. */
+async function linkInMemory(
+  bus: PoolBus,
+  agentId: string,
+  description: string | undefined,
+  register: (server: McpServer, connection: AgentConnection) => void,
+) {
+  const connection = bus.connectAgent({
+    id: agentId,
+    ...(description !== undefined ? { description } : {}),
+  });
+  const server = new McpServer(CORAL_SERVER_INFO);
+  register(server, connection);
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  server.server.onclose = () => connection.disconnect();
+  await server.connect(serverTransport);
+  const mcpClient = new Client({ name: `test-agent-${agentId}`, version: '1.0.0' });
+  await mcpClient.connect(clientTransport);
+  let closed = false;
+  return {
+    agentId,
+    connection,
+    server,
+    mcpClient,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await mcpClient.close();
+      await server.close();
+      connection.disconnect();
+    },
+  };
+}
+
 /**
  * Connects `agentId` to `bus` the way the gateway does over HTTP, but in memory: one `McpServer`
  * per connection with the Coral tools registered, linked to an SDK `Client`. Closing the
@@ -71,36 +105,18 @@ export async function connectCoralAgent(
   bus: PoolBus,
   options: ConnectCoralAgentOptions,
 ): Promise<ConnectedCoralAgent> {
-  const connection = bus.connectAgent({
-    id: options.agentId,
-    ...(options.description !== undefined ? { description: options.description } : {}),
-  });
-  const server = new McpServer(CORAL_SERVER_INFO);
-  registerCoralTools(server, {
+  const linked = await linkInMemory(
     bus,
-    connection,
-    ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
-  });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  server.server.onclose = () => connection.disconnect();
-  await server.connect(serverTransport);
-  const mcpClient = new Client({ name: `test-agent-${options.agentId}`, version: '1.0.0' });
-  await mcpClient.connect(clientTransport);
-  let closed = false;
-  return {
-    agentId: options.agentId,
-    connection,
-    server,
-    mcpClient,
-    coral: new CoralToolClient(mcpClient),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await mcpClient.close();
-      await server.close();
-      connection.disconnect();
-    },
-  };
+    options.agentId,
+    options.description,
+    (server, connection) =>
+      registerCoralTools(server, {
+        bus,
+        connection,
+        ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+      }),
+  );
+  return { ...linked, coral: new CoralToolClient(linked.mcpClient) };
 }
 
 /** An agent connected over the Coral 1.2 tools, in memory. */
@@ -117,26 +133,8 @@ export async function connectCoral12Agent(
   bus: PoolBus,
   options: { agentId: string },
 ): Promise<ConnectedCoral12Agent> {
-  const connection = bus.connectAgent({ id: options.agentId });
-  const server = new McpServer(CORAL_SERVER_INFO);
-  registerCoral12Tools(server, { bus, connection });
-  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-  server.server.onclose = () => connection.disconnect();
-  await server.connect(serverTransport);
-  const mcpClient = new Client({ name: `test-agent-${options.agentId}`, version: '1.2.0' });
-  await mcpClient.connect(clientTransport);
-  let closed = false;
-  return {
-    agentId: options.agentId,
-    connection,
-    mcpClient,
-    coral: new Coral12ToolClient(mcpClient),
-    async close() {
-      if (closed) return;
-      closed = true;
-      await mcpClient.close();
-      await server.close();
-      connection.disconnect();
-    },
-  };
+  const linked = await linkInMemory(bus, options.agentId, undefined, (server, connection) =>
+    registerCoral12Tools(server, { bus, connection }),
+  );
+  return { ...linked, coral: new Coral12ToolClient(linked.mcpClient) };
 }
