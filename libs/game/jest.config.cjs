@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'game',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/game',
+};
