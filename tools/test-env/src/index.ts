@@ -40,6 +40,34 @@ export {
   TEST_PG_TEMPLATE_ENV,
 } from './postgres/provider';
 export type { AcquiredPostgres, PostgresSource, TestDatabase } from './postgres/provider';
-export { openTestDb, useTestDb } from './postgres/test-db';
-export type { Closable, TestDb, TestDbWith } from './postgres/test-db';
+export {
+  openTestDb,
+  useTestDb,
+  openTestDbWithReplica,
+  useTestDbWithReplica,
+} from './postgres/test-db';
+export type {
+  Closable,
+  TestDb,
+  TestDbWith,
+  TestDbWithReplica,
+  TestDbWithReplicaWith,
+} from './postgres/test-db';
+// A streaming hot standby of a local primary (the design's read replica) and its replay controls.
+export {
+  startStreamingReplica,
+  startPrimaryWithReplica,
+  pauseReplay,
+  resumeReplay,
+  replicationLag,
+  waitForReplay,
+  primaryLsn,
+} from './postgres/replica';
+export type {
+  PostgresReplica,
+  PrimaryWithReplica,
+  ReplicaPrimary,
+  ReplicationLag,
+  StartReplicaOptions,
+} from './postgres/replica';
 export { applyMigrations, DB_MIGRATIONS_DIR } from './postgres/migrations';

