@@ -128,9 +128,16 @@ async function main(): Promise<void> {
 
   try {
     if (standbyOf) {
-      if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
-        await takeStandbyBackup(standbyOf, options.dataDir, options.port);
+      // A standby is a copy: a kept one (its slot dropped when it closed) is taken afresh.
+      if (existsSync(options.dataDir) && readdirSync(options.dataDir).length > 0) {
+        if (!existsSync(path.join(options.dataDir, 'standby.signal'))) {
+          throw new Error(`${options.dataDir} is not empty and is not a standby's data directory`);
+        }
+        for (const entry of readdirSync(options.dataDir)) {
+          rmSync(path.join(options.dataDir, entry), { recursive: true, force: true });
+        }
       }
+      await takeStandbyBackup(standbyOf, options.dataDir, options.port);
     } else if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
       await initialiseFromCache(options.dataDir, makeInstance, remember);
     }

@@ -28,7 +28,11 @@ export interface ReplicaPrimary {
 export interface StartReplicaOptions {
   /** Default: a free loopback port. */
   port?: number;
-  /** Keep the standby's data here; default a temp dir removed on close. Must be empty or missing. */
+  /**
+   * The standby's data directory; default a temp dir removed on close. Kept across `stop()`/
+   * `start()`; each new standby process takes a fresh base backup into it (empty, missing, or a
+   * previous standby's).
+   */
   dataDir?: string;
   /** How long to wait for the standby to serve what the primary wrote. Default 60 s. */
   startTimeoutMs?: number;

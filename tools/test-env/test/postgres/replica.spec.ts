@@ -1,13 +1,16 @@
 // Locks in the read replica: a second PostgreSQL server that is a streaming hot standby of the
 // primary (base backup with pg_backup_start/stop, standby.signal, primary_conninfo), read-only,
 // whose WAL replay tests can pause to see a lagging reader; and the per-file database with one.
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import postgresGlobalSetup from '../../src/jest/postgres-global-setup';
 import postgresGlobalTeardown from '../../src/jest/postgres-global-teardown';
 import {
   openTestDbWithReplica,
+  startStreamingReplica,
   pauseReplay,
   replicationLag,
   resumeReplay,
@@ -129,6 +132,29 @@ test('close stops both servers, drops the slot and removes the temp data dirs', 
   await pair.close();
   expect(await portAccepts(primary.port)).toBe(false);
   expect(existsSync(primary.dataDir)).toBe(false);
+});
+
+test('a standby in a kept data dir is taken afresh when started again', async () => {
+  const parent = mkdtempSync(path.join(os.tmpdir(), 'pardon-standby-kept-'));
+  chmodSync(parent, 0o755); // the embedded PostgreSQL (its own user under root) enters it
+  const dataDir = path.join(parent, 'standby');
+  const pair = await startPrimaryWithReplica({ replica: { dataDir } });
+  try {
+    await query(pair.primary.url, 'CREATE TABLE items (v int)');
+    await pair.replica.close(); // slot dropped, data dir kept
+    expect(existsSync(path.join(dataDir, 'standby.signal'))).toBe(true);
+    await query(pair.primary.url, 'INSERT INTO items VALUES (7)');
+    const again = await startStreamingReplica(pair.primary, { dataDir });
+    try {
+      await waitForReplay(again);
+      expect(await values(again.url)).toEqual([7]);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await pair.close();
+    rmSync(parent, { recursive: true, force: true });
+  }
 });
 
 test("openTestDbWithReplica: the file's database on the run's server and on a standby of it", async () => {
