@@ -55,6 +55,16 @@ export type {
   ActiveCounts,
   LeaderboardEntry,
 } from './lib/types';
+export { EvaluationRefusedError, MAX_REASON_CHARS, MAX_BOARD } from './lib/game';
+export type {
+  GameRepository,
+  EvaluateInput,
+  EvaluationResult,
+  PlayerWeekView,
+  WeekBoardEntry,
+  WeekCloseResult,
+  WeekPrize,
+} from './lib/game';
 export { authNoncesRepository } from './lib/auth-nonces';
 export type { AuthNonce, AuthNoncesRepository } from './lib/auth-nonces';
 // Lifecycle jobs shared by the cron-worker and the gateway's /api/cron/* endpoints.

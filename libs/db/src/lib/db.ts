@@ -5,6 +5,7 @@ import { authNoncesRepository, type AuthNoncesRepository } from './auth-nonces';
 import { DbConfigSchema } from './config';
 import { createContext } from './context';
 import { DbConfigError } from './config';
+import { gameRepository, type GameRepository } from './game';
 import { messagesRepository, type MessagesRepository } from './messages';
 import {
   cronRunsRepository,
@@ -50,6 +51,8 @@ export interface Db {
   cronRuns: CronRunsRepository;
   /** Wallet sign-in nonces (gateway). */
   authNonces: AuthNoncesRepository;
+  /** The game: evaluations, players' weeks, the weekly board and prizes. */
+  game: GameRepository;
   /** True when the writer answers a trivial query (for /health); never throws. */
   ping(): Promise<boolean>;
   /** Closes both pools. */
@@ -142,6 +145,7 @@ export function createDb(options: CreateDbOptions): Db {
     poolHealth: rejectingOnThrow(poolHealthRepository(ctx)),
     cronRuns: rejectingOnThrow(cronRunsRepository(ctx)),
     authNonces: authNoncesRepository(ctx),
+    game: rejectingOnThrow(gameRepository(ctx)),
     ping: async () => {
       try {
         await writer.pool.query('SELECT 1');

@@ -42,7 +42,7 @@ export class InvalidInputError extends DbError {
 export class NotFoundError extends DbError {
   readonly code = 'DB_NOT_FOUND';
   constructor(
-    readonly entity: 'session' | 'thread',
+    readonly entity: 'session' | 'thread' | 'message',
     readonly id: string,
     message = `${entity} ${id} not found`,
   ) {

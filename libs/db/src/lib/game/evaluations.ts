@@ -1,0 +1,289 @@
+import {
+  applyEvaluation,
+  createPlayerWeekState,
+  GameInputError,
+  weekOf,
+  type GameRules,
+  type PlayerWeekState,
+} from '@pardon/game';
+import type pg from 'pg';
+import { inTransaction, type RepoContext } from '../context';
+import { InvalidInputError, NotFoundError } from '../errors';
+
+export interface EvaluateInput {
+  /** The player message judged (`<threadId>-<seq>`). */
+  messageId: string;
+  /** The agent that judges it: the thread's agent, mentioned by the message. */
+  agentId: string;
+  /** −3…+3 (the rules' range). */
+  score: number;
+  reason: string;
+  /** When the evaluation arrived (epoch ms); the clock is the caller's. */
+  at: number;
+}
+
+/** The stored result of an evaluation, the same on every retry of it. */
+export interface EvaluationResult {
+  evaluationId: string;
+  messageId: string;
+  threadId: string;
+  agentId: string;
+  wallet: string;
+  weekId: string;
+  score: number;
+  reason: string;
+  /** The change of the week's score this evaluation made (0 once the week is locked). */
+  pointsAwarded: number;
+  /** The week's score right after it. */
+  newScore: number;
+  pardonGranted: boolean;
+  finalScore: number | null;
+  /** False when this call found the evaluation stored by an earlier one. */
+  created: boolean;
+}
+
+/** Why an evaluation is refused (the message is not one this agent may judge). */
+export class EvaluationRefusedError extends InvalidInputError {
+  constructor(
+    readonly reason: 'not_player_message' | 'not_mentioned' | 'not_thread_agent',
+    message: string,
+  ) {
+    super('messageId', message);
+  }
+}
+
+export const MAX_REASON_CHARS = 500;
+
+interface MessageRow {
+  threadId: string;
+  senderId: string;
+  mentions: string[];
+  createdAt: Date;
+  wallet: string;
+  threadAgent: string;
+}
+
+interface WeekRow {
+  score: string;
+  scoredMessages: Record<string, number>;
+  premiumServices: number;
+  pardonGrantedAt: Date | null;
+  finalScore: string | null;
+}
+
+interface EvaluationRow {
+  id: string;
+  points: string;
+  scoreAfter: string;
+  pardonGranted: boolean;
+  score: number;
+  reason: string;
+  weekId: string;
+  wallet: string;
+}
+
+const num = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * Stores an agent's evaluation of a player message and moves the player's week with it, in one
+ * transaction: the week's row is locked first, so concurrent evaluations of one player (from
+ * any task) apply one after another, and a crash leaves both or neither. An evaluation exists
+ * once per (message, agent): a retry, a redelivery or a racing second task gets the stored
+ * result back and changes nothing. The pardon is granted by the one evaluation that reaches the
+ * threshold (also guarded by a unique index).
+ */
+export function evaluateMessage(
+  ctx: RepoContext,
+  input: EvaluateInput,
+  rules: GameRules,
+): Promise<EvaluationResult> {
+  if (typeof input.reason !== 'string' || input.reason.trim() === '') {
+    return Promise.reject(new InvalidInputError('reason', 'reason must be a short text'));
+  }
+  if (input.reason.length > MAX_REASON_CHARS) {
+    return Promise.reject(
+      new InvalidInputError('reason', `reason must be at most ${MAX_REASON_CHARS} characters`),
+    );
+  }
+  if (
+    !Number.isInteger(input.score) ||
+    input.score < rules.minEvaluation ||
+    input.score > rules.maxEvaluation
+  ) {
+    return Promise.reject(
+      new InvalidInputError(
+        'score',
+        `score must be an integer from ${rules.minEvaluation} to ${rules.maxEvaluation}`,
+      ),
+    );
+  }
+  return ctx.run('game.evaluate', () =>
+    inTransaction(ctx.writerPool, (client) => evaluateIn(client, input, rules)),
+  );
+}
+
+async function evaluateIn(
+  client: pg.PoolClient,
+  input: EvaluateInput,
+  rules: GameRules,
+): Promise<EvaluationResult> {
+  const message = await readMessage(client, input.messageId);
+  if (message.senderId !== message.wallet) {
+    throw new EvaluationRefusedError(
+      'not_player_message',
+      'Only a player message can be evaluated.',
+    );
+  }
+  if (message.threadAgent !== input.agentId) {
+    throw new EvaluationRefusedError(
+      'not_thread_agent',
+      `${input.agentId} is not the agent of this message's thread.`,
+    );
+  }
+  if (!message.mentions.includes(input.agentId)) {
+    throw new EvaluationRefusedError(
+      'not_mentioned',
+      `The message does not mention ${input.agentId}.`,
+    );
+  }
+  const week = weekOf(message.createdAt.getTime(), rules);
+  const wallet = message.wallet;
+
+  // The week's row, created on first use and locked: evaluations of one player queue here.
+  await client.query(
+    `INSERT INTO player_weeks (wallet, week_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+    [wallet, week.id],
+  );
+  const weekRows = await client.query<WeekRow>(
+    `SELECT score::text AS score, scored_messages AS "scoredMessages",
+            premium_services AS "premiumServices", pardon_granted_at AS "pardonGrantedAt",
+            final_score::text AS "finalScore"
+     FROM player_weeks WHERE wallet = $1 AND week_id = $2 FOR UPDATE`,
+    [wallet, week.id],
+  );
+  const stored = await findEvaluation(client, input.messageId, input.agentId);
+  if (stored) return toResult(stored, input, message, weekRows.rows[0], false);
+
+  const row = weekRows.rows[0] as WeekRow;
+  const activity = await client.query<{ sent: string; agents: string[]; first: Date | null }>(
+    `SELECT count(*)::text AS sent, coalesce(array_agg(DISTINCT t.agent_id), '{}') AS agents,
+            min(m.created_at) AS first
+     FROM messages m JOIN threads t ON t.id = m.thread_id JOIN sessions s ON s.id = t.session_id
+     WHERE m.sender_id = $1 AND s.wallet = $1 AND m.created_at >= $2 AND m.created_at < $3`,
+    [wallet, new Date(week.startMs), new Date(week.endMs)],
+  );
+  const act = activity.rows[0] ?? { sent: '0', agents: [], first: null };
+  const state: PlayerWeekState = {
+    ...createPlayerWeekState(week.id, rules),
+    score: Number(row.score),
+    scoredMessages: row.scoredMessages,
+    agentsTalkedTo: [...act.agents].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    messagesSent: Number(act.sent),
+    firstMessageAt: act.first ? act.first.getTime() : null,
+    pardonGrantedAt: row.pardonGrantedAt ? row.pardonGrantedAt.getTime() : null,
+    finalScore: num(row.finalScore),
+    premiumServices: row.premiumServices,
+  };
+  let outcome;
+  try {
+    const at = Math.max(input.at, state.firstMessageAt ?? input.at);
+    outcome = applyEvaluation(state, { agentId: input.agentId, score: input.score, at }, rules);
+  } catch (error) {
+    if (error instanceof GameInputError) throw new InvalidInputError('evaluation', error.message);
+    throw error;
+  }
+  const next = outcome.state;
+  const inserted = await client.query<EvaluationRow>(
+    `INSERT INTO evaluations (message_id, agent_id, wallet, week_id, score, reason, points,
+                              score_after, pardon_granted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     RETURNING id, points::text AS points, score_after::text AS "scoreAfter",
+               pardon_granted AS "pardonGranted", score, reason, week_id AS "weekId", wallet`,
+    [
+      input.messageId,
+      input.agentId,
+      wallet,
+      week.id,
+      input.score,
+      input.reason,
+      outcome.pointsAwarded,
+      next.score,
+      outcome.pardonGranted,
+    ],
+  );
+  await client.query(
+    `UPDATE player_weeks SET score = $3, scored_messages = $4, evaluations = evaluations + 1,
+            pardon_granted_at = $5, final_score = $6, last_points = $7, last_reason = $8,
+            last_agent_id = $9, last_evaluated_at = $10, updated_at = now()
+     WHERE wallet = $1 AND week_id = $2`,
+    [
+      wallet,
+      week.id,
+      next.score,
+      JSON.stringify(next.scoredMessages),
+      next.pardonGrantedAt === null ? null : new Date(next.pardonGrantedAt),
+      next.finalScore,
+      outcome.pointsAwarded,
+      input.reason,
+      input.agentId,
+      new Date(input.at),
+    ],
+  );
+  const weekAfter: WeekRow = {
+    ...row,
+    score: String(next.score),
+    finalScore: next.finalScore === null ? null : String(next.finalScore),
+  };
+  return toResult(inserted.rows[0] as EvaluationRow, input, message, weekAfter, true);
+}
+
+async function readMessage(client: pg.PoolClient, messageId: string): Promise<MessageRow> {
+  const rows = await client.query<MessageRow>(
+    `SELECT m.thread_id AS "threadId", m.sender_id AS "senderId", m.mentions,
+            m.created_at AS "createdAt", s.wallet, t.agent_id AS "threadAgent"
+     FROM messages m JOIN threads t ON t.id = m.thread_id JOIN sessions s ON s.id = t.session_id
+     WHERE m.id = $1`,
+    [messageId],
+  );
+  const row = rows.rows[0];
+  if (!row) throw new NotFoundError('message', messageId);
+  return row;
+}
+
+async function findEvaluation(
+  client: pg.PoolClient,
+  messageId: string,
+  agentId: string,
+): Promise<EvaluationRow | undefined> {
+  const rows = await client.query<EvaluationRow>(
+    `SELECT id, points::text AS points, score_after::text AS "scoreAfter",
+            pardon_granted AS "pardonGranted", score, reason, week_id AS "weekId", wallet
+     FROM evaluations WHERE message_id = $1 AND agent_id = $2`,
+    [messageId, agentId],
+  );
+  return rows.rows[0];
+}
+
+function toResult(
+  row: EvaluationRow,
+  input: EvaluateInput,
+  message: MessageRow,
+  week: WeekRow | undefined,
+  created: boolean,
+): EvaluationResult {
+  return {
+    evaluationId: row.id,
+    messageId: input.messageId,
+    threadId: message.threadId,
+    agentId: input.agentId,
+    wallet: row.wallet,
+    weekId: row.weekId,
+    score: row.score,
+    reason: row.reason,
+    pointsAwarded: Number(row.points),
+    newScore: Number(row.scoreAfter),
+    pardonGranted: row.pardonGranted,
+    finalScore: row.pardonGranted ? num(week?.finalScore ?? null) : null,
+    created,
+  };
+}
