@@ -68,6 +68,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<
       agentId: persona.id,
       agentDescription: persona.description,
       secret: config.AGENT_SECRET,
+      connectTimeoutMs: config.AGENT_CONNECT_TIMEOUT_MS,
     });
   const health = new HealthRegistry(persona.id, config.CORAL_SESSIONS);
   const conversation = new Conversation({

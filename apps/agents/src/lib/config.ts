@@ -78,6 +78,8 @@ export const AgentEnvSchema = z
     CORAL_TRANSPORT: z.enum(['sse', 'streamable-http']).default('sse'),
     /** How long one wait for mentions blocks on the server (Coral 1.2 caps it at 60 s). */
     CORAL_WAIT_TIMEOUT_MS: int(100, 600_000).default(30_000),
+    /** How long one connection attempt (stream open + `initialize`) may take before it is retried. */
+    AGENT_CONNECT_TIMEOUT_MS: int(100, 600_000).default(30_000),
     /** Full-jitter reconnect backoff: first ceiling and cap. */
     AGENT_RECONNECT_BASE_MS: int(1, 60_000).default(250),
     AGENT_RECONNECT_MAX_MS: int(1, 600_000).default(15_000),

@@ -24,16 +24,23 @@ export type PoolConnector = (pool: string, signal: AbortSignal) => Promise<PoolS
 
 export const CLIENT_INFO = { name: 'pardon-agent', version: '1.0.0' } as const;
 
+/** Default of `AGENT_CONNECT_TIMEOUT_MS`: how long one connection attempt may take. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
 /**
  * Connects an MCP client over `transport` and watches it. The SSE transport's EventSource silently
  * reconnects after a gateway restart, but to a server that no longer knows this MCP session, so an
  * SSE stream error is treated as the loss of the connection: the session is closed and the agent
- * reconnects from scratch with a fresh `initialize`.
+ * reconnects from scratch with a fresh `initialize`. One attempt is bounded by `connectTimeoutMs`
+ * and ends at once when `signal` aborts: the SDK's SSE `start()` settles neither when its stream
+ * request hangs nor when the transport is closed meanwhile, and a stuck attempt would hold the
+ * pool's reconnect loop (and the agent's stop) forever.
  */
 export async function connectMcpSession(
   transport: Transport,
   dialect: CoralDialect,
   signal?: AbortSignal,
+  connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
 ): Promise<PoolSession> {
   const client = new Client(CLIENT_INFO);
   let markLost!: (reason: string) => void;
@@ -51,14 +58,31 @@ export async function connectMcpSession(
       void close();
     }
   };
-  const onAbort = (): void => void close();
-  signal?.addEventListener('abort', onAbort, { once: true });
+  const attempt = new AbortController();
+  const timer = setTimeout(
+    () => attempt.abort(new Error(`connect timed out after ${connectTimeoutMs} ms`)),
+    connectTimeoutMs,
+  );
+  timer.unref();
+  const onAbort = (): void => attempt.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const ended = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(attempt.signal.reason);
+    if (attempt.signal.aborted) fail();
+    else attempt.signal.addEventListener('abort', fail, { once: true });
+  });
+  ended.catch(() => undefined);
   try {
-    await client.connect(transport, signal ? { signal } : undefined);
+    const connecting = client.connect(transport, { signal: attempt.signal });
+    // When the attempt ends first, the abandoned connect may reject later: that is expected.
+    connecting.catch(() => undefined);
+    await Promise.race([connecting, ended]);
   } catch (error) {
     await close();
     throw error;
   } finally {
+    clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
   }
   return { coral: createCoralPort(dialect, client), lost, close };
@@ -86,6 +110,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 export interface HttpConnectorOptions extends AgentIdentity {
   dialect: CoralDialect;
+  /** Bound of one connection attempt (`AGENT_CONNECT_TIMEOUT_MS`). */
+  connectTimeoutMs?: number;
   endpoint: CoralEndpoint;
   kind: CoralTransportKind;
 }
@@ -119,7 +145,7 @@ export function httpConnector(options: HttpConnectorOptions): PoolConnector {
         requestInit: { headers },
         eventSourceInit: { fetch: fetchWithHeaders(headers) },
       });
-      return connectMcpSession(transport, options.dialect, signal);
+      return connectMcpSession(transport, options.dialect, signal, options.connectTimeoutMs);
     }
     const transport = new StreamableHTTPClientTransport(url, {
       requestInit: { headers },
@@ -131,15 +157,17 @@ export function httpConnector(options: HttpConnectorOptions): PoolConnector {
         maxRetries: 0,
       },
     });
-    return connectMcpSession(transport, options.dialect, signal).then((session) => ({
-      ...session,
-      // Streamable HTTP has no stream whose end tells the server the agent left: say so (DELETE).
-      close: async () => {
-        await withTimeout(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch(
-          () => undefined,
-        );
-        await session.close();
-      },
-    }));
+    return connectMcpSession(transport, options.dialect, signal, options.connectTimeoutMs).then(
+      (session) => ({
+        ...session,
+        // Streamable HTTP has no stream whose end tells the server the agent left: say so (DELETE).
+        close: async () => {
+          await withTimeout(transport.terminateSession(), TERMINATE_TIMEOUT_MS).catch(
+            () => undefined,
+          );
+          await session.close();
+        },
+      }),
+    );
   };
 }
