@@ -24,5 +24,8 @@ export type { ApiMessage, ApiResponse, PlayerOptions } from './lib/player';
 export { startTopology, AGENT_IDS } from './lib/topology';
 export { assertPortFree, PortInUseError } from './lib/ports';
 export type { AgentId, Task, Topology, TopologyOptions } from './lib/topology';
+// The replica's replay controls (`Topology.replica`), from @pardon/test-env.
+export { pauseReplay, resumeReplay, waitForReplay, replicationLag } from '@pardon/test-env';
+export type { PostgresReplica, ReplicationLag } from '@pardon/test-env';
 export { Supervisor } from './lib/supervisor';
 export type { SupervisedUnit, SupervisorEvent, SupervisorOptions } from './lib/supervisor';

@@ -1,5 +1,5 @@
-// The whole game on one machine: PostgreSQL (embedded, or a URL), migrations, N gateway processes
-// as N tasks, the six agents on every task, cron-workers and optionally the AWS emulator. Used by
+// The whole game on one machine: PostgreSQL (embedded, or a URL; optionally with a streaming read
+// replica), migrations, N gateway processes as N tasks, the six agents on every task, cron-workers and optionally the AWS emulator. Used by
 // `npm start`, the integration suite and the load test.
 import path from 'node:path';
 import {
@@ -8,9 +8,12 @@ import {
   freePort,
   startAwsEmulator,
   startPostgresServer,
+  startStreamingReplica,
   type AwsEmulator,
+  type PostgresReplica,
   type PostgresServer,
 } from '@pardon/test-env';
+import pg from 'pg';
 import { prepareApps, type AppBundles } from './bundles';
 import { fetchHealth, type Health } from './health';
 import { assertPortFree } from './ports';
@@ -38,6 +41,14 @@ export interface TopologyOptions {
    * an embedded server (`dataDir` keeps the data across runs; default a temp dir; `port` default free).
    */
   postgres?: { url: string } | { dataDir?: string; port?: number };
+  /**
+   * Run a second PostgreSQL as a streaming hot standby of the embedded primary (`@pardon/test-env`)
+   * and give every gateway its URL of the same database as `DATABASE_READ_URL` (the reads that may
+   * lag: the leaderboard, the ops page); migrations and cron-workers keep the writer. A fresh base
+   * backup each start, in a temp dir removed on stop; `port` default free. Not with
+   * `postgres: { url }`. Default off.
+   */
+  replica?: boolean | { port?: number };
   /** Start the AWS emulator (`@pardon/test-env`) and point the cron-workers' metrics at it. */
   aws?: boolean;
   /**
@@ -95,6 +106,13 @@ export interface Topology {
   readonly databaseUrl: string;
   /** The embedded server (stop/start it to simulate an outage); undefined for `{ url }`. */
   readonly postgres: PostgresServer | undefined;
+  /**
+   * The streaming standby of `postgres` with `replica` (pause its replay with `@pardon/test-env`'s
+   * `pauseReplay` to make the gateways' reads lag); undefined without.
+   */
+  readonly replica: PostgresReplica | undefined;
+  /** The gateways' `DATABASE_READ_URL` (the replica's `databaseUrl` database); undefined without. */
+  readonly databaseReadUrl: string | undefined;
   readonly aws: AwsEmulator | undefined;
   readonly secrets: LocalSecrets;
   readonly pools: string[];
@@ -116,6 +134,35 @@ export interface Topology {
 }
 
 const STOP_GRACE_MS = 8_000;
+/** Slots of standbys that `@pardon/test-env` names `pardon_standby_<port>_<hex>`. */
+const STANDBY_SLOT_PATTERN = 'pardon\\_standby\\_%';
+
+/** The primary's settings for streaming (PostgreSQL 18's defaults, spelled out). */
+const PRIMARY_REPLICATION_SETTINGS = {
+  wal_level: 'replica',
+  max_wal_senders: '10',
+  max_replication_slots: '10',
+  hot_standby: 'on',
+};
+
+/**
+ * Drops standby slots nobody streams from: a run that was SIGKILLed along with its primary may not
+ * have dropped its slot, which would keep the persistent primary's WAL forever.
+ */
+async function dropStaleStandbySlots(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query(
+      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+        WHERE slot_name LIKE $1 AND NOT active`,
+      [STANDBY_SLOT_PATTERN],
+    );
+  } finally {
+    await client.end();
+  }
+}
 
 /** Starts the topology and waits until every pool of every task is ready. */
 export async function startTopology(options: TopologyOptions = {}): Promise<Topology> {
@@ -128,8 +175,15 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   const logLevel = options.logLevel ?? 'info';
   const group = new ProcessGroup();
 
+  const wantReplica = options.replica !== undefined && options.replica !== false;
+  const replicaPort = typeof options.replica === 'object' ? options.replica.port : undefined;
+  if (wantReplica && options.postgres && 'url' in options.postgres) {
+    throw new Error(
+      'a read replica follows the embedded PostgreSQL only, not postgres: { url } (drop replica)',
+    );
+  }
   const total =
-    3 + (options.aws ? 1 : 0) + taskCount * 2 + (cronCount > 0 ? 1 : 0) + (useProxy ? 1 : 0);
+    3 + (wantReplica ? 1 : 0) + (options.aws ? 1 : 0) + taskCount * 2 + (cronCount > 0 ? 1 : 0) + (useProxy ? 1 : 0);
   let done = 0;
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     if (options.signal?.aborted) throw new Error('start aborted');
@@ -143,6 +197,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     options.logDir ? path.join(options.logDir, `${name.replace(/\s+/g, '-')}.log`) : undefined;
 
   let postgres: PostgresServer | undefined;
+  let replica: PostgresReplica | undefined;
   let aws: AwsEmulator | undefined;
   let apps: AppBundles | undefined;
   let proxy: StickyProxy | undefined;
@@ -164,6 +219,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       );
       await Promise.all(tasks.map((t) => t.gateway.stop(STOP_GRACE_MS)));
       await group.stopAll(2_000);
+      // The standby first (by its owner's PID): it drops its slot on the primary while that runs.
+      await replica?.close().catch(() => undefined);
       await postgres?.close();
       await aws?.stop();
       apps?.remove();
@@ -180,16 +237,30 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     if (options.postgres && !('url' in options.postgres) && options.postgres.port !== undefined) {
       await assertPortFree(options.postgres.port, 'database');
     }
+    if (replicaPort !== undefined) await assertPortFree(replicaPort, 'read replica');
     const databaseUrl = await step('PostgreSQL', async () => {
       if (options.postgres && 'url' in options.postgres) return options.postgres.url;
       const embedded = options.postgres ?? {};
       postgres = await startPostgresServer({
         ...(embedded.dataDir ? { dataDir: embedded.dataDir } : {}),
         ...(embedded.port ? { port: embedded.port } : {}),
+        ...(wantReplica ? { settings: PRIMARY_REPLICATION_SETTINGS } : {}),
       });
       return postgres.url;
     });
     await step('migrations', () => applyMigrations(databaseUrl));
+    // After the migrations: the base backup has the schema, so the gateways never read a reader
+    // without it. startStreamingReplica returns once the standby replays what the primary writes.
+    const databaseReadUrl = wantReplica
+      ? await step('read replica (streaming standby)', async () => {
+          const primary = postgres as PostgresServer;
+          await dropStaleStandbySlots(primary.adminUrl);
+          replica = await startStreamingReplica(primary, {
+            ...(replicaPort !== undefined ? { port: replicaPort } : {}),
+          });
+          return replica.url;
+        })
+      : undefined;
     if (options.aws) aws = await step('AWS emulator', () => startAwsEmulator());
     apps = await step(options.web ? 'app bundles and web pages' : 'app bundles', () =>
       prepareApps(options.runner, { web: options.web ?? false }),
@@ -214,6 +285,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       TASK_ID: `task-${index + 1}`,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATABASE_URL: databaseUrl,
+      // Lag-tolerant reads (leaderboard, ops page) from the standby; a player's own from the writer.
+      ...(databaseReadUrl ? { DATABASE_READ_URL: databaseReadUrl } : {}),
       DATABASE_POOL_SIZE: '8',
       SHUTDOWN_TIMEOUT_MS: '5000',
       HEARTBEAT_INTERVAL_MS: '5000',
@@ -364,6 +437,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       cronWorkers,
       databaseUrl,
       postgres,
+      replica,
+      databaseReadUrl,
       aws,
       secrets,
       pools,
