@@ -1,5 +1,5 @@
 import { api, ApiError, sleep } from '../shared/api';
-import { followEvents } from '../shared/sse';
+import { followEvents, type SseEvent } from '../shared/sse';
 
 export interface WireMessage {
   id: string;
@@ -36,6 +36,8 @@ export interface ChatHooks {
   /** Re-joins a session when the gateway says there is none (expired while the tab was open). */
   rejoin: () => Promise<void>;
   onAuthLost: () => void;
+  /** A named event of a thread stream other than a message (`score`, `pardon`). */
+  onNamedEvent?: (event: SseEvent) => void;
 }
 
 /**
@@ -146,6 +148,11 @@ export class Chats {
       token: this.hooks.token(),
       lastEventId: () => this.get(agentId).messages.at(-1)?.id,
       onEvent: (event) => {
+        // Only unnamed events (and `message`) are messages; the game's events go elsewhere.
+        if (event.event !== 'message') {
+          this.hooks.onNamedEvent?.(event);
+          return;
+        }
         try {
           this.merge(agentId, [JSON.parse(event.data) as WireMessage]);
         } catch {

@@ -10,6 +10,8 @@ import {
   type Wallet,
 } from '../shared/wallet';
 import { Chats, type Chat } from './chats';
+import { PardonBanner, ScoreMeter, WeeklyBoard } from './score';
+import { gameEventOf, StandingStore, type Standing } from './standing';
 
 interface Auth {
   kind: Wallet['kind'];
@@ -66,6 +68,7 @@ function App() {
   const [pool, setPool] = useState<string | undefined>(undefined);
   const [agents, setAgents] = useState<Agent[]>([]);
   const [chats, setChats] = useState<Chats | undefined>(undefined);
+  const [standing, setStanding] = useState<StandingStore | undefined>(undefined);
   const authRef = useRef(auth);
   authRef.current = auth;
 
@@ -145,12 +148,20 @@ function App() {
   useEffect(() => {
     if (!auth) return undefined;
     const stop = new AbortController();
+    const lost = () => signOut('Your sign-in expired; please sign in again.');
+    const game = new StandingStore(() => authRef.current?.token ?? '', lost);
+    setStanding(game);
+    void game.load();
     const store = new Chats(auth.address, {
       token: () => authRef.current?.token ?? '',
       rejoin: async () => {
         await join(stop.signal);
       },
-      onAuthLost: () => signOut('Your sign-in expired; please sign in again.'),
+      onAuthLost: lost,
+      onNamedEvent: (event) => {
+        const known = gameEventOf(event);
+        if (known) game.handle(known);
+      },
     });
     setChats(store);
     void (async () => {
@@ -181,7 +192,9 @@ function App() {
     return () => {
       stop.abort();
       store.close();
+      game.close();
       setChats(undefined);
+      setStanding(undefined);
     };
   }, [auth?.token]);
 
@@ -192,6 +205,7 @@ function App() {
       pool={pool}
       agents={agents}
       chats={chats}
+      standing={standing}
       notice={notice}
       onSignOut={() => signOut()}
     />
@@ -260,17 +274,25 @@ function useChat(chats: Chats | undefined, agentId: string | undefined): Chat | 
   return chats && agentId ? chats.get(agentId) : undefined;
 }
 
+function useStanding(store: StandingStore | undefined): Standing {
+  const [, setVersion] = useState(0);
+  useEffect(() => store?.subscribe(() => setVersion((n) => n + 1)), [store]);
+  return store?.state ?? { me: undefined, board: undefined, pardon: undefined };
+}
+
 function Game(props: {
   auth: Auth;
   pool: string | undefined;
   agents: Agent[];
   chats: Chats | undefined;
+  standing: StandingStore | undefined;
   notice: Notice;
   onSignOut: () => void;
 }) {
   const { chats } = props;
   const [selected, setSelected] = useState<string | undefined>(undefined);
   useChat(chats, undefined);
+  const standing = useStanding(props.standing);
   const choose = (id: string | undefined) => {
     chats?.select(id);
     setSelected(id);
@@ -297,6 +319,8 @@ function Game(props: {
         </span>
       </header>
       <NoticeBar notice={props.notice} />
+      <PardonBanner standing={standing} />
+      <ScoreMeter standing={standing} nameOf={nameOf} />
       <div class="layout">
         <nav class="roster" aria-label="Agents">
           {props.agents.map((a) => {
@@ -323,6 +347,7 @@ function Game(props: {
             );
           })}
           {props.agents.length === 0 && !props.notice && <p class="fine">Finding you a table…</p>}
+          <WeeklyBoard standing={standing} wallet={props.auth.address} />
         </nav>
         {selected && chats ? (
           <ChatPane
