@@ -85,6 +85,10 @@ export type {
   TaskPoolHealth,
   GatewayHealthBody,
 } from './lib/jobs/runners';
+export { runWeeklyClose, formatTokenAmount } from './lib/jobs/weekly-close';
+export type { WeeklyCloseOptions, WeeklyCloseResult } from './lib/jobs/weekly-close';
+export { gameIntervalTotals } from './lib/jobs/game-metrics';
+export type { GameIntervalTotals, GameMetricsQueryable } from './lib/jobs/game-metrics';
 export {
   LIFECYCLE_CHANNEL,
   LIFECYCLE_PAYLOAD_MAX_BYTES,

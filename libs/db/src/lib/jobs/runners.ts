@@ -62,8 +62,8 @@ export interface SessionCleanupResult {
  * that did its work is neither failed nor delayed by the bookkeeping (a caller acting on the
  * result races the job's own NOTIFY announcements, and must not lose that race because of it).
  */
-async function recorded<T extends object>(
-  db: Db,
+export async function recorded<T extends object>(
+  db: { cronRuns: Pick<Db['cronRuns'], 'record'> },
   job: string,
   options: { now: number; logger?: JobLogger | undefined },
   run: () => Promise<T>,
