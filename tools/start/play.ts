@@ -2,7 +2,8 @@
 // `.data/wallet.json` (so the same player comes back) and opens a thread with the agent (or
 // continues the last one). With a message it sends it, prints the agent's reply and exits; without
 // one it is a conversation: the thread so far, then each line you type is sent and replies are
-// printed as they arrive, until Ctrl-D.
+// printed as they arrive, until Ctrl-D. After each reply it shows the agent's name and the player's
+// score for the week (the thread's `score` events, or /api/me) and announces a pardon.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -15,10 +16,20 @@ import {
   type ApiMessage,
   type EventStream,
 } from '@pardon/topology';
+import {
+  eventLine,
+  fetchMe,
+  followGame,
+  standingLine,
+  waitFor,
+  type GameEvent,
+} from './play-score';
 
 const REPLY_TIMEOUT_MS = 60_000;
 const IDLE_WAIT_MS = 3_600_000;
 const PROBE_TIMEOUT_MS = 5_000;
+/** How long a reply waits for the game's evaluation of the message it answers. */
+const SCORE_WAIT_MS = 3_000;
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -44,9 +55,14 @@ function line(m: ApiMessage, wallet: string): string {
 
 /** Sends one message and prints it with the agent's reply. */
 async function sayOnce(player: Player, threadId: string, agent: string, text: string) {
+  const before = await fetchMe(player);
+  const events: GameEvent[] = [];
+  // Only a gateway with the game (one answering /api/me) sends score events worth waiting for.
+  const game = before ? followGame(player, threadId, undefined, (e) => events.push(e)) : undefined;
   const stream = player.follow(threadId);
   try {
-    const sent = messageSeq(await player.say(threadId, text));
+    const sentId = await player.say(threadId, text);
+    const sent = messageSeq(sentId);
     await stream.until(
       (messages) => messages.some((m) => m.senderId === agent && messageSeq(m.id) > sent),
       REPLY_TIMEOUT_MS,
@@ -55,7 +71,16 @@ async function sayOnce(player: Player, threadId: string, agent: string, text: st
     for (const m of stream.messages.filter((m) => messageSeq(m.id) >= sent)) {
       console.log(line(m, player.wallet));
     }
+    if (!before) return;
+    const scored = (e: GameEvent) => e.kind === 'score' && e.data.messageId === sentId;
+    await waitFor(() => events.some(scored), SCORE_WAIT_MS);
+    const mine = events.filter(
+      (e) => scored(e) || (e.kind === 'pardon' && !before.pardonGrantedAt),
+    );
+    if (mine.some(scored)) for (const e of mine) console.log(eventLine(e, before.pardonThreshold));
+    else console.log(standingLine(agent, (await fetchMe(player)) ?? before));
   } finally {
+    game?.close();
     await stream.close();
   }
 }
@@ -91,7 +116,10 @@ async function printArrivals(
 async function converse(player: Player, threadId: string, agent: string): Promise<void> {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
   console.log(`Talking to ${agent}. Type a message and press Enter; Ctrl-D leaves.`);
-  const history = (await player.messages(threadId)).length;
+  const past = await player.messages(threadId);
+  const history = past.length;
+  const me = await fetchMe(player);
+  console.log(standingLine(agent, me));
   const stream = player.follow(threadId);
   const rl = createInterface({
     input: process.stdin,
@@ -103,14 +131,48 @@ async function converse(player: Player, threadId: string, agent: string): Promis
     if (tty) rl.prompt(true);
   };
   let left = false;
+  const show = (text: string) => {
+    // Over the half-typed prompt line in a terminal; plain lines in a pipe or a log.
+    process.stdout.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
+    prompt();
+  };
+  // The game's events wait for the reply to the message they judge (or a few seconds), so the
+  // score shows after the reply. A pardon already won this week was said above.
+  const queued: Array<{ event: GameEvent; at: number }> = [];
+  let scoredSeq = 0;
+  let pardoned = me?.pardonGrantedAt != null;
+  const replied = (messageId: string) =>
+    stream.messages.some((m) => m.senderId === agent && messageSeq(m.id) > messageSeq(messageId));
+  const flush = (force: boolean) => {
+    while (queued.length > 0) {
+      const [{ event, at }] = queued as [{ event: GameEvent; at: number }];
+      const waiting =
+        event.kind === 'score' && !replied(event.data.messageId) && Date.now() - at < SCORE_WAIT_MS;
+      if (waiting && !force) return;
+      queued.shift();
+      if (event.kind === 'pardon') {
+        if (pardoned) continue;
+        pardoned = true;
+      }
+      show(eventLine(event, me?.pardonThreshold));
+    }
+  };
+  const game = me
+    ? followGame(player, threadId, past.at(-1)?.id, (event) => {
+        if (event.kind === 'score')
+          scoredSeq = Math.max(scoredSeq, messageSeq(event.data.messageId));
+        queued.push({ event, at: Date.now() });
+        flush(false);
+      })
+    : undefined;
+  const ticker = me ? setInterval(() => flush(false), 250) : undefined;
   const arrivals = printArrivals(
     stream,
     player.wallet,
     history,
     (text) => {
-      // Over the half-typed prompt line in a terminal; plain lines in a pipe or a log.
-      process.stdout.write(tty ? `\r\x1b[K${text}\n` : `${text}\n`);
-      prompt();
+      show(text);
+      flush(false);
     },
     () => left,
   );
@@ -143,10 +205,14 @@ async function converse(player: Player, threadId: string, agent: string): Promis
         `${agent}'s reply`,
       )
       .catch(() => undefined);
+    if (game) await waitFor(() => scoredSeq >= lastSent, SCORE_WAIT_MS);
   }
   left = true;
   await stream.close();
   await arrivals;
+  if (ticker) clearInterval(ticker);
+  flush(true);
+  game?.close();
   if (tty) console.log('');
 }
 
