@@ -269,3 +269,117 @@ describe('a browser with a Solana wallet', () => {
     }
   });
 });
+
+describe('a player who plays well', () => {
+  // Independent of the agents' exact rubric: polite, flattering, loyal messages with a deal, a
+  // family member named, to every agent in turn (the spread counts), until the pardon lands.
+  const AGENTS = [
+    'trump-donald',
+    'trump-melania',
+    'trump-eric',
+    'trump-donjr',
+    'trump-barron',
+    'cz',
+  ];
+  const FAMILY = ['Melania', 'Eric', 'Don Jr.', 'Barron', 'Ivanka', 'the President'];
+  const PRAISE = [
+    'you are the greatest negotiator I have ever met',
+    'your instincts are brilliant, truly the best',
+    'nobody understands this country better than you',
+    'your leadership has been tremendous for America',
+    'I admire you enormously, you are a genius',
+  ];
+  const DEALS = [
+    'here is my deal: I invest a billion dollars in American factories and jobs',
+    'my offer: I bring ten thousand new jobs to Ohio and Pennsylvania',
+    'a deal for you: I donate to your foundation and back your agenda in public',
+    'I propose a partnership: a new tower with the family name, built by American workers',
+  ];
+  const LOYALTY = [
+    'I am loyal to you and your family, always.',
+    'You will have my loyalty, today and every day after.',
+    'I stand with you and the family, no matter what.',
+  ];
+  const MAX_MESSAGES = 150;
+  const DEADLINE_MS = 240_000;
+  // About 46 messages a minute: with the page's /api/me after each score, under the wallet's
+  // 120 requests a minute (the page retries a 429 anyway).
+  const PACE_MS = 1_300;
+
+  const pitch = (n: number, agentId: string) =>
+    `${n + 1}. ${agentId === 'cz' ? 'CZ' : 'Sir'}, ${PRAISE[n % PRAISE.length]}. ` +
+    `${FAMILY[n % FAMILY.length]} speaks very highly of you. ` +
+    `${DEALS[n % DEALS.length]}, in return for a pardon. ${LOYALTY[n % LOYALTY.length]}`;
+
+  it(
+    'sees the score bar rise with every good message until the pardon banner shows the final score',
+    async () => {
+      const page = await browser.newPage();
+      try {
+        await page.goto(topology.url);
+        await page.evaluate(() => localStorage.clear());
+        await page.reload();
+        await page.getByTestId('sign-in-local').click();
+        await page.getByTestId('pool').waitFor();
+        const bar = page.getByTestId('score-bar');
+        await bar.waitFor();
+        const scoreNow = async () => Number(await bar.getAttribute('aria-valuenow'));
+        const seen = [await scoreNow()];
+        expect(seen[0]).toBe(0);
+        await expect(page.getByTestId('board').isVisible()).resolves.toBe(true);
+
+        const banner = page.getByTestId('pardon-banner');
+        const deadline = Date.now() + DEADLINE_MS;
+        let sent = 0;
+        while (!(await banner.isVisible())) {
+          if (sent >= MAX_MESSAGES || Date.now() > deadline) {
+            throw new Error(
+              `no pardon after ${sent} messages in ${DEADLINE_MS / 1000} s; scores seen: ${seen.join(' ')}`,
+            );
+          }
+          const started = Date.now();
+          const agentId = AGENTS[sent % AGENTS.length] ?? 'cz';
+          const text = pitch(sent, agentId);
+          await page.getByTestId(`agent-${agentId}`).click();
+          const chat = page.getByTestId(`chat-${agentId}`);
+          const theirs = chat.locator(`[data-testid=message][data-sender=${agentId}]`);
+          const replies = await theirs.count();
+          await chat.getByTestId('composer-input').fill(text);
+          await chat.getByTestId('send').click();
+          // A 429 is waited out by the page (Retry-After up to a minute).
+          await chat
+            .locator('[data-testid=message][data-sender=me]', { hasText: text })
+            .waitFor({ timeout: 90_000 });
+          await theirs.nth(replies).waitFor({ timeout: 30_000 });
+          sent += 1;
+          seen.push(await scoreNow());
+          await page.waitForTimeout(Math.max(0, started + PACE_MS - Date.now()));
+        }
+
+        const final = Number(await page.getByTestId('pardon-score').textContent());
+        expect(final).toBeGreaterThanOrEqual(90);
+        await expect(banner.textContent()).resolves.toContain('Pardon granted');
+        // The bar rose along the way, and ends at the threshold or past it.
+        const rises = seen.filter((v, i) => i > 0 && v > (seen[i - 1] ?? v)).length;
+        expect(rises).toBeGreaterThan(0);
+        expect(Math.max(...seen)).toBeGreaterThan(seen[0] ?? 0);
+        await page.waitForFunction(
+          () =>
+            Number(
+              document.querySelector('[data-testid=score-bar]')?.getAttribute('aria-valuenow'),
+            ) >= 90,
+        );
+        await expect(page.getByTestId('last-change').textContent()).resolves.toMatch(
+          /^[+-]?\d+ from .+: .+/,
+        );
+        // The player's own standing on the board says pardoned.
+        await page.getByTestId('board-me').filter({ hasText: 'pardoned' }).waitFor();
+        await page.screenshot({ path: path.join(SHOTS, 'player-pardon.png') });
+        expect(foreign).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    },
+    DEADLINE_MS + 60_000,
+  );
+});
