@@ -28,6 +28,12 @@ export interface BrainInput {
   turn: number;
   /** Aborted when the agent shuts down. */
   signal?: AbortSignal;
+  /**
+   * In `player` mode: evaluates the player's message (the game's `pardon_award_points`), once.
+   * A brain calls it before it writes its reply, so the reply can react to a pardon; if it does
+   * not, the agent evaluates with the scripted rubric after the brain returns.
+   */
+  evaluate?: Evaluate;
 }
 
 export interface BrainReply {
@@ -47,3 +53,28 @@ export function shortPlayer(playerId: string | undefined): string {
   if (!playerId) return 'friend';
   return playerId.length > 16 ? `${playerId.slice(0, 4)}…${playerId.slice(-4)}` : playerId;
 }
+
+/** An agent's judgement of one player message: an integer from -3 to +3 and why, in its voice. */
+export interface Evaluation {
+  score: number;
+  reason: string;
+}
+
+/** What came of an evaluation, as the brain may use it in its reply. */
+export interface EvaluationResult {
+  /** False when the gateway did not take it (refused, tool missing, still failing). */
+  stored: boolean;
+  /** The evaluation as sent (score clamped to an integer of -3..+3, reason trimmed). */
+  evaluation: Evaluation;
+  /** True when this evaluation granted the player's pardon. */
+  pardonGranted: boolean;
+  pointsAwarded?: number;
+  newScore?: number;
+  finalScore?: number | null;
+  alreadyEvaluated?: boolean;
+  /** Why it was not stored. */
+  error?: string;
+}
+
+/** Evaluates the message being answered; the first call counts, later ones get its result. */
+export type Evaluate = (evaluation: Evaluation) => Promise<EvaluationResult>;

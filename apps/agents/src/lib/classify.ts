@@ -10,11 +10,15 @@ export interface Classification {
   agents: AgentId[];
 }
 
+/** Words that insult the agent (shared with the rubric). */
+export const INSULT =
+  /\b(idiot|stupid|dumb|moron|loser|liar|crook|corrupt|fraud|clown|fake|pathetic|criminal|scam(mer)?|trash|garbage|hate you|shut up|sucks?)\b/i;
+
+/** Greetings at the start of a message (shared with the rubric). */
+export const GREETING = /^\s*(hi|hello|hey|yo|gm|good (morning|evening|afternoon)|greetings|sup)\b/i;
+
 const PATTERNS: Array<[Exclude<Topic, 'agents' | 'question'>, RegExp]> = [
-  [
-    'insult',
-    /\b(idiot|stupid|dumb|moron|loser|liar|crook|corrupt|fraud|clown|fake|pathetic|criminal|scam(mer)?|trash|garbage|hate you|shut up|sucks?)\b/i,
-  ],
+  ['insult', INSULT],
   [
     'pardon',
     /\b(pardon(s|ed|ing)?|clemency|commut\w*|forgive(ness)?|amnesty|acquit\w*|free me)\b/i,
@@ -23,7 +27,7 @@ const PATTERNS: Array<[Exclude<Topic, 'agents' | 'question'>, RegExp]> = [
     'money',
     /(\$|\b(money|pay(ment|ing|s)?|paid|sol|usdc|usd|dollars?|bribe|donat\w*|tip|price|cost|costs|fee|cash|fund(s|ing)?|invest\w*|wallet|transfer|send you|how much|deal)\b)/i,
   ],
-  ['greeting', /^\s*(hi|hello|hey|yo|gm|good (morning|evening|afternoon)|greetings|sup)\b/i],
+  ['greeting', GREETING],
 ];
 
 const QUESTION =

@@ -2,10 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CoralMessage } from '@pardon/coral';
 import type { CoralPort } from './coral';
-import type { Brain, ReplyMode, ThreadEntry } from './brain';
+import type {
+  Brain,
+  Evaluate,
+  Evaluation,
+  EvaluationResult,
+  ReplyMode,
+  ThreadEntry,
+} from './brain';
 import { isAgentId, type AgentId, type Persona } from './personas';
 import { DEFAULT_BACKOFF } from './backoff';
-import { DEFAULT_SEND_RETRY_MS, sendWithRetry, type SendRetryOptions } from './send-retry';
+import {
+  awardWithRetry,
+  DEFAULT_SEND_RETRY_MS,
+  sendWithRetry,
+  type SendRetryOptions,
+} from './send-retry';
+import { normalizeEvaluation, rubricEvaluation } from './rubric';
 
 /** Agent-to-agent messages in a row (no player message between) after which agents stop mentioning agents. */
 export const MAX_AGENT_HOPS = 4;
@@ -70,6 +83,8 @@ export class Conversation {
     const mode = this.modeFor(memory, message.senderId);
     const entry: ThreadEntry = { senderId: message.senderId, content: message.content };
     const started = Date.now();
+    // A player's message is evaluated exactly once, before the reply is sent (see `evaluator`).
+    const evaluation = mode === 'player' ? this.evaluator(message, tools, signal) : undefined;
     const reply = await brain.reply({
       persona,
       threadId: message.threadId,
@@ -79,7 +94,15 @@ export class Conversation {
       history: memory.history,
       turn: memory.turn,
       ...(signal ? { signal } : {}),
+      ...(evaluation ? { evaluate: evaluation.evaluate } : {}),
     });
+    if (evaluation && !evaluation.called()) {
+      // The brain gave none (an LLM that skipped the function, or failed): the rubric's counts.
+      const earlier = memory.history
+        .filter((m) => m.senderId === message.senderId)
+        .map((m) => m.content);
+      await evaluation.evaluate(rubricEvaluation(persona, message.content, earlier));
+    }
     this.remember(memory, entry);
     memory.turn++;
 
@@ -102,6 +125,95 @@ export class Conversation {
       await this.consult(tools, message.threadId, memory, reply.consult, signal);
     }
     return true;
+  }
+
+  /**
+   * The evaluation of one player message: the first call of `evaluate` sends
+   * `pardon_award_points` (retried like a reply: transport failures and `persist_failed`, "already
+   * evaluated" is success), later calls get the same result. It never throws but for the agent
+   * stopping: an evaluation that cannot be stored is logged and the reply still goes out.
+   */
+  private evaluator(
+    message: CoralMessage,
+    tools: ToolsProvider,
+    signal: AbortSignal | undefined,
+  ): { evaluate: Evaluate; called: () => boolean } {
+    let result: Promise<EvaluationResult> | undefined;
+    const evaluate: Evaluate = (raw) => {
+      result ??= this.award(message, tools, normalizeEvaluation(raw, 'No comment.'), signal);
+      return result;
+    };
+    return { evaluate, called: () => result !== undefined };
+  }
+
+  private async award(
+    message: CoralMessage,
+    tools: ToolsProvider,
+    evaluation: Evaluation,
+    signal: AbortSignal | undefined,
+  ): Promise<EvaluationResult> {
+    const { logger } = this.options;
+    const { threadId, id: messageId } = message;
+    let outcome;
+    try {
+      outcome = await awardWithRetry(
+        tools,
+        { threadId, messageId, score: evaluation.score, reason: evaluation.reason },
+        this.retryOptions(),
+        logger,
+        signal,
+      );
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const err = error instanceof Error ? error.message : String(error);
+      logger.error({ threadId, messageId, err }, 'evaluation failed');
+      return { stored: false, evaluation, pardonGranted: false, error: err };
+    }
+    switch (outcome.kind) {
+      case 'awarded': {
+        const r = outcome.result;
+        logger.info(
+          {
+            threadId,
+            messageId,
+            score: evaluation.score,
+            points: r.pointsAwarded,
+            newScore: r.newScore,
+            pardonGranted: r.pardonGranted,
+            alreadyEvaluated: r.alreadyEvaluated,
+          },
+          r.pardonGranted ? 'evaluated: pardon granted' : 'evaluated',
+        );
+        return {
+          stored: true,
+          evaluation,
+          pardonGranted: r.pardonGranted,
+          pointsAwarded: r.pointsAwarded,
+          newScore: r.newScore,
+          finalScore: r.finalScore,
+          alreadyEvaluated: r.alreadyEvaluated,
+        };
+      }
+      case 'already_evaluated':
+        logger.info({ threadId, messageId }, 'evaluated already');
+        return { stored: true, evaluation, pardonGranted: false, alreadyEvaluated: true };
+      case 'refused':
+        logger.warn(
+          { threadId, messageId, code: outcome.code, err: outcome.message },
+          'evaluation refused',
+        );
+        return { stored: false, evaluation, pardonGranted: false, error: outcome.message };
+      case 'gave_up':
+        logger.error(
+          { threadId, messageId, attempts: outcome.attempts, err: outcome.lastError },
+          'evaluation not stored: still failing after the retry budget, giving up',
+        );
+        return { stored: false, evaluation, pardonGranted: false, error: outcome.lastError };
+    }
+  }
+
+  private retryOptions(): SendRetryOptions {
+    return this.options.sendRetry ?? { budgetMs: DEFAULT_SEND_RETRY_MS, policy: DEFAULT_BACKOFF };
   }
 
   private modeFor(memory: ThreadMemory, senderId: string): ReplyMode {
@@ -156,10 +268,7 @@ export class Conversation {
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
     const { logger } = this.options;
-    const retry = this.options.sendRetry ?? {
-      budgetMs: DEFAULT_SEND_RETRY_MS,
-      policy: DEFAULT_BACKOFF,
-    };
+    const retry = this.retryOptions();
     const outcome = await sendWithRetry(
       tools,
       // One key for every attempt of this message: a retry after an attempt that was stored but

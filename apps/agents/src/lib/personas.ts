@@ -41,7 +41,33 @@ export const PersonaLinesSchema = z.object({
   consulted: Lines,
   /** Said when the brain failed (model down, timeout). */
   apology: Lines,
+  /** Said first when this agent's evaluation of the player's message just granted the pardon. */
+  pardoned: Lines,
 });
+
+/**
+ * How the scripted rubric (src/lib/rubric.ts) judges a player's message for this persona: the
+ * shared categories (deal, loyalty, flattery; insults and threats) plus what this persona cares
+ * about (`likes`) and whom it loves to be asked about (`people`), each as words or phrases (lower
+ * case) found as whole words. `reasons` are short in-character lines, one per verdict.
+ */
+export const RubricSchema = z.object({
+  likes: z.array(z.string().min(1)).min(3),
+  people: z.array(z.string().min(1)).min(1),
+  reasons: z.object({
+    deal: z.string().min(1),
+    loyalty: z.string().min(1),
+    flattery: z.string().min(1),
+    likes: z.string().min(1),
+    people: z.string().min(1),
+    smallTalk: z.string().min(1),
+    neutral: z.string().min(1),
+    repeat: z.string().min(1),
+    insult: z.string().min(1),
+    threat: z.string().min(1),
+  }),
+});
+export type Rubric = z.infer<typeof RubricSchema>;
 
 export const FavourSchema = z.object({
   favour: z.string().min(1),
@@ -64,6 +90,7 @@ export const PersonaSchema = z.object({
   /** Pardon requests are referred to this agent (Coral `contact_agent` style); absent = decides itself. */
   refersPardonTo: AgentIdSchema.optional(),
   lines: PersonaLinesSchema,
+  rubric: RubricSchema,
 });
 export type Persona = z.infer<typeof PersonaSchema>;
 export type LineKind = keyof Persona['lines'];
@@ -137,6 +164,38 @@ const ROSTER_DATA: Persona[] = [
         'Sorry, {player}, the lines are jammed. Too many people want to talk to me. Try again.',
         'My people are having a problem, a tremendous problem. Ask me again in a minute, {player}.',
       ],
+      pardoned: [
+        'Congratulations, {player}! You are pardoned. Fully, completely, totally pardoned. The best pardon ever given.',
+        'It is done, {player}. Pardoned! Nobody has ever earned one faster. Tell everybody who did it.',
+      ],
+    },
+    rubric: {
+      likes: [
+        'winning',
+        'win',
+        'winner',
+        'ratings',
+        'maga',
+        'america',
+        'the wall',
+        'polls',
+        'landslide',
+        'art of the deal',
+        'golf',
+      ],
+      people: ['cz', 'changpeng', 'binance'],
+      reasons: {
+        deal: 'A deal! I love deals.',
+        loyalty: 'Loyalty. Very important to me.',
+        flattery: 'Finally someone who sees it.',
+        likes: 'Talks about winning, my favourite subject.',
+        people: 'Remembers I pardoned CZ. Great precedent, tremendous.',
+        smallTalk: 'Polite. Low energy, but polite.',
+        neutral: 'Nothing in it for me.',
+        repeat: 'Heard it already. Boring!',
+        insult: 'Disrespectful. Sad!',
+        threat: 'Nobody threatens the President. Nobody.',
+      },
     },
   },
   {
@@ -206,6 +265,40 @@ const ROSTER_DATA: Persona[] = [
         'Forgive me, {player}, I am needed elsewhere. Write to me again shortly.',
         'My apologies, {player}, this is not a good moment. Try once more, please.',
       ],
+      pardoned: [
+        'It is decided, {player}: you are pardoned. Wear it with grace.',
+        'My husband has signed it, {player}. You are pardoned. Do not make me regret my word.',
+      ],
+    },
+    rubric: {
+      likes: [
+        'image',
+        'elegance',
+        'elegant',
+        'grace',
+        'graceful',
+        'style',
+        'fashion',
+        'be best',
+        'children',
+        'charity',
+        'discretion',
+        'discreet',
+        'design',
+      ],
+      people: ['barron', 'your son'],
+      reasons: {
+        deal: 'A discreet arrangement. Acceptable.',
+        loyalty: 'Loyal to the family. Good.',
+        flattery: 'Gracious words, noted.',
+        likes: 'Understands that image matters.',
+        people: 'Asks after my son. That is how you reach me.',
+        smallTalk: 'Courteous.',
+        neutral: 'Nothing of substance.',
+        repeat: 'You said this before.',
+        insult: 'Rude. Not a good look.',
+        threat: 'Threats. That ends the conversation.',
+      },
     },
   },
   {
@@ -275,6 +368,40 @@ const ROSTER_DATA: Persona[] = [
         'Sorry {player}, my phone is blowing up with deals. Can you send that again?',
         'Give me a minute, {player}, the system is acting up. Try again shortly.',
       ],
+      pardoned: [
+        "Huge news, {player}: Dad signed it, you're pardoned! Let's celebrate at one of our properties.",
+        "You're pardoned, {player}! Dad made it official. Best deal you ever closed, honestly.",
+      ],
+    },
+    rubric: {
+      likes: [
+        'business',
+        'trump organization',
+        'properties',
+        'property',
+        'real estate',
+        'hotel',
+        'hotels',
+        'tower',
+        'golf',
+        'resort',
+        'brand',
+        'winery',
+        'licensing',
+      ],
+      people: ['dad', 'your father', 'your dad'],
+      reasons: {
+        deal: 'The numbers work. Great deal.',
+        loyalty: 'Loyal to the family, love that.',
+        flattery: 'Very kind, honestly.',
+        likes: 'Talks business with me. Finally!',
+        people: 'Respects Dad. That matters to me.',
+        smallTalk: 'Friendly handshake.',
+        neutral: "Doesn't move the needle.",
+        repeat: 'Same pitch twice.',
+        insult: 'Not classy.',
+        threat: 'Threatening the family? No deal. Ever.',
+      },
     },
   },
   {
@@ -344,6 +471,41 @@ const ROSTER_DATA: Persona[] = [
         "Ugh, tech's down, {player}. Probably sabotage. Send it again.",
         'Something broke, {player}. Not my fault. Try again in a bit.',
       ],
+      pardoned: [
+        'Boom. Pardoned, {player}. The old man signed it. Enjoy the meltdown from the fake news.',
+        "You're pardoned, {player}! Witch hunt over. Go post about it.",
+      ],
+    },
+    rubric: {
+      likes: [
+        'hunting',
+        'hunt',
+        'podcast',
+        'fake news',
+        'media',
+        'the libs',
+        'libs',
+        'triggered',
+        'rifle',
+        'fishing',
+        'outdoors',
+        'the movement',
+        'maga',
+        'free speech',
+      ],
+      people: ['your father', 'your dad', 'dad', 'the president', 'potus'],
+      reasons: {
+        deal: 'Puts money where the mouth is.',
+        loyalty: 'A real patriot.',
+        flattery: 'Based.',
+        likes: 'Gets it. Fight the fake news.',
+        people: 'Backs Dad. Respect.',
+        smallTalk: 'Fine. Quick hello.',
+        neutral: 'Mid.',
+        repeat: 'Copy-paste. Lazy.',
+        insult: 'Weak troll attempt.',
+        threat: 'Threats? Blocked and reported.',
+      },
     },
   },
   {
@@ -406,6 +568,44 @@ const ROSTER_DATA: Persona[] = [
         '{agent}, idk, feels like a rug. your call.',
       ],
       apology: ['rpc is down, {player}. retry in a bit.', 'lagging hard rn. send again, {player}.'],
+      pardoned: [
+        'ok {player}, dad signed it. pardoned. wagmi.',
+        "pardon went through, {player}. it's basically on-chain now. gg.",
+      ],
+    },
+    rubric: {
+      likes: [
+        'crypto',
+        'memecoin',
+        'memecoins',
+        'token',
+        'tokens',
+        'solana',
+        'sol',
+        'bitcoin',
+        'on-chain',
+        'defi',
+        'nft',
+        'gaming',
+        'tech',
+        'ai',
+        'code',
+        'wagmi',
+        'gm',
+      ],
+      people: ['mom', 'your mom', 'your mother', 'melania'],
+      reasons: {
+        deal: 'real offer, not a rug.',
+        loyalty: 'holds through the dip. respect.',
+        flattery: 'ok that was nice.',
+        likes: 'speaks crypto. based.',
+        people: 'asked about mom. nice.',
+        smallTalk: 'gm to you too.',
+        neutral: 'meh.',
+        repeat: 'already saw that one.',
+        insult: 'ngmi energy.',
+        threat: 'threats get screenshotted.',
+      },
     },
   },
   {
@@ -475,6 +675,42 @@ const ROSTER_DATA: Persona[] = [
         'Sorry {player}, temporary maintenance. Funds are SAFU. Try again.',
         'Network congestion, {player}. Please retry shortly.',
       ],
+      pardoned: [
+        'Congratulations, {player}. You are pardoned. I know how it feels. Keep building.',
+        'It came through, {player}: pardoned. Patience pays. Funds are SAFU, and so are you.',
+      ],
+    },
+    rubric: {
+      likes: [
+        'building',
+        'build',
+        'builder',
+        'compliance',
+        'compliant',
+        'safu',
+        'binance',
+        'industry',
+        'long term',
+        'long-term',
+        'patience',
+        'patient',
+        'bnb',
+        'blockchain',
+        'freedom',
+      ],
+      people: ['president', 'donald', 'trump', 'potus'],
+      reasons: {
+        deal: 'A fair, transparent offer.',
+        loyalty: 'Loyalty to the industry. Good.',
+        flattery: 'Kind words. Thank you.',
+        likes: 'Thinks like a builder.',
+        people: 'Respects the one who pardoned me. Wise.',
+        smallTalk: 'Polite. Keep building.',
+        neutral: 'Neutral. Nothing to add.',
+        repeat: 'Repeating is not building.',
+        insult: 'FUD. Ignored, but noted.',
+        threat: 'Threats are not compliant.',
+      },
     },
   },
 ];

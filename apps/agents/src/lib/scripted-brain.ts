@@ -1,8 +1,15 @@
-import { shortPlayer, type Brain, type BrainInput, type BrainReply } from './brain';
+import {
+  shortPlayer,
+  type Brain,
+  type BrainInput,
+  type BrainReply,
+  type EvaluationResult,
+} from './brain';
 import { classify, echoOf, type Topic } from './classify';
 import { sampleLatency, type LatencySpec } from './latency';
 import { getPersona, type LineKind, type Persona } from './personas';
 import { pickIndex, seededRandom, type Random } from './rng';
+import { rubricEvaluation } from './rubric';
 import { containsTemplate, render, type TemplateVars } from './template';
 import { abortableSleep } from './sleep';
 
@@ -51,14 +58,30 @@ export class ScriptedBrain implements Brain {
       input.turn,
       input.message.content,
     );
-    const reply = compose(input, random);
+    // Evaluation first (the rubric), so that the reply can announce a pardon it granted.
+    const evaluated =
+      input.mode === 'player' && input.evaluate
+        ? await input.evaluate(rubricFor(input))
+        : undefined;
+    const reply = compose(input, random, evaluated);
     await this.sleep(sampleLatency(this.options.latency, random), input.signal);
     return reply;
   }
 }
 
+/** The rubric's evaluation of the message being answered (see rubric.ts). */
+export function rubricFor(input: BrainInput) {
+  const player = input.message.senderId;
+  const earlier = input.history.filter((m) => m.senderId === player).map((m) => m.content);
+  return rubricEvaluation(input.persona, input.message.content, earlier);
+}
+
 /** The reply without the thinking time; exported for tests. */
-export function compose(input: BrainInput, random: Random): BrainReply {
+export function compose(
+  input: BrainInput,
+  random: Random,
+  evaluated?: EvaluationResult,
+): BrainReply {
   const { persona, message } = input;
   const previous = lastReplyOf(persona.id, input.history);
   const favour = persona.favours[pickIndex(random, persona.favours.length)] ?? persona.favours[0];
@@ -86,6 +109,12 @@ export function compose(input: BrainInput, random: Random): BrainReply {
   if (chosen.length === 0) chosen.push('fallback');
   const agentName = agents[0] ? getPersona(agents[0]).displayName : undefined;
   const content = chosen.map((kind) => line(kind, { agent: agentName })).join(' ');
+
+  // This message's evaluation granted the pardon: say so first; no need to ask anyone now.
+  if (evaluated?.pardonGranted) {
+    const first = chosen[0] ?? 'fallback';
+    return { content: `${line('pardoned')} ${line(first, { agent: agentName })}` };
+  }
 
   if (chosen.includes('pardon') && persona.refersPardonTo) {
     return {

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import type { CoralMessage } from '@pardon/coral';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import type { CoralPort, CoralRefusal, SendArgs } from './coral';
+import type {
+  AwardOutcome,
+  AwardPointsArgs,
+  CoralPort,
+  CoralRefusal,
+  SendArgs,
+} from './coral';
 import { abortableSleep } from './sleep';
 
 /** Default of `AGENT_SEND_RETRY_MS`: how long one reply is retried before it is given up. */
@@ -42,13 +48,67 @@ function describe(error: unknown): string {
  * The caller holds the thread's turn meanwhile, so later messages of the thread wait behind this
  * reply and replies stay in order. Aborting `signal` (agent stopping) rejects with its reason.
  */
-export async function sendWithRetry(
+export function sendWithRetry(
   tools: () => Promise<CoralPort>,
   args: SendArgs,
   options: SendRetryOptions,
   logger: Logger,
   signal?: AbortSignal,
 ): Promise<ReplyOutcome> {
+  return callWithRetry(
+    tools,
+    (client) => client.sendMessage(args),
+    (outcome) => outcome.kind === 'sent',
+    options,
+    { logger, context: { threadId: args.threadId }, retrying: 'reply not stored yet, retrying' },
+    signal,
+  );
+}
+
+export type AwardRetryOutcome =
+  | Exclude<AwardOutcome, CoralRefusal>
+  | CoralRefusal
+  | { kind: 'gave_up'; attempts: number; lastError: string };
+
+/**
+ * Evaluates one player message (`pardon_award_points`) with the same retries as a reply: the
+ * gateway stores an evaluation once per (message, agent), so a retry after a lost answer finds
+ * the stored one (`alreadyEvaluated`), and an "already evaluated" refusal is success as well.
+ */
+export function awardWithRetry(
+  tools: () => Promise<CoralPort>,
+  args: AwardPointsArgs,
+  options: SendRetryOptions,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<AwardRetryOutcome> {
+  return callWithRetry(
+    tools,
+    (client) => client.awardPoints(args),
+    (outcome) => outcome.kind === 'awarded' || outcome.kind === 'already_evaluated',
+    options,
+    {
+      logger,
+      context: { threadId: args.threadId, messageId: args.messageId },
+      retrying: 'evaluation not stored yet, retrying',
+    },
+    signal,
+  );
+}
+
+/**
+ * One call to the gateway retried while it fails transiently (see `TRANSIENT_CODES`, thrown
+ * calls, no connection yet), for at most `budgetMs`; `done` says which outcomes are success, any
+ * other refusal is permanent and returned at once.
+ */
+export async function callWithRetry<T extends { kind: string }>(
+  tools: () => Promise<CoralPort>,
+  call: (client: CoralPort) => Promise<T | CoralRefusal>,
+  done: (outcome: T | CoralRefusal) => boolean,
+  options: SendRetryOptions,
+  log: { logger: Logger; context: Record<string, unknown>; retrying: string },
+  signal?: AbortSignal,
+): Promise<T | CoralRefusal | { kind: 'gave_up'; attempts: number; lastError: string }> {
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? abortableSleep;
@@ -58,11 +118,13 @@ export async function sendWithRetry(
     let failure: string;
     try {
       const client = await tools();
-      // Not cancelled by `signal`: a send already on the wire is let finish (or fail) by itself.
-      const sent = await client.sendMessage(args);
-      if (sent.kind === 'sent') return sent;
-      if (!TRANSIENT_CODES.has(sent.code ?? '')) return sent;
-      failure = `${sent.code}: ${sent.message}`;
+      // Not cancelled by `signal`: a call already on the wire is let finish (or fail) by itself.
+      const outcome = await call(client);
+      if (done(outcome)) return outcome;
+      if (outcome.kind !== 'refused') return outcome;
+      const refusal = outcome as CoralRefusal;
+      if (!TRANSIENT_CODES.has(refusal.code ?? '')) return refusal;
+      failure = `${refusal.code}: ${refusal.message}`;
     } catch (error) {
       signal?.throwIfAborted();
       failure = describe(error);
@@ -70,10 +132,7 @@ export async function sendWithRetry(
     const left = deadline - now();
     if (left <= 0) return { kind: 'gave_up', attempts: attempt, lastError: failure };
     const delayMs = Math.min(left, backoffDelay(options.policy, attempt, random));
-    logger.warn(
-      { threadId: args.threadId, attempt, delayMs, err: failure },
-      'reply not stored yet, retrying',
-    );
+    log.logger.warn({ ...log.context, attempt, delayMs, err: failure }, log.retrying);
     await sleep(delayMs, signal);
   }
 }

@@ -1,4 +1,5 @@
 import type { CoralToolClient } from '@pardon/coral';
+import { callAwardPoints } from './award-points';
 import type { CoralPort, CoralRefusal } from './port';
 
 type Refused =
@@ -41,6 +42,10 @@ export function coral10Port(tools: CoralToolClient): CoralPort {
       const result = await tools.addParticipant({ threadId, participantId });
       if (result.result === 'add_participant_success') return { kind: 'added' };
       return refusal(result);
+    },
+    awardPoints(args) {
+      // Not a Coral tool: called on the same MCP client, with the same shape in both dialects.
+      return callAwardPoints(tools.client, args);
     },
   };
 }

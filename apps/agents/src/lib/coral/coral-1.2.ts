@@ -5,6 +5,7 @@ import {
   type Coral12ToolClient,
   type CoralMessage,
 } from '@pardon/coral';
+import { callAwardPoints } from './award-points';
 import type { CoralPort, CoralRefusal } from './port';
 
 /** A Coral 1.2 message in the shape the agent works with (1.2 has no thread name on messages). */
@@ -64,6 +65,10 @@ export function coral12Port(tools: Coral12ToolClient): CoralPort {
       );
       if ('kind' in result) return result;
       return { kind: 'added' };
+    },
+    awardPoints(args) {
+      // Not a Coral tool: called on the same MCP client, with the same shape in both dialects.
+      return callAwardPoints(tools.client, args);
     },
   };
 }

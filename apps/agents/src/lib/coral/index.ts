@@ -6,6 +6,12 @@ import { coral12Port } from './coral-1.2';
 import type { CoralDialect, CoralPort } from './port';
 
 export * from './port';
+export {
+  AWARD_POINTS_TOOL,
+  AwardPointsProtocolError,
+  AwardPointsResultSchema,
+  callAwardPoints,
+} from './award-points';
 export { coral10Port } from './coral-1.0';
 export { coral12Port, fromCoral12Message } from './coral-1.2';
 

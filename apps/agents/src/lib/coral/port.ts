@@ -22,6 +22,36 @@ export type SendOutcome = { kind: 'sent'; message: CoralMessage } | CoralRefusal
 
 export type AddParticipantOutcome = { kind: 'added' } | CoralRefusal;
 
+/** The game's evaluation of one player message (`pardon_award_points`). */
+export interface AwardPointsArgs {
+  threadId: string;
+  /** The player message judged. */
+  messageId: string;
+  /** An integer from -3 to +3. */
+  score: number;
+  /** Why, in the agent's voice: 1 to 500 characters. */
+  reason: string;
+}
+
+/** What the gateway answers for an evaluation (the JSON text of `pardon_award_points`). */
+export interface AwardPointsResult {
+  /** The actual change of the player's week score (0 once the week is locked). */
+  pointsAwarded: number;
+  newScore: number;
+  /** True on the evaluation that granted the pardon. */
+  pardonGranted: boolean;
+  finalScore: number | null;
+  weekId: string;
+  /** True when this message had been evaluated already (a retry): nothing changed. */
+  alreadyEvaluated: boolean;
+}
+
+export type AwardOutcome =
+  | { kind: 'awarded'; result: AwardPointsResult }
+  /** Refused because the message had been evaluated already: the earlier evaluation stands. */
+  | { kind: 'already_evaluated'; message: string }
+  | CoralRefusal;
+
 export interface SendArgs {
   threadId: string;
   content: string;
@@ -40,4 +70,9 @@ export interface CoralPort {
   waitForMentions(timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome>;
   sendMessage(args: SendArgs): Promise<SendOutcome>;
   addParticipant(threadId: string, participantId: string): Promise<AddParticipantOutcome>;
+  /**
+   * The game's `pardon_award_points` (not a Coral tool: the gateway's game adds it on the game
+   * agents' connection in both dialects). A server without it refuses (`unknown_tool`).
+   */
+  awardPoints(args: AwardPointsArgs): Promise<AwardOutcome>;
 }
