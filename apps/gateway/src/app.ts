@@ -4,6 +4,10 @@ import fp from 'fastify-plugin';
 import { AgentIdentities } from './agents/identity';
 import { agentRoutes } from './agents/routes';
 import { AgentTransports } from './agents/transports';
+import { registerAwardTool } from './game/award-tool';
+import { GameEventHub, streamEventsOf } from './game/game-events';
+import { meRoutes } from './game/routes';
+import { Scoring } from './game/scoring';
 import type { GatewayConfig } from './config';
 import { leaderboardRoutes } from './leaderboard/routes';
 import { cronRoutes } from './operations/cron-routes';
@@ -69,6 +73,18 @@ export const buildApp = fp(
     const { metrics, log } = app;
     const store = opts.store ?? createStore(config, log);
     const { requiredAgents, taskId } = config;
+    const gameEvents = new GameEventHub();
+    const scoring = new Scoring({
+      game: store.game,
+      rules: config.gameRules,
+      hub: gameEvents,
+      taskId,
+      metrics: {
+        evaluations: metrics.evaluations,
+        pointsAwarded: metrics.pointsAwarded,
+        pardonsGranted: metrics.pardonsGranted,
+      },
+    });
 
     // The knot below threads, streams and agent replies: a player thread's life on the buses.
     const playerThreads = new PlayerThreads();
@@ -78,6 +94,12 @@ export const buildApp = fp(
       poolIds: Array.from({ length: config.poolCount }, (_, i) => `pool-${i}`),
       requiredAgents,
       rosterAgents: config.rosterAgents,
+      // The game's tool, for the game's cast (extra agents talk but do not judge).
+      extraTools: (server, context) => {
+        if (requiredAgents.includes(context.agentId)) {
+          registerAwardTool(server, { ...context, scoring });
+        }
+      },
       presenceGraceMs: config.agentPresenceGraceMs,
       capacity: config.poolCapacity,
       beforeSend: agentReplyPersister({
@@ -108,6 +130,10 @@ export const buildApp = fp(
       perWalletLimit: config.sseConnectionsPerWallet,
       heartbeatMs: config.sseHeartbeatMs,
       openStreams: metrics.sseStreams,
+      namedEvents: {
+        subscribe: (threadId, fn) =>
+          gameEvents.subscribe(threadId, (e) => streamEventsOf(e).forEach(fn)),
+      },
       log,
     });
     const jobs = new LifecycleJobs({
@@ -130,6 +156,7 @@ export const buildApp = fp(
       store,
       threadBus,
       hints,
+      onRemoteGameEvent: (e) => gameEvents.publish(e),
       sweepOrphans: () => jobs.sweepOrphans(),
       notify: opts.notify !== false,
     });
@@ -170,7 +197,8 @@ export const buildApp = fp(
     await app.register(sessionRoutes, { admission, pools, requiredAgents });
     await app.register(threadRoutes, { threads, maxMessageChars: config.maxMessageChars });
     await app.register(streamRoutes, { streams });
-    await app.register(leaderboardRoutes, { store });
+    await app.register(leaderboardRoutes, { store, rules: config.gameRules });
+    await app.register(meRoutes, { store, rules: config.gameRules });
     await app.register(agentRoutes, {
       pools,
       identities: new AgentIdentities(config.agentSecrets, pools.poolIds),

@@ -6,7 +6,30 @@ import {
   MIN_AGENT_SECRET_CHARS,
   agentSecretEnvName,
 } from '@pardon/coral';
+import { DEFAULT_GAME_RULES, tokensToBaseUnits, type GameRules } from '@pardon/game';
 import { TrustedProxiesSchema } from './shared/trusted-proxies';
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** `mon 14:00` (UTC): when a game week starts. */
+const WeekStartSchema = z
+  .string()
+  .default('mon 14:00')
+  .transform((v, ctx) => {
+    const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/i.exec(v.trim());
+    if (!m) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must look like "mon 14:00" (a weekday and UTC time)',
+      });
+      return z.NEVER;
+    }
+    return {
+      weekdayUtc: WEEKDAYS.indexOf((m[1] as string).toLowerCase()),
+      hourUtc: Number(m[2]),
+      minuteUtc: Number(m[3]),
+    };
+  });
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
 export const DEFAULT_REQUIRED_AGENTS = GAME_AGENT_IDS;
@@ -95,6 +118,10 @@ export const EnvSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
+    GAME_WEEK_START: WeekStartSchema,
+    GAME_PRIZE_POOL_TOKENS: int(10000, 0),
+    GAME_TOKEN_DECIMALS: int(6, 0).pipe(z.number().max(18)),
+    GAME_BOARD_SIZE: int(100, 1).pipe(z.number().max(1000)),
   })
   .transform((e) => ({
     port: e.PORT,
@@ -136,6 +163,16 @@ export const EnvSchema = z
     dbRetryAfterS: e.DB_RETRY_AFTER_S,
     dbRetryBudgetMs: e.DB_RETRY_BUDGET_MS,
     logLevel: e.LOG_LEVEL,
+    gameRules: {
+      ...DEFAULT_GAME_RULES,
+      weekStart: e.GAME_WEEK_START,
+      boardSize: e.GAME_BOARD_SIZE,
+      tokenDecimals: e.GAME_TOKEN_DECIMALS,
+      prizePoolBaseUnits: tokensToBaseUnits(
+        BigInt(e.GAME_PRIZE_POOL_TOKENS),
+        e.GAME_TOKEN_DECIMALS,
+      ),
+    } satisfies GameRules as GameRules,
   }));
 
 export type GatewayConfig = z.output<typeof EnvSchema> & {

@@ -181,6 +181,7 @@ describe('agent transports', () => {
           'coral_wait_for_agent',
           'coral_wait_for_mention',
           'coral_wait_for_message',
+          'pardon_award_points',
         ]);
         const wallet = newWallet();
         const token = await signIn(f.gw.url, wallet);

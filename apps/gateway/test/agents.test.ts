@@ -57,7 +57,7 @@ describe('the agent endpoint', () => {
       b = await connect(pool, 'agent-b', transport);
     });
 
-    it('serves the seven Coral tools with their semantics', async () => {
+    it('serves the seven Coral tools with their semantics (and the game’s tool beside them)', async () => {
       const tools = (await a.client.listTools()).tools.map((t) => t.name).sort();
       expect(tools).toEqual([
         'coral_add_participant',
@@ -67,6 +67,7 @@ describe('the agent endpoint', () => {
         'coral_remove_participant',
         'coral_send_message',
         'coral_wait_for_mentions',
+        'pardon_award_points',
       ]);
 
       const listed = await a.tools.listAgents({ includeDetails: true });

@@ -55,7 +55,13 @@ export type {
   ActiveCounts,
   LeaderboardEntry,
 } from './lib/types';
-export { EvaluationRefusedError, MAX_REASON_CHARS, MAX_BOARD } from './lib/game';
+export {
+  EvaluationRefusedError,
+  MAX_REASON_CHARS,
+  MAX_BOARD,
+  GAME_CHANNEL,
+  decodeGameEvent,
+} from './lib/game';
 export type {
   GameRepository,
   EvaluateInput,
@@ -64,6 +70,7 @@ export type {
   WeekBoardEntry,
   WeekCloseResult,
   WeekPrize,
+  GameEvent,
 } from './lib/game';
 export { authNoncesRepository } from './lib/auth-nonces';
 export type { AuthNonce, AuthNoncesRepository } from './lib/auth-nonces';
@@ -85,6 +92,7 @@ export type {
   TaskPoolHealth,
   GatewayHealthBody,
 } from './lib/jobs/runners';
+export { flushJobRecords } from './lib/jobs/runners';
 export { runWeeklyClose, formatTokenAmount } from './lib/jobs/weekly-close';
 export type { WeeklyCloseOptions, WeeklyCloseResult } from './lib/jobs/weekly-close';
 export { gameIntervalTotals } from './lib/jobs/game-metrics';

@@ -16,6 +16,8 @@ const TOOLS = {
     'coral_remove_participant',
     'coral_send_message',
     'coral_wait_for_mentions',
+    // The game's tool, beside Coral's, for the game's agents (agent-a and agent-b here).
+    'pardon_award_points',
   ],
   'coral-1.2': [
     'coral_add_participant',
@@ -26,6 +28,7 @@ const TOOLS = {
     'coral_wait_for_agent',
     'coral_wait_for_mention',
     'coral_wait_for_message',
+    'pardon_award_points',
   ],
 } as const;
 

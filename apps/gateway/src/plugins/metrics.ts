@@ -48,6 +48,22 @@ export class GatewayMetrics {
     help: 'Open player event streams',
     registers: [this.registry],
   });
+  readonly evaluations = new Counter({
+    name: 'gateway_evaluations_total',
+    help: 'Agent evaluations of player messages, by outcome (stored, repeated, refused, failed)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly pointsAwarded = new Counter({
+    name: 'gateway_points_awarded_total',
+    help: 'Points the stored evaluations added to players’ weeks',
+    registers: [this.registry],
+  });
+  readonly pardonsGranted = new Counter({
+    name: 'gateway_pardons_granted_total',
+    help: 'Pardons granted (one per player and week)',
+    registers: [this.registry],
+  });
   readonly agentSessions = new Gauge({
     name: 'gateway_agent_mcp_sessions',
     help: 'Open MCP sessions of agent connections, by transport',

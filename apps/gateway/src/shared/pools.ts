@@ -5,6 +5,7 @@ import {
   PoolBus,
   registerCoral12Tools,
   registerCoralTools,
+  type AgentConnection,
   type CoralAgentInfo,
   type MessageDraft,
   type PersistedMessageRef,
@@ -32,6 +33,11 @@ export interface PoolManagerOptions {
   rosterAgents: readonly string[];
   presenceGraceMs: number;
   capacity: number;
+  /** Tools beyond Coral's for a connection (the game's, for the game's agents). */
+  extraTools?: (
+    server: McpServer,
+    context: { pool: string; agentId: string; bus: PoolBus; connection: AgentConnection },
+  ) => void;
   /** Persist-before-deliver for messages the buses mint (agent replies), given their bus. */
   beforeSend: (draft: MessageDraft, bus: PoolBus) => Promise<PersistedMessageRef>;
   log: FastifyBaseLogger;
@@ -106,6 +112,7 @@ export class PoolManager {
     } else {
       registerCoralTools(server, { bus, connection, onUnexpectedError });
     }
+    this.options.extraTools?.(server, { pool, agentId, bus, connection });
     this.transports.add(transport);
     const previousOnClose = transport.onclose;
     transport.onclose = () => {

@@ -59,6 +59,10 @@ function ownedThread(t: ThreadWithOwner): ThreadRow {
 
 /** The gateway's storage on @pardon/db (retries, DatabaseUnavailableError, the schema). */
 export class DbStore implements Store {
+  get game(): Db['game'] {
+    return this.db.game;
+  }
+
   /**
    * @param taskId announces every message this task stores (libs/db `announceAs`), so the other
    *   tasks' event streams pick it up.

@@ -1,3 +1,4 @@
+import type { GameRepository } from '@pardon/db';
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { StoredMessage } from './messages';
 
@@ -64,6 +65,8 @@ export type ThreadAdmission =
   | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number };
 
 export interface Store {
+  /** The game's storage (libs/db): evaluations, players' weeks, the board, prizes. */
+  readonly game: GameRepository;
   /** True when the database answers; never throws. */
   ping(): Promise<boolean>;
   /** Stores a nonce; the wallet keeps at most `maxLivePerWallet` live ones (oldest replaced). */

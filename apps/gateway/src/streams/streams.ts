@@ -9,7 +9,15 @@ import type { RemoteHints } from './remote-hints';
 import { StreamSlots } from './stream-slots';
 import { runThreadStream } from './thread-stream';
 
+/** Named events beside the messages (the game's score and pardon), by thread. */
+export interface NamedEventSource {
+  /** Calls `fn` with each event for the thread; returns the unsubscribe. */
+  subscribe(threadId: string, fn: (event: { name: string; data: unknown }) => void): () => void;
+}
+
 export interface StreamsOptions {
+  /** Events a stream carries beside the messages; none when unset. */
+  namedEvents?: NamedEventSource;
   store: Pick<Store, 'getThread' | 'listMessages' | 'seqOf'>;
   threadBus: ThreadBus;
   hints: RemoteHints;
@@ -89,8 +97,12 @@ export class Streams {
     const writer = new SseWriter(res, this.options.heartbeatMs);
     this.open.add(writer);
     this.options.openStreams.inc();
+    const unnamed = this.options.namedEvents?.subscribe(threadId, (e) =>
+      writer.event(undefined, e.data, e.name),
+    );
     writer.onClose(() => {
       release();
+      unnamed?.();
       this.open.delete(writer);
       this.options.openStreams.dec();
     });

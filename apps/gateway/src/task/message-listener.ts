@@ -1,4 +1,10 @@
-import { decodeMessageAppended, MESSAGES_CHANNEL } from '@pardon/db';
+import {
+  decodeGameEvent,
+  decodeMessageAppended,
+  GAME_CHANNEL,
+  MESSAGES_CHANNEL,
+  type GameEvent,
+} from '@pardon/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Client } from 'pg';
 
@@ -15,6 +21,7 @@ type RemoteListener = (threadId: string, seq: number) => void;
 export class MessageListener {
   private listener: Client | undefined;
   private readonly remotes = new Set<RemoteListener>();
+  private readonly games = new Set<(event: GameEvent) => void>();
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -26,6 +33,11 @@ export class MessageListener {
 
   onRemote(fn: RemoteListener): void {
     this.remotes.add(fn);
+  }
+
+  /** Evaluations other tasks stored (GAME_CHANNEL), for the streams of their threads here. */
+  onGameEvent(fn: (event: GameEvent) => void): void {
+    this.games.add(fn);
   }
 
   async start(): Promise<void> {
@@ -46,6 +58,11 @@ export class MessageListener {
       this.scheduleReconnect();
     });
     client.on('notification', (n) => {
+      if (n.channel === GAME_CHANNEL && n.payload) {
+        const game = decodeGameEvent(n.payload);
+        if (game && game.origin !== this.taskId) for (const fn of this.games) fn(game);
+        return;
+      }
       if (n.channel !== MESSAGES_CHANNEL || !n.payload) return;
       const event = decodeMessageAppended(n.payload);
       if (!event) {
@@ -57,6 +74,7 @@ export class MessageListener {
     });
     await client.connect();
     await client.query(`LISTEN ${MESSAGES_CHANNEL}`);
+    await client.query(`LISTEN ${GAME_CHANNEL}`);
     if (this.closed) {
       await client.end();
       return;

@@ -1,3 +1,4 @@
+import type { GameEvent } from '@pardon/db';
 import { listenLifecycleEvents, type LifecycleListener } from '@pardon/db';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config';
@@ -22,6 +23,8 @@ export interface TaskLifecycleOptions {
   store: Store;
   threadBus: ThreadBus;
   hints: RemoteHints;
+  /** Evaluations other tasks stored, for this task's streams of their threads. */
+  onRemoteGameEvent?: (event: GameEvent) => void;
   /** A fleet-wide sweep request (libs/db) runs this task's orphan sweep. */
   sweepOrphans: () => Promise<number>;
   /** Cross-task LISTEN/NOTIFY (default on; off in tests that run one task without it). */
@@ -51,6 +54,8 @@ export async function startTaskLifecycle(
     messages.onRemote((threadId, seq) => {
       if (hints.isFollowed(threadId)) hints.remoteMessage(threadId, seq);
     });
+    const onGame = options.onRemoteGameEvent;
+    if (onGame) messages.onGameEvent(onGame);
     await messages.start();
     lifecycle = listenLifecycleEvents(
       config.databaseUrl,

@@ -9,6 +9,7 @@ import {
 import type pg from 'pg';
 import { inTransaction, type RepoContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
+import { GAME_CHANNEL, type GameEvent } from './events';
 
 export interface EvaluateInput {
   /** The player message judged (`<threadId>-<seq>`). */
@@ -20,6 +21,8 @@ export interface EvaluateInput {
   reason: string;
   /** When the evaluation arrived (epoch ms); the clock is the caller's. */
   at: number;
+  /** Who announces it on GAME_CHANNEL (the task's id): a task skips its own announcements. */
+  announceAs?: string;
 }
 
 /** The stored result of an evaluation, the same on every retry of it. */
@@ -229,6 +232,20 @@ async function evaluateIn(
       new Date(input.at),
     ],
   );
+  const event: GameEvent = {
+    threadId: message.threadId,
+    messageId: input.messageId,
+    agentId: input.agentId,
+    weekId: week.id,
+    points: outcome.pointsAwarded,
+    score: next.score,
+    reason: input.reason,
+    pardonGranted: outcome.pardonGranted,
+    finalScore: outcome.pardonGranted ? next.finalScore : null,
+    pardonGrantedAt: outcome.pardonGranted ? next.pardonGrantedAt : null,
+    origin: input.announceAs ?? null,
+  };
+  await client.query(`SELECT pg_notify($1, $2)`, [GAME_CHANNEL, JSON.stringify(event)]);
   const weekAfter: WeekRow = {
     ...row,
     score: String(next.score),

@@ -20,3 +20,5 @@ export type { EvaluateInput, EvaluationResult } from './evaluations';
 export { EvaluationRefusedError, MAX_REASON_CHARS } from './evaluations';
 export type { PlayerWeekView, WeekBoardEntry, WeekCloseResult, WeekPrize } from './standings';
 export { MAX_BOARD } from './standings';
+export { GAME_CHANNEL, decodeGameEvent } from './events';
+export type { GameEvent } from './events';

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/**
+ * PostgreSQL NOTIFY channel on which a stored evaluation announces itself, in its own
+ * transaction (delivered when, and only if, it commits), so every gateway task can push the
+ * score to the player's event streams it holds. The payload is small and public to the player.
+ */
+export const GAME_CHANNEL = 'pardon_game';
+
+const GameEventSchema = z.object({
+  threadId: z.string(),
+  messageId: z.string(),
+  agentId: z.string(),
+  weekId: z.string(),
+  points: z.number(),
+  score: z.number(),
+  reason: z.string(),
+  pardonGranted: z.boolean(),
+  finalScore: z.number().nullable(),
+  pardonGrantedAt: z.number().nullable(),
+  /** The `announceAs` of the evaluation: a task skips its own announcements. */
+  origin: z.string().nullable(),
+});
+
+/** An evaluation as the player's streams show it. */
+export type GameEvent = z.infer<typeof GameEventSchema>;
+
+/** The NOTIFY payload of an evaluation, or undefined when it is not one. */
+export function decodeGameEvent(payload: string): GameEvent | undefined {
+  try {
+    const parsed = GameEventSchema.safeParse(JSON.parse(payload));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
