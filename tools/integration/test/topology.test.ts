@@ -1,5 +1,5 @@
-// The whole topology as real processes (issue 8): PostgreSQL and the AWS emulator from the
-// test-env providers, two gateway tasks behind an ALB-like sticky load balancer, the six agents on
+// The whole topology as real processes (issue 8): PostgreSQL with its streaming read replica (the
+// gateways' DATABASE_READ_URL) and the AWS emulator from the test-env providers, two gateway tasks behind an ALB-like sticky load balancer, the six agents on
 // both tasks, two cron-workers. The scenarios run in order on one topology and leave it healthy
 // for the next; afterAll stops every process, and the processes stop by themselves should this
 // run die (parent-watch preload, stdin-bound PostgreSQL and moto).
@@ -14,7 +14,9 @@ import {
   fetchHealth,
   messageSeq,
   playerAddress,
+  replicationLag,
   startTopology,
+  waitForReplay,
   waitUntil,
   type ApiMessage,
   type EventStream,
@@ -146,6 +148,8 @@ beforeAll(async () => {
     pools: POOLS,
     cronWorkers: 2,
     aws: true,
+    // The design's reader is real here: the gateways read the board and ops page from a standby.
+    replica: true,
     agentLatency: 'uniform:50:200',
     logLevel: 'warn',
     // Each process's output, for CI to keep when a scenario fails (tmp/ is git-ignored).
@@ -484,4 +488,22 @@ test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and 
     }),
   );
   for (const c of traffic) await expectIntact(c, true);
+
+  // The read replica reconnected to the restarted primary by itself: what the writer holds now is
+  // replayed on the standby the gateways read from.
+  const replica = topology.replica;
+  if (!replica) throw new Error('the topology was started without its read replica');
+  const threadIds = traffic.map((c) => c.threadId);
+  const count = 'SELECT count(*)::int AS n FROM messages WHERE thread_id = ANY($1)';
+  const onWriter = (await db.query<{ n: number }>(count, [threadIds])).rows[0]?.n ?? 0;
+  await waitForReplay(replica);
+  const standby = new pg.Client({ connectionString: replica.url });
+  await standby.connect();
+  try {
+    const onStandby = (await standby.query<{ n: number }>(count, [threadIds])).rows[0]?.n ?? 0;
+    expect(onStandby).toBeGreaterThanOrEqual(onWriter);
+  } finally {
+    await standby.end();
+  }
+  expect((await replicationLag(replica)).paused).toBe(false);
 }, 180_000);
