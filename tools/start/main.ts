@@ -1,5 +1,5 @@
 // `npm start`: the whole game on this machine (DESIGN.md §8) — embedded PostgreSQL with its data in
-// `.data/` (kept across restarts), migrations, gateway task(s), the six scripted agents on each,
+// `.data/` (kept across restarts; `--replica` adds a streaming read replica), migrations, gateway task(s), the six scripted agents on each,
 // the cron-worker(s). What dies is restarted with backoff, as on ECS (the status lines count the
 // restarts). Ctrl-C or SIGTERM stops every process it started.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +15,7 @@ import {
   startTopology,
   AGENT_IDS,
   PortInUseError,
+  replicationLag,
   type SupervisorEvent,
   type Topology,
 } from '@pardon/topology';
@@ -43,6 +44,7 @@ interface Options {
   dataDir: string;
   latency: string;
   aws: boolean;
+  replica: boolean;
   logLevel: string;
 }
 
@@ -108,6 +110,19 @@ async function printStatus(topology: Topology): Promise<Map<string, string>> {
   return lines;
 }
 
+/** The read replica's URL, port and replay lag, for the start-up lines. */
+async function replicaStatus(topology: Topology): Promise<string> {
+  const replica = topology.replica;
+  if (!replica) return 'off';
+  let lag: string;
+  try {
+    lag = `${(await replicationLag(replica)).bytes} bytes`;
+  } catch (error) {
+    lag = `unknown (${(error as Error).message})`;
+  }
+  return `${replica.url}   (streaming standby on port ${replica.port}, replay lag ${lag}; DATABASE_READ_URL of the gateways)`;
+}
+
 /** One status line per supervision event: a process died, came back, or could not be started. */
 function supervisionLine(event: SupervisorEvent, topology: () => Topology | undefined): string {
   const after = `${(event.kind === 'restarted' ? 0 : event.restartInMs) / 1000} s`;
@@ -142,6 +157,11 @@ async function main(argv: string[]): Promise<void> {
     .option('--data-dir <dir>', 'where PostgreSQL data, secrets and logs live', '.data')
     .option('--latency <spec>', 'scripted agents’ thinking time (AGENT_LATENCY_MS grammar)', '1500')
     .option('--aws', 'start the AWS emulator (moto) and publish metrics to it', false)
+    .option(
+      '--replica',
+      'a streaming read replica of PostgreSQL for the gateways’ board and ops reads',
+      false,
+    )
     .option('--log-level <level>', 'LOG_LEVEL of every app', 'info')
     .parse(argv)
     .opts<Options>();
@@ -198,6 +218,7 @@ async function main(argv: string[]): Promise<void> {
         ...(options.dbPort ? { port: options.dbPort } : {}),
       },
       aws: options.aws,
+      replica: options.replica,
       agentLatency: options.latency,
       web: true,
       secrets,
@@ -237,13 +258,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  const replicaLine = topology.replica
+    ? `\n  read replica     ${await replicaStatus(topology)}`
+    : '';
   console.log(`
 The game is running.
   players          ${topology.url}/   (the player page; or npm run play -- cz "hello")
   operations       ${topology.url}/ops   /health   /metrics
   gateway tasks    ${topology.tasks.map((t) => t.url).join('  ')}
   agents' MCP      ${topology.tasks[0]?.url}/sse/v1/devmode/pardon/local/{pool}/sse?agentId=…
-  database         ${topology.databaseUrl}
+  database         ${topology.databaseUrl}${replicaLine}
   AWS emulator     ${topology.aws ? topology.aws.endpoint : 'off (--aws to start one; metrics go to the cron-worker logs as EMF)'}
   secrets          ${path.join(dataDir, 'secrets.json')}
     AGENT_SECRET_* one per agent in secrets.json (agentSecrets; the gateway gets all, each agent its own)

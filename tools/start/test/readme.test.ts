@@ -224,4 +224,15 @@ describe('the README commands', () => {
     expect(two?.expected.length).toBeGreaterThan(0);
     await stopGame(await startGame(two as DocumentedCommand));
   }, 300_000);
+
+  it('runs the read replica as documented, and stops it with everything else', async () => {
+    const withReplica = commands.find((c) => c.command.startsWith('npm start -- --replica'));
+    expect(withReplica?.expected.length).toBeGreaterThan(0);
+    const game = await startGame(withReplica as DocumentedCommand);
+    const line = game.lines('stdout').find((l) => l.startsWith('  read replica '));
+    const replicaPort = Number(/streaming standby on port (\d+)/.exec(line ?? '')?.[1]);
+    expect(replicaPort).toBeGreaterThan(0);
+    await stopGame(game);
+    await assertPortFree(replicaPort, 'read replica'); // the standby stopped too
+  }, 300_000);
 });

@@ -3,7 +3,7 @@
 // leaderboard from it and a player's own data from the writer. With replay paused on the standby,
 // a pardon written on the writer is missing from `GET /api/leaderboard` while the player's own
 // reads (`GET /api/me` once the gateway has it, `GET /api/threads`) are current; resumed, the
-// board catches up.
+// board catches up; and the standby follows the primary through a restart.
 import { weekOf } from '@pardon/game';
 import pg from 'pg';
 import { Player } from '../src/lib/player';
@@ -107,4 +107,26 @@ test('with replay paused the leaderboard (read replica) lags while the player’
     10_000,
   );
   expect((await replicationLag(replica)).paused).toBe(false);
+
+  // The standby follows the primary through a restart (an outage of the writer) by itself.
+  const primary = topo.postgres;
+  if (!primary) throw new Error('no embedded primary');
+  await writer.end();
+  writer = undefined;
+  await primary.stop();
+  await primary.start();
+  writer = new pg.Pool({ connectionString: topo.databaseUrl, max: 2 });
+  await writer.query('UPDATE users SET total_score = total_score + 1 WHERE wallet = $1', [wallet]);
+  await waitForReplay(replica);
+  const reader = new pg.Client({ connectionString: replica.url });
+  await reader.connect();
+  try {
+    const row = await reader.query<{ score: string }>(
+      'SELECT total_score::text AS score FROM users WHERE wallet = $1',
+      [wallet],
+    );
+    expect(row.rows[0]?.score).toBe('96');
+  } finally {
+    await reader.end();
+  }
 }, 240_000);

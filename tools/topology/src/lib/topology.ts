@@ -183,7 +183,12 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     );
   }
   const total =
-    3 + (wantReplica ? 1 : 0) + (options.aws ? 1 : 0) + taskCount * 2 + (cronCount > 0 ? 1 : 0) + (useProxy ? 1 : 0);
+    3 +
+    (wantReplica ? 1 : 0) +
+    (options.aws ? 1 : 0) +
+    taskCount * 2 +
+    (cronCount > 0 ? 1 : 0) +
+    (useProxy ? 1 : 0);
   let done = 0;
   const step = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
     if (options.signal?.aborted) throw new Error('start aborted');
