@@ -620,6 +620,20 @@ describe('presence', () => {
     expect(bus.missingAgents(['cz'])).toEqual(['cz']);
   });
 
+  it('gives no grace to an agent whose connection dropped with a call under way', async () => {
+    let now = 1_000;
+    const bus = newBus({ now: () => now, presenceGraceMs: 30_000 });
+    const conn = bus.connectAgent({ id: 'cz' });
+    conn.begin();
+    const parked = bus.waitForMentions('cz', 60_000, { signal: conn.signal });
+    now += 1;
+    conn.disconnect(); // the process was killed in its wait
+    expect(await parked).toEqual({ kind: 'aborted' });
+    conn.end(); // the call's own cleanup, after the connection is gone
+    expect(bus.isConnected('cz')).toBe(false);
+    expect(bus.missingAgents(['cz'])).toEqual(['cz']);
+  });
+
   it('lists roster agents registered before they connect', () => {
     const bus = newBus();
     bus.registerAgent('cz', 'Changpeng Zhao');

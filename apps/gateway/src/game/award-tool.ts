@@ -54,24 +54,32 @@ export function registerAwardTool(
     async (raw: unknown) => {
       const args = raw as z.infer<typeof AwardArgs>;
       if (!connection.active) return refusal('This connection is closed.');
-      connection.touch();
-      if (!bus.isParticipant(args.threadId, connection.agentId)) {
-        return refusal(`${connection.agentId} is not a participant of thread ${args.threadId}.`);
-      }
+      connection.begin();
       try {
-        const r = await scoring.evaluate(connection.agentId, args);
-        return text({
-          pointsAwarded: r.pointsAwarded,
-          newScore: r.newScore,
-          pardonGranted: r.pardonGranted,
-          finalScore: r.finalScore,
-          weekId: r.weekId,
-          alreadyEvaluated: !r.created,
-        });
-      } catch (err) {
-        if (err instanceof EvaluationRefused) return refusal(err.message);
-        return refusal('The evaluation could not be stored; try again.');
+        return await award(args);
+      } finally {
+        connection.end();
       }
     },
   );
+
+  async function award(args: z.infer<typeof AwardArgs>): Promise<CallToolResult> {
+    if (!bus.isParticipant(args.threadId, connection.agentId)) {
+      return refusal(`${connection.agentId} is not a participant of thread ${args.threadId}.`);
+    }
+    try {
+      const r = await scoring.evaluate(connection.agentId, args);
+      return text({
+        pointsAwarded: r.pointsAwarded,
+        newScore: r.newScore,
+        pardonGranted: r.pardonGranted,
+        finalScore: r.finalScore,
+        weekId: r.weekId,
+        alreadyEvaluated: !r.created,
+      });
+    } catch (err) {
+      if (err instanceof EvaluationRefused) return refusal(err.message);
+      return refusal('The evaluation could not be stored; try again.');
+    }
+  }
 }

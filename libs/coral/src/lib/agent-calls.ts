@@ -18,9 +18,9 @@ export interface AgentCallOptions<T> {
 }
 
 /**
- * Runs one call for the connection's agent: refused on a closed connection, counted as presence
- * before and after (a long wait that ends is a sign of life too), bus refusals turned into the
- * dialect's error, anything else reported and answered as `internal_error`. Never throws.
+ * Runs one call for the connection's agent: refused on a closed connection, counted as a call
+ * under way (presence, before and after), bus refusals turned into the dialect's error,
+ * anything else reported and answered as `internal_error`. Never throws.
  */
 export async function runAgentCall<T>(
   options: AgentCallOptions<T>,
@@ -33,7 +33,7 @@ export async function runAgentCall<T>(
       `This connection of ${connection.agentId} is closed`,
     );
   }
-  connection.touch();
+  connection.begin();
   try {
     return await run();
   } catch (error) {
@@ -41,7 +41,7 @@ export async function runAgentCall<T>(
     options.onUnexpectedError?.(error, options.tool);
     return options.refuse('internal_error', 'Internal error');
   } finally {
-    connection.touch();
+    connection.end();
   }
 }
 

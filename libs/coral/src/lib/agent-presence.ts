@@ -7,8 +7,12 @@ export interface AgentConnection {
   /** Aborted when this connection closes (or the bus does); ends only this connection's calls. */
   readonly signal: AbortSignal;
   readonly active: boolean;
-  /** Records a tool call: the agent counts as present for the grace period after it. */
+  /** Records a sign of life: the agent counts as present for the grace period after it. */
   touch(): void;
+  /** A tool call starts on this connection (a sign of life). */
+  begin(): void;
+  /** The call ends (a sign of life too: a long wait that ends shows the agent was there). */
+  end(): void;
   /** Ends this connection; a no-op when it was already closed. */
   disconnect(): void;
 }
@@ -23,6 +27,8 @@ interface AgentEntry {
 
 class Connection implements AgentConnection {
   readonly controller = new AbortController();
+  /** Calls under way on this connection. */
+  inFlight = 0;
 
   constructor(
     private readonly presence: AgentPresence,
@@ -39,7 +45,18 @@ class Connection implements AgentConnection {
   }
 
   touch(): void {
-    this.presence.touch(this.agentId);
+    // A call that ends after its connection closed says nothing about the agent any more.
+    if (this.active) this.presence.touch(this.agentId);
+  }
+
+  begin(): void {
+    this.inFlight += 1;
+    this.touch();
+  }
+
+  end(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    this.touch();
   }
 
   disconnect(): void {
@@ -53,7 +70,8 @@ export interface AgentPresenceOptions {
   /**
    * How long an agent without an open connection still counts as present after its last call.
    * Connection-per-call clients (langchain-mcp-adapters) close their connection after every call;
-   * without a grace period their pool would flap between ready and not ready.
+   * without a grace period their pool would flap between ready and not ready. A connection that
+   * drops with a call under way gets no grace.
    */
   graceMs: number;
   onConnected: (agentId: string, connections: number) => void;
@@ -91,7 +109,10 @@ export class AgentPresence {
     connection.controller.abort(new Error(`a connection of agent ${connection.agentId} closed`));
     const entry = this.agents.get(connection.agentId);
     if (!entry?.connections.delete(connection)) return;
-    entry.lastSeenAt = this.options.now();
+    // A connection-per-call client closes after its call: the grace period covers the gap to
+    // its next one. A connection lost with a call under way (an agent killed in a parked wait)
+    // is the agent going away: no grace, so its pools degrade at once.
+    entry.lastSeenAt = connection.inFlight > 0 ? Number.NEGATIVE_INFINITY : this.options.now();
     this.options.onDisconnected(connection.agentId, entry.connections.size);
   }
 
