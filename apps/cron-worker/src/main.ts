@@ -1,10 +1,17 @@
-// Entry point of the cron-worker: `cron-worker` schedules the lifecycle jobs; `cron-worker --once
-// <job> [--now <ISO time>]` runs one job now, prints its result as JSON and exits.
+// Entry point of the cron-worker: `cron-worker` schedules the lifecycle jobs and weekly-close;
+// `cron-worker --once <job> [--now <ISO time>]` runs one job now, prints its result as JSON and
+// exits.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createDb, createLifecycleNotifier } from '@pardon/db';
-import { JOB_NAMES, type JobName } from '@pardon/lifecycle';
+import { createDb, createLifecycleNotifier, flushJobRecords } from '@pardon/db';
+import pg from 'pg';
 import pino from 'pino';
-import { ConfigError, loadConfig, type WorkerConfig } from './lib/config';
+import {
+  ConfigError,
+  loadConfig,
+  WORKER_JOB_NAMES as JOB_NAMES,
+  type WorkerConfig,
+  type WorkerJobName as JobName,
+} from './lib/config';
 import { runJob, type JobContext } from './lib/jobs';
 import { cloudWatchSink, emfSink, offSink, type MetricsSink } from './lib/metrics';
 import { startWorker } from './lib/worker';
@@ -27,7 +34,9 @@ function metricsSink(config: WorkerConfig): MetricsSink {
 
 async function main(argv: string[]): Promise<number> {
   const program = new Command('cron-worker')
-    .description('Lifecycle jobs (session-cleanup, thread-cleanup, pool-health) and custom metrics')
+    .description(
+      'Lifecycle jobs (session-cleanup, thread-cleanup, pool-health), weekly-close and custom metrics',
+    )
     .addOption(
       new Option('--once <job>', 'run one job now and print its result').choices(JOB_NAMES),
     )
@@ -59,10 +68,21 @@ async function main(argv: string[]): Promise<number> {
   );
   const db = createDb({ writeUrl: config.databaseUrl, writePoolSize: 4, logger: log });
   const notifier = createLifecycleNotifier(config.databaseUrl, { logger: log });
-  const ctx: JobContext = { db, notifier, metrics: metricsSink(config), config, log };
+  // One connection for the metrics' own read (the game's interval totals), opened on first use.
+  const sql = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: 1,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: 'cron-worker-metrics',
+  });
+  sql.on('error', (err) => log.warn({ err }, 'idle metrics connection failed'));
+  const ctx: JobContext = { db, notifier, metrics: metricsSink(config), config, log, sql };
   const closeAll = async () => {
+    // The job's cron_runs row is written after its result; let it land before the pools close.
+    await flushJobRecords();
     ctx.metrics.close();
-    await Promise.allSettled([notifier.close(), db.close()]);
+    await Promise.allSettled([notifier.close(), db.close(), sql.end()]);
   };
 
   if (opts.once !== undefined) {

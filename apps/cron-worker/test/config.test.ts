@@ -34,7 +34,7 @@ describe('cron-worker configuration', () => {
       DATABASE_URL: 'postgresql://x@127.0.0.1:1/x',
     });
     expect(code).not.toBe(0);
-    expect(stderrText(proc)).toMatch(/session-cleanup, thread-cleanup, pool-health/);
+    expect(stderrText(proc)).toMatch(/session-cleanup, thread-cleanup, pool-health, weekly-close/);
   });
 
   it('fails a --once run with a clear message and exit 1 when the database does not answer', async () => {
@@ -59,6 +59,35 @@ describe('cron-worker configuration', () => {
       },
     });
     expect(config.metrics).toMatchObject({ sink: 'emf', namespace: 'PardonSimulator' });
+  });
+
+  it('schedules weekly-close every 10 minutes and reads the game rules as the gateway does', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db' });
+    expect(config.schedules['weekly-close']).toEqual({ cron: '*/10 * * * *', intervalMs: 600_000 });
+    expect(config.gameRules).toMatchObject({
+      weekStart: { weekdayUtc: 1, hourUtc: 14, minuteUtc: 0 },
+      boardSize: 100,
+      tokenDecimals: 6,
+      prizePoolBaseUnits: 10_000_000_000n,
+    });
+    const custom = loadConfig({
+      DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db',
+      WEEKLY_CLOSE_SCHEDULE: '5m',
+      GAME_WEEK_START: 'Sun 00:30',
+      GAME_PRIZE_POOL_TOKENS: '250',
+      GAME_TOKEN_DECIMALS: '9',
+      GAME_BOARD_SIZE: '10',
+    });
+    expect(custom.schedules['weekly-close']).toEqual({ cron: '*/5 * * * *', intervalMs: 300_000 });
+    expect(custom.gameRules).toMatchObject({
+      weekStart: { weekdayUtc: 0, hourUtc: 0, minuteUtc: 30 },
+      boardSize: 10,
+      tokenDecimals: 9,
+      prizePoolBaseUnits: 250_000_000_000n,
+    });
+    expect(() =>
+      loadConfig({ DATABASE_URL: 'postgresql://u@127.0.0.1:5432/db', GAME_WEEK_START: 'monday' }),
+    ).toThrow(/GAME_WEEK_START: must look like "mon 14:00"/);
   });
 
   it('accepts intervals and six-field (seconds) cron, and sends metrics to CloudWatch when AWS is configured', () => {

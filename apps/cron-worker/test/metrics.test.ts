@@ -1,6 +1,7 @@
 // Locks in the custom metrics of DESIGN.md §7 as pool-health publishes them: PutMetricData to the
 // AWS emulator (read back with ListMetrics/GetMetricData: names, dimensions, values) and, with no
-// AWS configured, the same data points as CloudWatch Embedded Metric Format lines on stdout.
+// AWS configured, the same data points as CloudWatch Embedded Metric Format lines on stdout. The
+// game's PointsAwarded and PardonsGranted count the evaluations of the interval just ended.
 import {
   CloudWatchClient,
   GetMetricDataCommand,
@@ -10,7 +11,7 @@ import {
 import { createDb } from '@pardon/db';
 import { testWallet } from '@pardon/db/testing';
 import { awsEmulatorEnv, startAwsEmulator, useTestDb, type AwsEmulator } from '@pardon/test-env';
-import { seedSession, startHealthServer } from './support/seed';
+import { seedEvaluation, seedSession, startHealthServer } from './support/seed';
 import { runOnce, stderrText, stopAllWorkers } from './support/worker';
 
 const MINUTE_MS = 60_000;
@@ -108,6 +109,23 @@ beforeAll(async () => {
       new Date(NOW.getTime() - p.minutesAgo * MINUTE_MS),
     ]);
   }
+
+  // Evaluations inside [NOW − 5 min, NOW): positive points add up (2 + 1.5 = 3.5; the penalty is
+  // left out), one granted a pardon. One at NOW and one 6 min before belong to other intervals.
+  const evaluations = [
+    { points: '2', minutesAgo: 1, pardon: false },
+    { points: '1.5', minutesAgo: 2, pardon: true },
+    { points: '-2', minutesAgo: 3, pardon: false },
+    { points: '3', minutesAgo: 0, pardon: false },
+    { points: '4', minutesAgo: 6, pardon: true },
+  ];
+  for (const e of evaluations) {
+    await seedEvaluation(db, sql, {
+      at: new Date(NOW.getTime() - e.minutesAgo * MINUTE_MS),
+      points: e.points,
+      pardonGranted: e.pardon,
+    });
+  }
 }, 120_000);
 
 afterAll(async () => {
@@ -129,7 +147,7 @@ const key = (dimensions: Dimension[] | undefined) =>
     .join(',');
 
 describe('custom metrics', () => {
-  it('publishes ActiveThreads, ActiveSessions, PoolHealthy and PaymentVolume to the emulator', async () => {
+  it('publishes ActiveThreads, ActiveSessions, PoolHealthy, PaymentVolume, PointsAwarded and PardonsGranted to the emulator', async () => {
     const { code, result, proc } = await runOnce(
       'pool-health',
       { ...env(), ...awsEmulatorEnv(emulator) },
@@ -141,7 +159,7 @@ describe('custom metrics', () => {
       liveTasks: 2,
       snapshots: 3,
       pools: { 'pool-0': 'healthy', 'pool-1': 'unhealthy' },
-      metrics: { sink: 'cloudwatch', published: 9 },
+      metrics: { sink: 'cloudwatch', published: 11 },
     });
     // An unhealthy pool is a warning (pino level 40), naming pool and task.
     expect(stderrText(proc)).toMatch(/"level":40.*"pool":"pool-1".*"taskId":"task-a"/);
@@ -163,7 +181,9 @@ describe('custom metrics', () => {
         'ActiveThreads[Pool=pool-0,TaskId=task-a]',
         'ActiveThreads[Pool=pool-0,TaskId=task-b]',
         'ActiveThreads[Pool=pool-1,TaskId=task-a]',
+        'PardonsGranted[]',
         'PaymentVolume[Currency=USDC]',
+        'PointsAwarded[]',
         'PoolHealthy[Pool=pool-0]',
         'PoolHealthy[Pool=pool-1]',
       ]);
@@ -199,7 +219,9 @@ describe('custom metrics', () => {
         'ActiveThreads[Pool=pool-0,TaskId=task-a]': [3],
         'ActiveThreads[Pool=pool-0,TaskId=task-b]': [1],
         'ActiveThreads[Pool=pool-1,TaskId=task-a]': [1],
+        'PardonsGranted[]': [1],
         'PaymentVolume[Currency=USDC]': [3.75],
+        'PointsAwarded[]': [3.5],
         'PoolHealthy[Pool=pool-0]': [1],
         'PoolHealthy[Pool=pool-1]': [0],
       });
@@ -214,12 +236,12 @@ describe('custom metrics', () => {
       NOW.toISOString(),
     ]);
     expect(code).toBe(0);
-    expect(result).toMatchObject({ metrics: { sink: 'emf', published: 9 } });
+    expect(result).toMatchObject({ metrics: { sink: 'emf', published: 11 } });
     const lines = proc
       .lines('stdout')
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => '_aws' in l);
-    expect(lines).toHaveLength(9);
+    expect(lines).toHaveLength(11);
     const volume = lines.find((l) => 'PaymentVolume' in l);
     expect(volume).toEqual({
       _aws: {
@@ -242,6 +264,35 @@ describe('custom metrics', () => {
       ['pool-0', 'task-a', 3],
       ['pool-0', 'task-b', 1],
       ['pool-1', 'task-a', 1],
+    ]);
+    const game = lines.filter((l) => 'PointsAwarded' in l || 'PardonsGranted' in l);
+    expect(game).toEqual([
+      {
+        _aws: {
+          Timestamp: NOW.getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'PardonSimulator',
+              Dimensions: [[]],
+              Metrics: [{ Name: 'PointsAwarded', Unit: 'None' }],
+            },
+          ],
+        },
+        PointsAwarded: 3.5,
+      },
+      {
+        _aws: {
+          Timestamp: NOW.getTime(),
+          CloudWatchMetrics: [
+            {
+              Namespace: 'PardonSimulator',
+              Dimensions: [[]],
+              Metrics: [{ Name: 'PardonsGranted', Unit: 'Count' }],
+            },
+          ],
+        },
+        PardonsGranted: 1,
+      },
     ]);
     const healthy = lines
       .filter((l) => 'PoolHealthy' in l)

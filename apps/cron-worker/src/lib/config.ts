@@ -9,20 +9,55 @@ import {
   type JobSchedule,
   type LifecycleSettings,
 } from '@pardon/lifecycle';
+import { DEFAULT_GAME_RULES, tokensToBaseUnits, type GameRules } from '@pardon/game';
 import { z } from 'zod';
 
+/**
+ * The worker's jobs: libs/lifecycle's three and the game's weekly-close (scheduled, led and run
+ * by hand the same way).
+ */
+export const WORKER_JOB_NAMES = [...JOB_NAMES, 'weekly-close'] as const;
+export type WorkerJobName = (typeof WORKER_JOB_NAMES)[number];
+
 /** Environment variable holding each job's schedule. */
-export const SCHEDULE_ENV: Record<JobName, string> = {
+export const SCHEDULE_ENV: Record<WorkerJobName, string> = {
   'session-cleanup': 'SESSION_CLEANUP_SCHEDULE',
   'thread-cleanup': 'THREAD_CLEANUP_SCHEDULE',
   'pool-health': 'POOL_HEALTH_SCHEDULE',
+  'weekly-close': 'WEEKLY_CLOSE_SCHEDULE',
 };
 
-const DEFAULT_SCHEDULES: Record<JobName, string> = {
+// weekly-close runs every 10 minutes all week: closing an already closed week is one locked
+// lookup, so the week is closed at most 10 minutes after it ends whatever GAME_WEEK_START says,
+// and a failed close is retried on the next tick.
+const DEFAULT_SCHEDULES: Record<WorkerJobName, string> = {
   'session-cleanup': '*/15 * * * *',
   'thread-cleanup': '*/30 * * * *',
   'pool-health': '*/5 * * * *',
+  'weekly-close': '*/10 * * * *',
 };
+
+const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** `mon 14:00` (UTC): when a game week starts; the gateway reads the same variable. */
+const WeekStart = z
+  .string()
+  .default('mon 14:00')
+  .transform((v, ctx) => {
+    const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/i.exec(v.trim());
+    if (!m) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must look like "mon 14:00" (a weekday and UTC time)',
+      });
+      return z.NEVER;
+    }
+    return {
+      weekdayUtc: WEEKDAYS.indexOf((m[1] as string).toLowerCase()),
+      hourUtc: Number(m[2]),
+      minuteUtc: Number(m[3]),
+    };
+  });
 
 // Six fields (with seconds) are accepted on top of libs/lifecycle's five-field cron and minute
 // intervals, so that integration tests and local runs can tick every second.
@@ -48,7 +83,7 @@ function scheduleFromText(text: string): JobSchedule {
   return { cron, intervalMs };
 }
 
-const Schedule = (job: JobName) =>
+const Schedule = (job: WorkerJobName) =>
   z
     .string()
     .default(DEFAULT_SCHEDULES[job])
@@ -87,6 +122,7 @@ export const EnvSchema = z.object({
   SESSION_CLEANUP_SCHEDULE: Schedule('session-cleanup'),
   THREAD_CLEANUP_SCHEDULE: Schedule('thread-cleanup'),
   POOL_HEALTH_SCHEDULE: Schedule('pool-health'),
+  WEEKLY_CLOSE_SCHEDULE: Schedule('weekly-close'),
   SESSION_IDLE: Duration('60m'),
   THREAD_IDLE: Duration('30m'),
   POOL_LOAD_THRESHOLD: z.coerce.number().gt(0).lte(1).default(0.9),
@@ -112,11 +148,20 @@ export const EnvSchema = z.object({
   AWS_DEFAULT_REGION: z.string().min(1).optional(),
   WORKER_ID: z.string().min(1).default(`${hostname()}:${process.pid}`),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The game's rules, as the gateway reads them: both must agree on the week and the pool.
+  GAME_WEEK_START: WeekStart,
+  GAME_PRIZE_POOL_TOKENS: z.coerce.number().int().min(0).default(10_000),
+  GAME_TOKEN_DECIMALS: z.coerce.number().int().min(0).max(18).default(6),
+  GAME_BOARD_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export interface WorkerConfig {
   databaseUrl: string;
   settings: LifecycleSettings;
+  /** Every job's schedule, weekly-close's included (the lifecycle three also in `settings`). */
+  schedules: Record<WorkerJobName, JobSchedule>;
+  /** The game's rules weekly-close closes weeks by (GAME_* variables, as the gateway's). */
+  gameRules: GameRules;
   batchSize: number;
   healthTimeoutMs: number;
   /** Bearer for the per-agent detail of the gateways' /health. */
@@ -165,7 +210,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : 'emf'
       : e.METRICS_SINK;
   const schedules = Object.fromEntries(
-    JOB_NAMES.map((job) => [job, e[SCHEDULE_ENV[job] as keyof typeof e] as JobSchedule]),
+    WORKER_JOB_NAMES.map((job) => [job, e[SCHEDULE_ENV[job] as keyof typeof e] as JobSchedule]),
+  ) as Record<WorkerJobName, JobSchedule>;
+  const lifecycleSchedules = Object.fromEntries(
+    JOB_NAMES.map((job) => [job, schedules[job]]),
   ) as Record<JobName, JobSchedule>;
   return {
     databaseUrl: e.DATABASE_URL,
@@ -173,7 +221,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionIdleMs: e.SESSION_IDLE,
       threadIdleMs: e.THREAD_IDLE,
       poolLoadThreshold: e.POOL_LOAD_THRESHOLD,
-      schedules,
+      schedules: lifecycleSchedules,
+    },
+    schedules,
+    gameRules: {
+      ...DEFAULT_GAME_RULES,
+      weekStart: e.GAME_WEEK_START,
+      boardSize: e.GAME_BOARD_SIZE,
+      tokenDecimals: e.GAME_TOKEN_DECIMALS,
+      prizePoolBaseUnits: tokensToBaseUnits(
+        BigInt(e.GAME_PRIZE_POOL_TOKENS),
+        e.GAME_TOKEN_DECIMALS,
+      ),
     },
     batchSize: e.CLEANUP_BATCH_SIZE,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,

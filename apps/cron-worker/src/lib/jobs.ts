@@ -1,15 +1,17 @@
 import {
+  gameIntervalTotals,
   runPoolHealth,
   runSessionCleanup,
   runThreadCleanup,
+  runWeeklyClose,
   type Db,
+  type GameMetricsQueryable,
   type GatewayTask,
   type LifecycleNotifier,
 } from '@pardon/db';
-import type { JobName } from '@pardon/lifecycle';
 import type { Logger } from 'pino';
 import { request } from 'undici';
-import type { WorkerConfig } from './config';
+import type { WorkerConfig, WorkerJobName } from './config';
 import { buildMetrics, type MetricsSink } from './metrics';
 
 export interface JobContext {
@@ -18,6 +20,8 @@ export interface JobContext {
   metrics: MetricsSink;
   config: WorkerConfig;
   log: Logger;
+  /** The metrics' own read of the evaluations (PointsAwarded, PardonsGranted). */
+  sql: GameMetricsQueryable;
 }
 
 /** GET `<baseUrl>/health` with a deadline; resolves to the JSON body whatever the status. */
@@ -45,7 +49,7 @@ export async function fetchGatewayHealth(
  * metrics. Resolves to the JSON the job reports (`--once` prints it).
  */
 export async function runJob(
-  job: JobName,
+  job: WorkerJobName,
   ctx: JobContext,
   now: number,
 ): Promise<Record<string, unknown>> {
@@ -56,6 +60,8 @@ export async function runJob(
       return { ...(await runSessionCleanup(db, { ...common, settings: config.settings })) };
     case 'thread-cleanup':
       return { ...(await runThreadCleanup(db, { ...common, settings: config.settings })) };
+    case 'weekly-close':
+      return { ...(await runWeeklyClose({ db, rules: config.gameRules, now, logger: log })) };
     case 'pool-health': {
       const result = await runPoolHealth(db, {
         now,
@@ -65,15 +71,17 @@ export async function runJob(
         logger: log,
       });
       const intervalMs = config.settings.schedules['pool-health'].intervalMs;
-      const payments = await db.payments.volume({
-        from: new Date(now - intervalMs),
-        to: new Date(now),
-      });
+      const window = { from: new Date(now - intervalMs), to: new Date(now) };
+      const [payments, game] = await Promise.all([
+        db.payments.volume(window),
+        gameIntervalTotals(ctx.sql, window),
+      ]);
       const metrics = buildMetrics({
         counts: result.counts,
         pools: result.pools,
         payments,
         currencies: config.metrics.currencies,
+        game,
       });
       let metricsError: string | undefined;
       try {

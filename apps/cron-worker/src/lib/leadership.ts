@@ -1,4 +1,4 @@
-import type { JobName } from '@pardon/lifecycle';
+import type { WorkerJobName as JobName } from './config';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 
@@ -8,6 +8,7 @@ const LOCK_IDS: Record<JobName, number> = {
   'session-cleanup': 1,
   'thread-cleanup': 2,
   'pool-health': 3,
+  'weekly-close': 4,
 };
 
 /**

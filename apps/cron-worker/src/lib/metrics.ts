@@ -3,12 +3,18 @@ import {
   PutMetricDataCommand,
   type StandardUnit,
 } from '@aws-sdk/client-cloudwatch';
-import type { ActiveCounts, PaymentVolume } from '@pardon/db';
+import type { ActiveCounts, GameIntervalTotals, PaymentVolume } from '@pardon/db';
 import type { PoolHealthStatus } from '@pardon/lifecycle';
 
 /** One data point, independent of where it is sent. */
 export interface Metric {
-  name: 'ActiveThreads' | 'ActiveSessions' | 'PoolHealthy' | 'PaymentVolume';
+  name:
+    | 'ActiveThreads'
+    | 'ActiveSessions'
+    | 'PoolHealthy'
+    | 'PaymentVolume'
+    | 'PointsAwarded'
+    | 'PardonsGranted';
   unit: StandardUnit;
   value: number;
   dimensions: Record<string, string>;
@@ -20,11 +26,15 @@ export interface MetricsInput {
   payments: PaymentVolume[];
   /** Currencies reported even without payments, so the series has no gaps. */
   currencies: readonly string[];
+  /** The game's evaluations over the interval just ended; without it no game metric is sent. */
+  game?: Pick<GameIntervalTotals, 'pointsAwarded' | 'pardonsGranted'>;
 }
 
 /**
  * The custom metrics of DESIGN.md §7: `ActiveThreads` and `ActiveSessions` per (Pool, TaskId),
- * `PoolHealthy` 1/0 per Pool, and `PaymentVolume` per Currency over the interval just ended.
+ * `PoolHealthy` 1/0 per Pool, and `PaymentVolume` per Currency over the interval just ended; and
+ * the game's `PointsAwarded` (positive points) and `PardonsGranted` over the same interval, with
+ * no dimension (0 when nothing happened, so the series has no gaps).
  */
 export function buildMetrics(input: MetricsInput): Metric[] {
   const metrics: Metric[] = [];
@@ -49,6 +59,20 @@ export function buildMetrics(input: MetricsInput): Metric[] {
       unit: 'None',
       value,
       dimensions: { Currency: currency },
+    });
+  }
+  if (input.game) {
+    metrics.push({
+      name: 'PointsAwarded',
+      unit: 'None',
+      value: input.game.pointsAwarded,
+      dimensions: {},
+    });
+    metrics.push({
+      name: 'PardonsGranted',
+      unit: 'Count',
+      value: input.game.pardonsGranted,
+      dimensions: {},
     });
   }
   return metrics;

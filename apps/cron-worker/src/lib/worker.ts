@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
-import { JOB_NAMES, cronOptions, type JobName } from '@pardon/lifecycle';
+import { cronOptions } from '@pardon/lifecycle';
+import { WORKER_JOB_NAMES as JOB_NAMES, type WorkerJobName as JobName } from './config';
 import type { JobContext } from './jobs';
 import { runJob } from './jobs';
 import { JobLeadership } from './leadership';
@@ -15,7 +16,7 @@ export interface RunningWorker {
 
 /** Fields of a job result worth a log line (ids and per-task detail stay in `--once` output). */
 function summary(result: Record<string, unknown>): Record<string, unknown> {
-  const { closedThreadIds: _ids, taskPools: _tp, counts: _c, ...rest } = result;
+  const { closedThreadIds: _ids, taskPools: _tp, counts: _c, prizes: _p, ...rest } = result;
   return rest;
 }
 
@@ -74,7 +75,7 @@ export function startWorker(ctx: JobContext, clock: () => number = Date.now): Ru
   };
 
   const crons = JOB_NAMES.map((job) => {
-    const schedule = config.settings.schedules[job];
+    const schedule = config.schedules[job];
     const pattern = new Cron(schedule.cron, cronOptions()); // no callback: never fires
     // protect: a run that outlasts its period skips the overlapping tick instead of stacking.
     return new Cron(schedule.cron, { ...cronOptions(), protect: true, name: job }, () => {
@@ -86,7 +87,7 @@ export function startWorker(ctx: JobContext, clock: () => number = Date.now): Ru
   log.info(
     {
       workerId: config.workerId,
-      schedules: Object.fromEntries(JOB_NAMES.map((j) => [j, config.settings.schedules[j].cron])),
+      schedules: Object.fromEntries(JOB_NAMES.map((j) => [j, config.schedules[j].cron])),
       metrics: ctx.metrics.kind,
     },
     'cron-worker started',

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '@pardon/db';
+import { DEFAULT_GAME_RULES } from '@pardon/game';
 import { testWallet } from '@pardon/db/testing';
 import type pg from 'pg';
 
@@ -102,4 +103,58 @@ export async function startHealthServer(pools: HealthPool[], taskId = 'task-a') 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * One stored evaluation of a player message, with its points, pardon flag and creation instant
+ * then set by SQL (the metrics read only these columns). Its session and thread are ended, so the
+ * active-session metrics do not see them.
+ */
+export async function seedEvaluation(
+  db: Db,
+  sql: pg.Pool,
+  options: { at: Date; points: string; pardonGranted: boolean },
+): Promise<{ wallet: string; evaluationId: string }> {
+  const wallet = testWallet(walletSeq++);
+  const { session } = await db.sessions.openOrReuse({ wallet, pool: 'pool-9', taskId: 'task-z' });
+  const thread = await db.threads.create({ sessionId: session.id, agentId: 'cz' });
+  const { message } = await db.messages.append({
+    threadId: thread.id,
+    senderId: wallet,
+    content: 'a fair deal',
+    mentions: ['cz'],
+  });
+  const r = await db.game.evaluate(
+    { messageId: message.id, agentId: 'cz', score: 1, reason: 'seeded', at: Date.now() },
+    DEFAULT_GAME_RULES,
+  );
+  await sql.query(
+    `UPDATE evaluations SET created_at = $2, points = $3::numeric, pardon_granted = $4
+     WHERE id = $1::uuid`,
+    [r.evaluationId, options.at, options.points, options.pardonGranted],
+  );
+  await sql.query(
+    `UPDATE threads SET closed_at = now(), close_reason = 'idle' WHERE id = $1::uuid`,
+    [thread.id],
+  );
+  await sql.query(`UPDATE sessions SET ended_at = now(), end_reason = 'idle' WHERE id = $1::uuid`, [
+    session.id,
+  ]);
+  return { wallet, evaluationId: r.evaluationId };
+}
+
+/** A pardoned player on a week's board (the row weekly-close reads), written by SQL. */
+export async function seedPardon(
+  db: Db,
+  sql: pg.Pool,
+  options: { weekId: string; finalScore: number; at: Date },
+): Promise<string> {
+  const wallet = testWallet(walletSeq++);
+  await db.users.upsert(wallet);
+  await sql.query(
+    `INSERT INTO player_weeks (wallet, week_id, score, pardon_granted_at, final_score)
+     VALUES ($1, $2, 90, $3, $4)`,
+    [wallet, options.weekId, options.at, options.finalScore],
+  );
+  return wallet;
 }

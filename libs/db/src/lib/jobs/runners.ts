@@ -56,6 +56,17 @@ export interface SessionCleanupResult {
   closedThreadIds: string[];
 }
 
+// Recordings still being written, so a process about to close its Db can let them land.
+const pendingRecords = new Set<Promise<void>>();
+
+/**
+ * Resolves once every job run recorded so far is stored (or failed to be): call it before closing
+ * the Db in a process that exits right after a job (`cron-worker --once`), or the row is lost.
+ */
+export async function flushJobRecords(): Promise<void> {
+  while (pendingRecords.size > 0) await Promise.allSettled([...pendingRecords]);
+}
+
 /**
  * Runs a job and stores it as the job's last run (the ops dashboard reads it). Only the result's
  * scalar fields are kept: id lists can be long. Recording is best effort and not awaited: a job
@@ -69,16 +80,17 @@ export async function recorded<T extends object>(
   run: () => Promise<T>,
 ): Promise<T> {
   const startedAt = new Date(options.now);
-  const save = async (
-    ok: boolean,
-    summary: Record<string, unknown> | null,
-    error: string | null,
-  ) => {
-    try {
-      await db.cronRuns.record({ job, startedAt, finishedAt: new Date(), ok, summary, error });
-    } catch (err) {
-      options.logger?.warn({ err, job }, 'recording the job run failed');
-    }
+  const save = (ok: boolean, summary: Record<string, unknown> | null, error: string | null) => {
+    const saving = (async () => {
+      try {
+        await db.cronRuns.record({ job, startedAt, finishedAt: new Date(), ok, summary, error });
+      } catch (err) {
+        options.logger?.warn({ err, job }, 'recording the job run failed');
+      }
+    })();
+    pendingRecords.add(saving);
+    void saving.finally(() => pendingRecords.delete(saving));
+    return saving;
   };
   try {
     const result = await run();
