@@ -1,9 +1,11 @@
 // Locks in the openai brain against a real local OpenAI-compatible HTTP server: the request it
 // sends (persona as system prompt, history as context, bearer key), and what it does on success,
-// timeout, HTTP 500 and a malformed body (bounded retries, then an in-character apology).
+// timeout, HTTP 500 and a malformed body (bounded retries, then an in-character apology), and the
+// evaluation as the `award_points` function call: offered and asked for on player messages, its
+// result sent back as the tool's answer, the reply written by a second request.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { BrainInput } from '../src/lib/brain';
+import type { BrainInput, Evaluation, EvaluationResult } from '../src/lib/brain';
 import { OpenAiBrain, type OpenAiBrainOptions } from '../src/lib/openai-brain';
 import { getPersona } from '../src/lib/personas';
 import { containsTemplate } from '../src/lib/template';
@@ -11,7 +13,14 @@ import { containsTemplate } from '../src/lib/template';
 type Handler = (body: ChatRequest, req: IncomingMessage, res: ServerResponse) => void;
 interface ChatRequest {
   model: string;
-  messages: Array<{ role: string; content: string }>;
+  messages: Array<{
+    role: string;
+    content: string | null;
+    tool_call_id?: string;
+    tool_calls?: unknown[];
+  }>;
+  tools?: Array<{ type: string; function: { name: string; parameters: unknown } }>;
+  tool_choice?: unknown;
 }
 
 let server: Server;
@@ -218,5 +227,156 @@ describe('OpenAiBrain', () => {
     expect(isApology('trump-melania', reply.content)).toBe(true);
     expect(requests).toHaveLength(2);
     expect(failures[0]?.error).toMatch(/malformed body/);
+  });
+
+  describe('the award_points function (evaluation of a player message)', () => {
+    const toolCall = (args: string, name = 'award_points') =>
+      JSON.stringify({
+        choices: [
+          {
+            message: {
+              role: 'assistant',
+              content: null,
+              tool_calls: [{ id: 'call_1', type: 'function', function: { name, arguments: args } }],
+            },
+            finish_reason: 'tool_calls',
+          },
+        ],
+      });
+
+    /** First request: the function call; every later one: `after(body)` as the text answer. */
+    const callThenAnswer =
+      (args: string, after: (body: ChatRequest) => string, name?: string): Handler =>
+      (body, _req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const answered = body.messages.some((m) => m.role === 'tool');
+        res.end(answered ? completion(after(body)) : toolCall(args, name));
+      };
+
+    function evaluator(result: Partial<EvaluationResult> = {}) {
+      const calls: Evaluation[] = [];
+      const evaluate = async (evaluation: Evaluation): Promise<EvaluationResult> => {
+        calls.push(evaluation);
+        return {
+          stored: true,
+          evaluation,
+          pardonGranted: false,
+          pointsAwarded: 2,
+          newScore: 12,
+          ...result,
+        };
+      };
+      return { evaluate, calls };
+    }
+
+    it('offers award_points, asks for it, evaluates with it, and writes the reply after the result', async () => {
+      handler = callThenAnswer(
+        '{"score":3,"reason":"Loyal and a great deal."}',
+        () => 'Tremendous!',
+      );
+      const { evaluate, calls } = evaluator();
+      const reply = await brain().brain.reply(
+        input('trump-donald', 'I am loyal, let us make a deal.', { evaluate }),
+      );
+      expect(reply).toEqual({ content: 'Tremendous!' });
+      expect(calls).toEqual([{ score: 3, reason: 'Loyal and a great deal.' }]);
+      expect(requests).toHaveLength(2);
+      const [first, second] = requests.map((r) => r.body);
+      expect(first?.tools?.map((t) => t.function.name)).toEqual(['award_points']);
+      expect(first?.tool_choice).toEqual({ type: 'function', function: { name: 'award_points' } });
+      expect(first?.messages[0]?.content).toContain('award_points');
+      expect(second?.tool_choice).toBe('none');
+      const tail = second?.messages.slice(-2) ?? [];
+      expect(tail[0]).toMatchObject({ role: 'assistant', tool_calls: [expect.anything()] });
+      expect(tail[1]).toMatchObject({ role: 'tool', tool_call_id: 'call_1' });
+      expect(JSON.parse(tail[1]?.content ?? '{}')).toEqual({
+        stored: true,
+        score: 3,
+        pointsAwarded: 2,
+        playerScore: 12,
+        pardonGranted: false,
+      });
+    });
+
+    it('tells the model when its evaluation granted the pardon', async () => {
+      handler = callThenAnswer('{"score":3,"reason":"Winner."}', (body) => {
+        const tool = body.messages.find((m) => m.role === 'tool');
+        return JSON.parse(tool?.content ?? '{}').pardonGranted ? 'You are pardoned!' : 'no';
+      });
+      const { evaluate } = evaluator({ pardonGranted: true, newScore: 91.2 });
+      const reply = await brain().brain.reply(input('trump-donald', 'CZ says hi', { evaluate }));
+      expect(reply.content).toBe('You are pardoned!');
+    });
+
+    it('does not offer the function when not evaluating (another agent consulting)', async () => {
+      handler = ok('Sure.');
+      const { evaluate, calls } = evaluator();
+      await brain().brain.reply(
+        input('trump-donald', 'a pardon?', {
+          mode: 'consulted',
+          message: { senderId: 'trump-melania', content: 'a pardon?' },
+          evaluate,
+        }),
+      );
+      expect(requests[0]?.body.tools).toBeUndefined();
+      expect(calls).toEqual([]);
+    });
+
+    it('takes a text answer without the call as the reply (the agent falls back to the rubric)', async () => {
+      handler = ok('Just words.');
+      const { evaluate, calls } = evaluator();
+      const reply = await brain().brain.reply(input('cz', 'hello', { evaluate }));
+      expect(reply.content).toBe('Just words.');
+      expect(calls).toEqual([]);
+      expect(requests).toHaveLength(1);
+    });
+
+    it.each([
+      ['arguments that are not JSON', 'score: 3', 'award_points'],
+      ['arguments without a score', '{"reason":"x"}', 'award_points'],
+      ['another function', '{"score":3,"reason":"x"}', 'grant_pardon'],
+    ])('answers %s with an error to the model and does not evaluate', async (_n, args, name) => {
+      handler = callThenAnswer(args, () => 'Fine.', name);
+      const { evaluate, calls } = evaluator();
+      const reply = await brain().brain.reply(input('trump-eric', 'deal?', { evaluate }));
+      expect(reply.content).toBe('Fine.');
+      expect(calls).toEqual([]);
+      const tool = requests[1]?.body.messages.find((m) => m.role === 'tool');
+      expect(JSON.parse(tool?.content ?? '{}')).toHaveProperty('error');
+    });
+
+    it('retries a failed reply request without evaluating twice', async () => {
+      let answered = 0;
+      handler = (body, req, res) => {
+        if (body.messages.some((m) => m.role === 'tool') && answered++ === 0) {
+          res.writeHead(500);
+          res.end('oops');
+          return;
+        }
+        callThenAnswer('{"score":1,"reason":"ok"}', () => 'Done.')(body, req, res);
+      };
+      const { evaluate, calls } = evaluator();
+      const reply = await brain().brain.reply(input('trump-barron', 'gm', { evaluate }));
+      expect(reply.content).toBe('Done.');
+      expect(calls).toHaveLength(1);
+      expect(requests).toHaveLength(3);
+    });
+
+    it('apologises when the reply request keeps failing after the evaluation', async () => {
+      handler = (body, req, res) => {
+        if (body.messages.some((m) => m.role === 'tool')) {
+          res.writeHead(503);
+          res.end('busy');
+          return;
+        }
+        callThenAnswer('{"score":-2,"reason":"rude"}', () => '')(body, req, res);
+      };
+      const { evaluate, calls } = evaluator();
+      const reply = await brain({ maxRetries: 1 }).brain.reply(
+        input('trump-melania', 'you are rude', { evaluate }),
+      );
+      expect(isApology('trump-melania', reply.content)).toBe(true);
+      expect(calls).toEqual([{ score: -2, reason: 'rude' }]);
+    });
   });
 });

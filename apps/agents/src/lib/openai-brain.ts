@@ -1,18 +1,37 @@
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  APIUserAbortError,
+} from 'openai';
+import type {
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionFunctionTool,
+  ChatCompletionMessage,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { shortPlayer, type Brain, type BrainInput, type BrainReply } from './brain';
+import {
+  shortPlayer,
+  type Brain,
+  type BrainInput,
+  type BrainReply,
+  type EvaluationResult,
+} from './brain';
 import { AGENT_IDS, AgentIdSchema, getPersona, isAgentId, type Persona } from './personas';
 import { seededRandom, pickIndex } from './rng';
+import { MAX_SCORE, MIN_SCORE } from './rubric';
 import { render } from './template';
 import { abortableSleep } from './sleep';
 
 export interface OpenAiBrainOptions {
-  /** e.g. `https://api.openai.com/v1`; `/chat/completions` is appended. */
+  /** e.g. `https://api.openai.com/v1`; the SDK appends `/chat/completions`. */
   baseUrl: string;
   model: string;
   /** Resolved lazily (environment or Secrets Manager); undefined sends no Authorization header. */
   apiKey: () => Promise<string | undefined>;
   timeoutMs: number;
-  /** Retries after the first attempt, for timeouts, 429/5xx and malformed bodies. */
+  /** Retries after the first attempt of each request, for timeouts, 429/5xx and malformed bodies. */
   maxRetries: number;
   /** How many recent thread messages go into the prompt. */
   historyMessages: number;
@@ -20,13 +39,67 @@ export interface OpenAiBrainOptions {
   retryDelayMs?: (attempt: number) => number;
   /** Where failures are reported (the brain itself answers with an apology). */
   onFailure?: (info: { attempt: number; error: string; final: boolean }) => void;
+  /** Passed to the SDK (tests). */
   fetch?: typeof fetch;
 }
 
-/** The subset of an OpenAI chat-completions response the brain reads. */
-const ChatCompletionSchema = z.object({
-  choices: z.array(z.object({ message: z.object({ content: z.string().min(1) }) })).min(1),
+type ChatMessage = ChatCompletionMessageParam;
+
+/** The function the model evaluates the player's message with; the agent turns it into `pardon_award_points`. */
+export const AWARD_POINTS_FUNCTION = 'award_points';
+
+export const AWARD_POINTS_TOOL: ChatCompletionFunctionTool = {
+  type: 'function',
+  function: {
+    name: AWARD_POINTS_FUNCTION,
+    description:
+      "Score the player's latest message for the pardon game, exactly once, before you reply. " +
+      'Positive for what wins you over (deals, loyalty, praise, what you care about, asking about the people you love), ' +
+      'negative for insults and threats, 0 for nothing of substance.',
+    parameters: {
+      type: 'object',
+      properties: {
+        score: {
+          type: 'integer',
+          minimum: MIN_SCORE,
+          maximum: MAX_SCORE,
+          description: `An integer from ${MIN_SCORE} to ${MAX_SCORE}.`,
+        },
+        reason: {
+          type: 'string',
+          description: 'Why, in one short sentence in your own voice (at most 200 characters).',
+        },
+      },
+      required: ['score', 'reason'],
+      additionalProperties: false,
+    },
+  },
+};
+
+/** The subset of a chat-completions response the brain reads. */
+const AnswerSchema = z.object({
+  choices: z
+    .array(
+      z.object({
+        message: z.object({
+          content: z.string().nullish(),
+          tool_calls: z
+            .array(
+              z.object({
+                id: z.string(),
+                type: z.literal('function'),
+                function: z.object({ name: z.string(), arguments: z.string() }),
+              }),
+            )
+            .nullish(),
+        }),
+      }),
+    )
+    .min(1),
 });
+type Answer = z.infer<typeof AnswerSchema>['choices'][number]['message'];
+
+const AwardArgumentsSchema = z.object({ score: z.number(), reason: z.string() });
 
 /** A line at the end of the model's answer that asks a colleague: `CONSULT trump-donald: question`. */
 const CONSULT_LINE = /^\s*CONSULT\s+([a-z-]+)\s*:\s*(.+)$/im;
@@ -41,95 +114,205 @@ class ModelError extends Error {
 }
 
 /**
- * Brain backed by any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, LiteLLM…).
- * The persona is the system prompt and the thread's recent messages the context. Each attempt has
- * a timeout; timeouts, 429, 5xx and malformed bodies are retried a bounded number of times, and
- * when the model still fails the agent apologises in character instead of leaving the player
- * without an answer.
+ * Brain backed by any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, LiteLLM…)
+ * through the official `openai` SDK (its own retries off: this brain retries with its own bounded
+ * policy and reports each failure). The persona is the system prompt and the thread's recent
+ * messages the context. Each attempt has a timeout; timeouts, network errors, 429, 5xx and
+ * malformed bodies are retried a bounded number of times, and when the model still fails the
+ * agent apologises in character instead of leaving the player without an answer.
+ *
+ * Evaluation (player messages, when the agent passes `evaluate`): the first request offers the
+ * function `award_points {score, reason}` and asks for it (`tool_choice`); the agent turns the
+ * call into `pardon_award_points` and the result (points, new score, pardon granted) goes back to
+ * the model as the tool's answer, and a second request (`tool_choice: none`) writes the reply,
+ * which can react to the pardon. A model that answers with text instead is taken at its word (the
+ * agent then evaluates with the scripted rubric).
  */
 export class OpenAiBrain implements Brain {
   readonly name = 'openai';
-  private readonly fetch: typeof fetch;
+  private readonly client: OpenAI;
 
   constructor(private readonly options: OpenAiBrainOptions) {
-    this.fetch = options.fetch ?? fetch;
+    this.client = new OpenAI({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      // The key is resolved per request (Secrets Manager, rotated): see `complete`.
+      apiKey: 'unset',
+      organization: null,
+      project: null,
+      maxRetries: 0,
+      timeout: options.timeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
   }
 
   async reply(input: BrainInput): Promise<BrainReply> {
     const messages = buildMessages(input, this.options.historyMessages);
+    const evaluate = input.mode === 'player' ? input.evaluate : undefined;
+    const first = await this.withRetries(
+      () =>
+        this.complete(
+          messages,
+          evaluate
+            ? {
+                tools: [AWARD_POINTS_TOOL],
+                tool_choice: { type: 'function', function: { name: AWARD_POINTS_FUNCTION } },
+              }
+            : {},
+          input.signal,
+        ),
+      input.signal,
+    );
+    if (!first) return { content: apology(input) };
+    const calls = first.tool_calls ?? [];
+    if (!evaluate || calls.length === 0) return parseAnswer(first.content ?? '', input);
+
+    const results: ChatMessage[] = [];
+    for (const call of calls) {
+      results.push({
+        role: 'tool',
+        tool_call_id: call.id,
+        content: JSON.stringify(await runToolCall(call.function, evaluate)),
+      });
+    }
+    const followUp: ChatMessage[] = [
+      ...messages,
+      {
+        role: 'assistant',
+        content: first.content ?? null,
+        tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: c.function })),
+      },
+      ...results,
+    ];
+    const second = await this.withRetries(
+      () =>
+        this.complete(
+          followUp,
+          { tools: [AWARD_POINTS_TOOL], tool_choice: 'none' },
+          input.signal,
+          true,
+        ),
+      input.signal,
+    );
+    const text = second?.content?.trim() || first.content?.trim();
+    return text ? parseAnswer(text, input) : { content: apology(input) };
+  }
+
+  /** Runs `request` up to 1 + maxRetries times; undefined when every attempt failed. */
+  private async withRetries<T>(
+    request: () => Promise<T>,
+    signal: AbortSignal | undefined,
+  ): Promise<T | undefined> {
     const attempts = this.options.maxRetries + 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        const text = await this.complete(messages, input.signal);
-        return parseAnswer(text, input);
+        return await request();
       } catch (error) {
-        if (input.signal?.aborted) throw input.signal.reason;
+        if (signal?.aborted) throw signal.reason;
         const retryable = !(error instanceof ModelError) || error.retryable;
         const final = !retryable || attempt === attempts;
         this.options.onFailure?.({ attempt, error: (error as Error).message, final });
         if (final) break;
         const delay = this.options.retryDelayMs?.(attempt) ?? 250 * 2 ** (attempt - 1);
-        await abortableSleep(delay, input.signal);
+        await abortableSleep(delay, signal);
       }
     }
-    return { content: apology(input) };
+    return undefined;
   }
 
-  private async complete(messages: ChatMessage[], outer?: AbortSignal): Promise<string> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+  /** One chat completion; throws `ModelError`s (retryable or not). */
+  private async complete(
+    messages: ChatMessage[],
+    extra: Pick<ChatCompletionCreateParamsNonStreaming, 'tools' | 'tool_choice'>,
+    outer: AbortSignal | undefined,
+    needsText = false,
+  ): Promise<Answer> {
+    const { timeoutMs } = this.options;
+    // The SDK's own timeout covers the request until the headers; this one covers the body too.
+    const timeout = AbortSignal.timeout(timeoutMs);
     const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
     const apiKey = await this.options.apiKey();
-    let response: Response;
+    let raw: ChatCompletionMessage | unknown;
     try {
-      response = await this.fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      raw = await this.client.chat.completions.create(
+        { model: this.options.model, messages, temperature: 0.8, ...extra },
+        {
+          signal,
+          timeout: timeoutMs,
+          maxRetries: 0,
+          headers: { Authorization: apiKey ? `Bearer ${apiKey}` : null },
         },
-        body: JSON.stringify({ model: this.options.model, messages, temperature: 0.8 }),
-        signal,
-      });
-    } catch (error) {
-      if (timeout.aborted)
-        throw new ModelError(`timed out after ${this.options.timeoutMs} ms`, true);
-      throw new ModelError(`request failed: ${(error as Error).message}`, true);
-    }
-    let body: string;
-    try {
-      body = await response.text();
-    } catch {
-      throw new ModelError(
-        timeout.aborted
-          ? `timed out after ${this.options.timeoutMs} ms`
-          : 'response body was cut off',
-        true,
       );
+    } catch (error) {
+      if (outer?.aborted) throw outer.reason;
+      if (timeout.aborted || error instanceof APIConnectionTimeoutError) {
+        throw new ModelError(`timed out after ${timeoutMs} ms`, true);
+      }
+      if (error instanceof APIUserAbortError) throw new ModelError('request aborted', true);
+      if (error instanceof APIConnectionError) {
+        throw new ModelError(`request failed: ${error.message}`, true);
+      }
+      if (error instanceof APIError && typeof error.status === 'number') {
+        const retryable = error.status === 429 || error.status >= 500;
+        const body = JSON.stringify(error.error ?? error.message);
+        throw new ModelError(`HTTP ${error.status}: ${body.slice(0, 200)}`, retryable);
+      }
+      // The SDK could not read the body as JSON.
+      throw new ModelError(`malformed body (not JSON): ${(error as Error).message}`, true);
     }
-    if (!response.ok) {
-      const retryable = response.status === 429 || response.status >= 500;
-      throw new ModelError(`HTTP ${response.status}: ${body.slice(0, 200)}`, retryable);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(body);
-    } catch {
-      throw new ModelError(`malformed body (not JSON): ${body.slice(0, 120)}`, true);
-    }
-    const parsed = ChatCompletionSchema.safeParse(json);
+    const parsed = AnswerSchema.safeParse(raw);
     if (!parsed.success) {
       throw new ModelError(
         `malformed body: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`,
         true,
       );
     }
-    return (parsed.data.choices[0]?.message.content ?? '').trim();
+    const answer = parsed.data.choices[0]?.message as Answer;
+    const hasText = (answer.content ?? '').trim() !== '';
+    const hasCalls =
+      !needsText && extra.tools !== undefined && (answer.tool_calls ?? []).length > 0;
+    if (!hasText && !hasCalls) throw new ModelError('malformed body: empty answer', true);
+    return answer;
   }
 }
 
-interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
+/** Runs one function call of the model: `award_points` evaluates (once), anything else is refused. */
+async function runToolCall(
+  fn: { name: string; arguments: string },
+  evaluate: NonNullable<BrainInput['evaluate']>,
+): Promise<Record<string, unknown>> {
+  if (fn.name !== AWARD_POINTS_FUNCTION) return { error: `unknown function ${fn.name}` };
+  let args: z.infer<typeof AwardArgumentsSchema>;
+  try {
+    args = AwardArgumentsSchema.parse(JSON.parse(fn.arguments));
+  } catch {
+    return { error: 'arguments must be JSON {"score": integer -3..3, "reason": string}' };
+  }
+  return toolResult(await evaluate(args));
+}
+
+/** What the model is told about its evaluation. */
+function toolResult(result: EvaluationResult): Record<string, unknown> {
+  if (!result.stored) return { stored: false, score: result.evaluation.score };
+  return {
+    stored: true,
+    score: result.evaluation.score,
+    ...(result.pointsAwarded !== undefined ? { pointsAwarded: result.pointsAwarded } : {}),
+    ...(result.newScore !== undefined ? { playerScore: result.newScore } : {}),
+    pardonGranted: result.pardonGranted,
+    ...(result.pardonGranted
+      ? { note: 'This evaluation just granted the player their pardon: tell them, in character.' }
+      : {}),
+  };
+}
+
+/** How to evaluate, for the system prompt (from the persona's data, like the scripted rubric). */
+export function scoringPrompt(persona: Persona): string {
+  return [
+    `Before you reply, call ${AWARD_POINTS_FUNCTION} exactly once to score the player's latest message from ${MIN_SCORE} to +${MAX_SCORE} with a short reason in your voice.`,
+    `Reward deals, loyalty, sincere praise, what you care about (${[...persona.cares, ...persona.rubric.likes.slice(0, 6)].join(', ')}) and asking about ${persona.rubric.people.join(' / ')}; keep +3 for messages that speak to you personally.`,
+    'Insults are -2, threats -3; small talk and plain requests are 0 (a first polite hello +1); a message the player already sent gets 0.',
+    'When the result says the pardon was granted, announce it in your reply.',
+  ].join(' ');
 }
 
 /** The persona as a system prompt: who the agent is, how it talks, its prices, the rules of play. */
@@ -169,7 +352,11 @@ function buildMessages(input: BrainInput, historyMessages: number): ChatMessage[
       : input.mode === 'relay'
         ? `You consulted ${label(input.message.senderId)}; tell the player ${shortPlayer(input.playerId)} what came of it.`
         : `You are talking with the player ${shortPlayer(input.playerId)}.`;
-  return [{ role: 'system', content: `${systemPrompt(persona)}\n\n${situation}` }, ...turns];
+  const scoring = input.evaluate ? `\n\n${scoringPrompt(persona)}` : '';
+  return [
+    { role: 'system', content: `${systemPrompt(persona)}\n\n${situation}${scoring}` },
+    ...turns,
+  ];
 }
 
 function parseAnswer(text: string, input: BrainInput): BrainReply {

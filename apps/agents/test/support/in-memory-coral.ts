@@ -14,6 +14,7 @@ import {
 } from '@pardon/coral';
 import type { CoralDialect } from '../../src/lib/coral';
 import { connectMcpSession, type PoolConnector } from '../../src/lib/session';
+import type { FakeGame } from './fake-game';
 
 export class InMemoryCoral {
   readonly buses = new Map<string, PoolBus>();
@@ -27,15 +28,20 @@ export class InMemoryCoral {
   /** Connections opened, per agent. */
   readonly connections = new Map<string, number>();
 
+  /** The game's `pardon_award_points` on every agent connection, when given. */
+  readonly game: FakeGame | undefined;
+
   /**
    * `beforeSend` plays the gateway's store (persist before deliver), e.g. one that fails for a
-   * while; `dialect` is the Coral generation served (1.0 unless told).
+   * while; `dialect` is the Coral generation served (1.0 unless told); `game` adds the game's
+   * tool `pardon_award_points` (a fake recording calls) beside the Coral tools.
    */
   constructor(
     readonly pools: readonly string[],
-    options: { beforeSend?: BeforeSendHook; dialect?: CoralDialect } = {},
+    options: { beforeSend?: BeforeSendHook; dialect?: CoralDialect; game?: FakeGame } = {},
   ) {
     this.dialect = options.dialect ?? 'coral-1.0';
+    this.game = options.game;
     for (const pool of pools) {
       const bus = new PoolBus({
         poolId: pool,
@@ -44,8 +50,10 @@ export class InMemoryCoral {
         ...(options.beforeSend ? { beforeSend: options.beforeSend } : {}),
       });
       bus.subscribe((event) => {
-        if (event.type === 'message_sent')
+        if (event.type === 'message_sent') {
+          this.game?.observe(event.message);
           for (const l of this.messageListeners) l(event.message, pool);
+        }
       });
       this.buses.set(pool, bus);
     }
@@ -77,6 +85,7 @@ export class InMemoryCoral {
       const server = new McpServer(CORAL_SERVER_INFO);
       if (this.dialect === 'coral-1.2') registerCoral12Tools(server, { bus, connection });
       else registerCoralTools(server, { bus, connection });
+      this.game?.register(server, agentId);
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       server.server.onclose = () => {
         connection.disconnect();
