@@ -8,8 +8,9 @@ const cronSchema = {
 } as const;
 
 /**
- * `POST /api/cron/{session-cleanup,thread-cleanup,pool-health}`: the lifecycle jobs run by hand
- * on this task, behind `Authorization: Bearer CRON_SECRET` (unset = disabled, 404).
+ * `POST /api/cron/{session-cleanup,thread-cleanup,pool-health,weekly-close}`: the lifecycle jobs
+ * and the game's week close run by hand on this task, behind `Authorization: Bearer CRON_SECRET`
+ * (unset = disabled, 404).
  */
 export async function cronRoutes(
   app: FastifyInstance,
@@ -35,4 +36,6 @@ export async function cronRoutes(
     job: 'pool-health',
     ...(await jobs.poolHealth()),
   }));
+  // Closes the week that ended last; idempotent (a second call returns created: false).
+  app.post('/api/cron/weekly-close', route, async () => jobs.weeklyClose());
 }

@@ -1,9 +1,14 @@
+import type { Db } from '@pardon/db';
+import { DEFAULT_GAME_RULES, type GameRules } from '@pardon/game';
 import { classifyPoolHealth, summarizePoolHealth, type LifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyBaseLogger } from 'fastify';
+import { GatewayError } from '../errors';
 import type { PoolManager, PoolStatus } from '../shared/pools';
 import type { Store } from '../shared/store';
+import { DbStore } from '../shared/store-db';
 import type { ThreadBus } from '../thread-bus/thread-bus';
 import { sweepOrphans } from './orphan-sweep';
+import { weeklyClose, type GameOps, type WeeklyCloseReport } from './weekly-close';
 
 export interface LifecycleJobsOptions {
   store: Pick<
@@ -20,6 +25,12 @@ export interface LifecycleJobsOptions {
   taskId: string;
   requiredAgents: readonly string[];
   log: FastifyBaseLogger;
+  /** The configured game rules (weekly-close, the ops page's game). Default DEFAULT_GAME_RULES. */
+  rules?: GameRules;
+  /** The game's storage (`db.game`). Default: the store's `game`, when it has one. */
+  game?: GameOps;
+  /** Where weekly-close records its run. Default: the DbStore's database (a custom store: none). */
+  cronRuns?: Pick<Db['cronRuns'], 'record'>;
 }
 
 export interface PoolHealthReport {
@@ -34,6 +45,35 @@ export interface PoolHealthReport {
  */
 export class LifecycleJobs {
   constructor(private readonly options: LifecycleJobsOptions) {}
+
+  /** The game rules this task plays by. */
+  get rules(): GameRules {
+    return this.options.rules ?? DEFAULT_GAME_RULES;
+  }
+
+  /** The game's storage, when this task has one (a custom test store may not). */
+  get game(): GameOps | undefined {
+    const { game, store } = this.options;
+    if (game) return game;
+    const fromStore = (store as { game?: GameOps }).game;
+    if (fromStore) return fromStore;
+    return store instanceof DbStore ? store.db.game : undefined;
+  }
+
+  /**
+   * weekly-close: closes the week that ended last, idempotently (libs/db's runner, the one the
+   * cron-worker schedules), recorded in cron_runs.
+   */
+  async weeklyClose(now = Date.now()): Promise<WeeklyCloseReport> {
+    const game = this.game;
+    if (!game) {
+      throw new GatewayError('GW_ERR_NOT_FOUND', "This gateway's store has no game storage.");
+    }
+    const { store } = this.options;
+    const cronRuns =
+      this.options.cronRuns ?? (store instanceof DbStore ? store.db.cronRuns : undefined);
+    return weeklyClose({ game, cronRuns, rules: this.rules, logger: this.options.log }, now);
+  }
 
   async sessionCleanup(now = Date.now()): Promise<{
     expiredSessions: number;

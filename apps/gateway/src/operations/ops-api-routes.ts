@@ -1,13 +1,15 @@
 import { runPoolHealth, type Db, type GatewayTask } from '@pardon/db';
+import { GameInputError, parseWeekId, weekOf, type GameRules } from '@pardon/game';
 import type { FastifyInstance } from 'fastify';
-import { ErrorResponses as errors } from '../errors';
+import { ErrorResponses as errors, GatewayError } from '../errors';
 import { requireBearer } from '../shared/bearer';
 import type { PoolManager } from '../shared/pools';
 import { DbStore } from '../shared/store-db';
 import type { Store } from '../shared/store';
 import type { LifecycleJobs } from './jobs';
+import { prizesCsv, type GameOps } from './weekly-close';
 
-const JOBS = ['session-cleanup', 'thread-cleanup', 'pool-health'] as const;
+const JOBS = ['session-cleanup', 'thread-cleanup', 'pool-health', 'weekly-close'] as const;
 type Job = (typeof JOBS)[number];
 
 /** A task is live while its heartbeat is this recent (three default heartbeats). */
@@ -15,6 +17,10 @@ const LIVE_WINDOW_MS = 90_000;
 const HEALTH_TIMEOUT_MS = 2_000;
 const HISTORY_WINDOW_MS = 30 * 60_000;
 const HISTORY_LIMIT = 3_000;
+/** The ops page's game: the top of the running week's board and the last 30 minutes of play. */
+const GAME_BOARD_LIMIT = 10;
+const GAME_WINDOW_MINUTES = 30;
+const MINUTE_MS = 60_000;
 
 export interface OpsApiOptions {
   store: Store;
@@ -23,6 +29,39 @@ export interface OpsApiOptions {
   taskId: string;
   opsToken: string | undefined;
   shuttingDown: () => boolean;
+  /** The configured game rules. Default: the jobs' (DEFAULT_GAME_RULES unless configured). */
+  rules?: GameRules;
+  /** The game's storage (`db.game`; board and activity read the replica). Default: the jobs'. */
+  game?: GameOps;
+}
+
+/** The running week's game for the overview: pardons, the board's top, evaluations per minute. */
+async function gameOverview(game: GameOps, rules: GameRules, now: number) {
+  const week = weekOf(now, rules);
+  const lastMinute = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  const since = lastMinute - (GAME_WINDOW_MINUTES - 1) * MINUTE_MS;
+  const [board, activity] = await Promise.all([
+    game.board(week.id, GAME_BOARD_LIMIT),
+    game.activity(week.id, new Date(since)),
+  ]);
+  // Every minute of the window, the quiet ones as 0, so a chart needs no gap logic.
+  const counts = new Map(activity.evaluationsPerMinute.map((e) => [e.minute.getTime(), e.count]));
+  return {
+    weekId: week.id,
+    weekStart: new Date(week.startMs).toISOString(),
+    weekEnd: new Date(week.endMs).toISOString(),
+    pardons: activity.pardons,
+    board: board.map((e) => ({
+      rank: e.rank,
+      wallet: e.wallet,
+      finalScore: e.finalScore,
+      pardonGrantedAt: e.pardonGrantedAt.toISOString(),
+    })),
+    evaluationsPerMinute: Array.from({ length: GAME_WINDOW_MINUTES }, (_, i) => {
+      const minute = since + i * MINUTE_MS;
+      return { minute: new Date(minute).toISOString(), count: counts.get(minute) ?? 0 };
+    }),
+  };
 }
 
 interface TaskHealth {
@@ -73,6 +112,8 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
   // Ops reads go to the database the gateway already holds; a custom store (tests) has none.
   const dbOf = (): Db | undefined => (store instanceof DbStore ? store.db : undefined);
   const config = { rateLimit: false } as const;
+  const rules = (): GameRules => opts.rules ?? jobs.rules;
+  const gameOf = (): GameOps | undefined => opts.game ?? jobs.game;
 
   app.get(
     '/api/ops/overview',
@@ -86,16 +127,20 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
         startedAt: new Date(now),
         lastHeartbeatAt: new Date(now),
       };
-      const [tasks, history, runs] = db
-        ? await Promise.all([
-            db.gatewayTasks.listLive(new Date(now - LIVE_WINDOW_MS)),
-            db.poolHealth.history({
-              since: new Date(now - HISTORY_WINDOW_MS),
-              limit: HISTORY_LIMIT,
-            }),
-            db.cronRuns.list(),
-          ])
-        : [[self], [], []];
+      const game = gameOf();
+      const [[tasks, history, runs], gameView] = await Promise.all([
+        db
+          ? Promise.all([
+              db.gatewayTasks.listLive(new Date(now - LIVE_WINDOW_MS)),
+              db.poolHealth.history({
+                since: new Date(now - HISTORY_WINDOW_MS),
+                limit: HISTORY_LIMIT,
+              }),
+              db.cronRuns.list(),
+            ])
+          : Promise.resolve([[self], [], []] as const),
+        game ? gameOverview(game, rules(), now) : Promise.resolve(null),
+      ]);
       const healths = await Promise.all(
         tasks.map((t) =>
           t.taskId === taskId
@@ -142,7 +187,49 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
               : null,
           };
         }),
+        game: gameView,
       };
+    },
+  );
+
+  app.get<{ Querystring: { week?: string } }>(
+    '/api/ops/prizes.csv',
+    {
+      config,
+      preHandler: requireOperator,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { week: { type: 'string', maxLength: 64 } },
+        },
+        response: { ...errors },
+      },
+    },
+    async (request, reply) => {
+      const game = gameOf();
+      if (!game) throw new GatewayError('GW_ERR_NOT_FOUND', "This gateway's store has no game.");
+      let weekId: string;
+      try {
+        weekId = parseWeekId(request.query.week ?? '', rules()).id;
+      } catch (err) {
+        if (err instanceof GameInputError) {
+          throw new GatewayError(
+            'GW_ERR_BAD_REQUEST',
+            `week must be a week id like ${weekOf(Date.now(), rules()).id}: ${err.message}`,
+          );
+        }
+        throw err;
+      }
+      const { closedAt, prizes } = await game.prizes(weekId);
+      // An open week has no prizes yet: the header alone, and no closed-at header.
+      if (closedAt) reply.header('x-week-closed-at', closedAt.toISOString());
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="prizes-${weekId.replace(/:/g, '')}.csv"`,
+        )
+        .send(prizesCsv(prizes, rules()));
     },
   );
 
@@ -165,6 +252,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
       const now = Date.now();
       if (job === 'session-cleanup') return { job, result: await jobs.sessionCleanup(now) };
       if (job === 'thread-cleanup') return { job, result: await jobs.threadCleanup(now) };
+      if (job === 'weekly-close') return { job, result: await jobs.weeklyClose(now) };
       const db = dbOf();
       // Fleet-wide, as the cron-worker runs it: every live task's /health, one snapshot per pool.
       if (!db) return { job, result: await jobs.poolHealth(now) };
