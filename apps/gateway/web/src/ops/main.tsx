@@ -44,12 +44,24 @@ interface CronRun {
   } | null;
 }
 
+interface GameView {
+  weekId: string;
+  weekStart: string;
+  weekEnd: string;
+  pardons: number;
+  board: Array<{ rank: number; wallet: string; finalScore: number; pardonGrantedAt: string }>;
+  /** The last 30 minutes, one entry per minute (0 when quiet). */
+  evaluationsPerMinute: Array<{ minute: string; count: number }>;
+}
+
 interface Overview {
   now: string;
   taskId: string;
   tasks: TaskView[];
   history: Snapshot[];
   cron: CronRun[];
+  /** The running week; null when this gateway has no game storage. */
+  game?: GameView | null;
 }
 
 const TOKEN_KEY = 'pardon.opsToken';
@@ -164,6 +176,12 @@ function App() {
             <h2>Pool health over time</h2>
             <HealthChart history={data.history} now={Date.parse(data.now)} />
           </section>
+          {data.game && (
+            <section class="card" data-testid="game">
+              <h2>This week</h2>
+              <GameCard game={data.game} now={Date.parse(data.now)} token={token} />
+            </section>
+          )}
           <section class="card">
             <h2>Cron jobs</h2>
             <CronTable
@@ -318,6 +336,112 @@ function HealthChart({ history, now }: { history: Snapshot[]; now: number }) {
         now
       </text>
     </svg>
+  );
+}
+
+const short = (wallet: string) => `${wallet.slice(0, 4)}…${wallet.slice(-4)}`;
+
+/** The running week: pardons so far, the top of the board, evaluations per minute. */
+function GameCard({ game, now, token }: { game: GameView; now: number; token: string }) {
+  const perMinute = game.evaluationsPerMinute;
+  const total = perMinute.reduce((sum, m) => sum + m.count, 0);
+  const peak = Math.max(1, ...perMinute.map((m) => m.count));
+  const W = 600;
+  const H = 70;
+  const barW = perMinute.length > 0 ? W / perMinute.length : W;
+  return (
+    <>
+      <p>
+        <strong data-testid="game-pardons">{game.pardons}</strong> pardon(s) in week{' '}
+        <span class="fine" data-testid="game-week">
+          {game.weekId}
+        </span>{' '}
+        <span class="fine">· ends {new Date(game.weekEnd).toLocaleString()}</span>
+      </p>
+      <svg
+        viewBox={`0 0 ${W} ${H + 12}`}
+        class="chart"
+        role="img"
+        aria-label="Evaluations per minute, last 30 minutes"
+        data-testid="evaluations-chart"
+      >
+        {perMinute.map((m, i) => {
+          const h = (m.count / peak) * H;
+          return (
+            <rect
+              key={m.minute}
+              x={i * barW + 0.5}
+              y={H - h}
+              width={Math.max(1, barW - 1)}
+              height={h}
+              fill="#4c6ef5"
+              data-count={m.count}
+            >
+              <title>{`${new Date(m.minute).toLocaleTimeString()}: ${m.count} evaluation(s)`}</title>
+            </rect>
+          );
+        })}
+        <text x={0} y={H + 10} class="axis">
+          {`${total} evaluation(s) in 30 min · peak ${peak}/min`}
+        </text>
+      </svg>
+      {game.board.length === 0 ? (
+        <p class="fine">No pardon yet this week.</p>
+      ) : (
+        <table data-testid="game-board">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>wallet</th>
+              <th>final score</th>
+              <th>pardoned</th>
+            </tr>
+          </thead>
+          <tbody>
+            {game.board.map((e) => (
+              <tr key={e.wallet} data-testid="board-row">
+                <td>{e.rank}</td>
+                <td title={e.wallet}>{short(e.wallet)}</td>
+                <td>{e.finalScore.toFixed(2)}</td>
+                <td>{timeAgo(e.pardonGrantedAt, now)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <PrizesDownload weekStart={game.weekStart} token={token} />
+    </>
+  );
+}
+
+/** Last week's prizes as CSV: fetched with the token (a plain link cannot send it), then saved. */
+function PrizesDownload({ weekStart, token }: { weekStart: string; token: string }) {
+  const [error, setError] = useState<string | undefined>(undefined);
+  const lastWeek = `${new Date(Date.parse(weekStart) - 7 * 86_400_000).toISOString().slice(0, 16)}Z`;
+  const download = async () => {
+    setError(undefined);
+    try {
+      const res = await fetch(`/api/ops/prizes.csv?week=${encodeURIComponent(lastWeek)}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `prizes-${lastWeek.replace(/:/g, '')}.csv`;
+      a.click();
+      URL.revokeObjectURL(url);
+    } catch (err) {
+      setError(`Download failed: ${(err as Error).message}`);
+    }
+  };
+  return (
+    <p class="fine">
+      <button class="link" onClick={() => void download()} data-testid="prizes-csv">
+        Last week’s prizes (CSV)
+      </button>
+      {error && <span> {error}</span>}
+    </p>
   );
 }
 
