@@ -634,6 +634,23 @@ describe('presence', () => {
     expect(bus.missingAgents(['cz'])).toEqual(['cz']);
   });
 
+  it('gives no grace to a long-lived connection that drops between its calls', () => {
+    const bus = newBus({ presenceGraceMs: 30_000 });
+    const conn = bus.connectAgent({ id: 'cz' });
+    for (let i = 0; i < 3; i += 1) {
+      conn.begin();
+      conn.end();
+    }
+    conn.disconnect();
+    expect(bus.isConnected('cz')).toBe(false);
+    // A per-call connection (one call) keeps the grace.
+    const once = bus.connectAgent({ id: 'cz' });
+    once.begin();
+    once.end();
+    once.disconnect();
+    expect(bus.isConnected('cz')).toBe(true);
+  });
+
   it('lists roster agents registered before they connect', () => {
     const bus = newBus();
     bus.registerAgent('cz', 'Changpeng Zhao');

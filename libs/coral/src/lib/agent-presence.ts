@@ -27,8 +27,9 @@ interface AgentEntry {
 
 class Connection implements AgentConnection {
   readonly controller = new AbortController();
-  /** Calls under way on this connection. */
+  /** Calls under way on this connection, and calls it carried in all. */
   inFlight = 0;
+  calls = 0;
 
   constructor(
     private readonly presence: AgentPresence,
@@ -51,6 +52,7 @@ class Connection implements AgentConnection {
 
   begin(): void {
     this.inFlight += 1;
+    this.calls += 1;
     this.touch();
   }
 
@@ -109,10 +111,12 @@ export class AgentPresence {
     connection.controller.abort(new Error(`a connection of agent ${connection.agentId} closed`));
     const entry = this.agents.get(connection.agentId);
     if (!entry?.connections.delete(connection)) return;
-    // A connection-per-call client closes after its call: the grace period covers the gap to
-    // its next one. A connection lost with a call under way (an agent killed in a parked wait)
-    // is the agent going away: no grace, so its pools degrade at once.
-    entry.lastSeenAt = connection.inFlight > 0 ? Number.NEGATIVE_INFINITY : this.options.now();
+    // A connection-per-call client closes after its one call: the grace period covers the gap
+    // to its next connection. A connection lost with a call under way (an agent killed in a
+    // parked wait), or one that carried many calls (a long-lived client), is the agent going
+    // away: no grace, so its pools degrade at once.
+    const perCall = connection.inFlight === 0 && connection.calls <= 1;
+    entry.lastSeenAt = perCall ? this.options.now() : Number.NEGATIVE_INFINITY;
     this.options.onDisconnected(connection.agentId, entry.connections.size);
   }
 
