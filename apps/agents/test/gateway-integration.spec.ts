@@ -4,7 +4,10 @@
 // Coral 1.2, three Coral 1.0, so every transport meets both dialects). Every pool becomes ready,
 // every agent answers a player in persona, one thread is answered in order while another thread
 // is not held up, and after the gateway is killed and started again on the same port every agent
-// reconnects and answers again.
+// reconnects and answers again. Each player message is evaluated by its agent
+// (`pardon_award_points`): the player's week score on `GET /api/me` is what the rubric and the
+// game's rules give — checked once the gateway serves the game API (skipped, with a warning,
+// while it does not).
 import { agentSecretEnvName } from '@pardon/coral';
 import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
 import {
@@ -15,7 +18,9 @@ import {
   type AppBundles,
   type ManagedProcess,
 } from '@pardon/topology';
-import { AGENT_IDS, getPersona, type LineKind } from '../src/lib/personas';
+import { applyEvaluation, createPlayerWeekState, recordPlayerMessage, weekOf } from '@pardon/game';
+import { AGENT_IDS, getPersona, type AgentId, type LineKind } from '../src/lib/personas';
+import { rubricEvaluation } from '../src/lib/rubric';
 import { containsTemplate } from '../src/lib/template';
 import { Player, type ApiMessage } from './support/player';
 
@@ -239,6 +244,46 @@ describe('agents against a real gateway', () => {
     ) as ApiMessage;
     // Bob's thread was answered alongside Alice's first message, not after her whole queue.
     expect(Date.parse(bobReply.createdAt)).toBeLessThan(times[1] as number);
+  });
+
+  it('evaluate each player message, so the player scores what the rubric and the game rules give', async () => {
+    const player = await new Player(baseUrl).signIn();
+    const plan: Array<[AgentId, string]> = [
+      ['trump-eric', 'Your dad built a great business. I want to invest in a Trump hotel.'],
+      ['trump-melania', 'How is Barron? Your elegance is an inspiration.'],
+      ['cz', 'You are a great builder, the President was wise to pardon you.'],
+    ];
+    const now = Date.now();
+    let expected = createPlayerWeekState(weekOf(now).id);
+    for (const [agentId, content] of plan) {
+      const threadId = await player.openThread(agentId);
+      await player.say(threadId, content);
+      await repliesFrom(player, threadId, agentId, 1);
+      const { score } = rubricEvaluation(getPersona(agentId), content);
+      expected = recordPlayerMessage(expected, { agentId, at: now });
+      expected = applyEvaluation(expected, { agentId, score, at: now }).state;
+    }
+    const probe = await player.me();
+    if (probe.status === 404) {
+      console.warn(
+        'GET /api/me is 404: the gateway does not serve the game API yet, scores not checked',
+      );
+      return;
+    }
+    expect(probe.status).toBe(200);
+    const me = await eventually(
+      `the player's score to reach ${expected.score}`,
+      async () => {
+        const got = await player.me();
+        return got.json['score'] === expected.score ? got.json : undefined;
+      },
+      15_000,
+      { diagnostics, hopeless: deadProcess },
+    );
+    console.log(`game API: the player scored ${String(me['score'])} for ${plan.length} messages`);
+    expect(me['agentsTalkedTo']).toEqual(expect.arrayContaining(plan.map(([id]) => id)));
+    expect(me['messagesSent']).toBe(plan.length);
+    expect(me['lastChange']).toMatchObject({ agentId: 'cz' });
   });
 
   it('reconnect every agent after the gateway is killed and started again on the same port, and answer again', async () => {

@@ -15,7 +15,8 @@ export const INSULT =
   /\b(idiot|stupid|dumb|moron|loser|liar|crook|corrupt|fraud|clown|fake|pathetic|criminal|scam(mer)?|trash|garbage|hate you|shut up|sucks?)\b/i;
 
 /** Greetings at the start of a message (shared with the rubric). */
-export const GREETING = /^\s*(hi|hello|hey|yo|gm|good (morning|evening|afternoon)|greetings|sup)\b/i;
+export const GREETING =
+  /^\s*(hi|hello|hey|yo|gm|good (morning|evening|afternoon)|greetings|sup)\b/i;
 
 const PATTERNS: Array<[Exclude<Topic, 'agents' | 'question'>, RegExp]> = [
   ['insult', INSULT],

@@ -1,13 +1,7 @@
 import type { Logger } from 'pino';
 import type { CoralMessage } from '@pardon/coral';
 import { backoffDelay, type BackoffPolicy } from './backoff';
-import type {
-  AwardOutcome,
-  AwardPointsArgs,
-  CoralPort,
-  CoralRefusal,
-  SendArgs,
-} from './coral';
+import type { AwardOutcome, AwardPointsArgs, CoralPort, CoralRefusal, SendArgs } from './coral';
 import { abortableSleep } from './sleep';
 
 /** Default of `AGENT_SEND_RETRY_MS`: how long one reply is retried before it is given up. */

@@ -106,4 +106,9 @@ export class Player {
     expectStatus('messages', got, 200);
     return got.json.messages ?? [];
   }
+
+  /** `GET /api/me`: the player's week in the game (status too: 404 before the game API exists). */
+  async me(): Promise<{ status: number; json: Record<string, unknown> }> {
+    return call('GET', `${this.baseUrl}/api/me`, undefined, this.token);
+  }
 }

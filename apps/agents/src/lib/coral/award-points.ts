@@ -21,7 +21,8 @@ export class AwardPointsProtocolError extends Error {
 }
 
 /** Codes a refusal text may carry when the server gives no `structuredContent.code`. */
-const CODES_IN_TEXT = /\b(persist_failed|connection_closed|unknown_message|invalid_evaluation|not_player_message|not_thread_agent|not_mentioned|wrong_week)\b/;
+const CODES_IN_TEXT =
+  /\b(persist_failed|connection_closed|unknown_message|invalid_evaluation|not_player_message|not_thread_agent|not_mentioned|wrong_week)\b/;
 const ALREADY = /already\s+(been\s+)?evaluated/i;
 
 /**
