@@ -141,6 +141,8 @@ export const buildApp = fp(
       pools,
       threadBus,
       lifecycle: parseLifecycleSettings({}),
+      rules: config.gameRules,
+      game: store.game,
       taskId,
       requiredAgents,
       log,

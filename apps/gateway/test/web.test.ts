@@ -109,6 +109,7 @@ describe('web client and operations API', () => {
       'session-cleanup',
       'thread-cleanup',
       'pool-health',
+      'weekly-close',
     ]);
 
     const run = await request('POST', `${gw.url}/api/ops/cron/pool-health`, { token: OPS_TOKEN });

@@ -168,8 +168,9 @@ export function standingsRepository(ctx: RepoContext) {
           await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
             `week-close:${weekId}`,
           ]);
-          const existing = await client.query<{ closedAt: Date }>(
-            `SELECT closed_at AS "closedAt" FROM week_closes WHERE week_id = $1`,
+          const existing = await client.query<{ closedAt: Date; winners: number }>(
+            `SELECT closed_at AS "closedAt", jsonb_array_length(board) AS winners
+             FROM week_closes WHERE week_id = $1`,
             [weekId],
           );
           if (existing.rows[0]) {
@@ -183,7 +184,7 @@ export function standingsRepository(ctx: RepoContext) {
               weekId,
               created: false,
               closedAt: existing.rows[0].closedAt,
-              winners: prizes.rows.length,
+              winners: existing.rows[0].winners,
               prizes: prizes.rows,
             };
           }
