@@ -6,8 +6,7 @@
 // is not held up, and after the gateway is killed and started again on the same port every agent
 // reconnects and answers again. Each player message is evaluated by its agent
 // (`pardon_award_points`): the player's week score on `GET /api/me` is what the rubric and the
-// game's rules give — checked once the gateway serves the game API (skipped, with a warning,
-// while it does not).
+// game's rules give.
 import { agentSecretEnvName } from '@pardon/coral';
 import { createTestDatabase, freePort, type TestDatabase } from '@pardon/test-env';
 import {
@@ -264,12 +263,6 @@ describe('agents against a real gateway', () => {
       expected = applyEvaluation(expected, { agentId, score, at: now }).state;
     }
     const probe = await player.me();
-    if (probe.status === 404) {
-      console.warn(
-        'GET /api/me is 404: the gateway does not serve the game API yet, scores not checked',
-      );
-      return;
-    }
     expect(probe.status).toBe(200);
     const me = await eventually(
       `the player's score to reach ${expected.score}`,
