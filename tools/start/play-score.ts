@@ -55,21 +55,22 @@ export async function fetchMe(player: Player): Promise<Me | undefined> {
   }
 }
 
-const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
+const fmt = (n: number): string => String(Math.round(n * 100) / 100);
+const signed = (n: number): string => (n > 0 ? `+${fmt(n)}` : fmt(n));
 
 export function standingLine(agent: string, me: Me | undefined): string {
   const who = `${nameOf(agent)} (${agent})`;
   if (!me) return who;
   if (me.pardonGrantedAt !== null)
-    return `${who} · you were pardoned this week with ${me.finalScore ?? me.score}`;
-  return `${who} · your score this week: ${me.score}/${me.pardonThreshold || THRESHOLD}`;
+    return `${who} · you were pardoned this week with ${fmt(me.finalScore ?? me.score)}`;
+  return `${who} · your score this week: ${fmt(me.score)}/${me.pardonThreshold || THRESHOLD}`;
 }
 
 export function eventLine(event: GameEvent, threshold = THRESHOLD): string {
   if (event.kind === 'pardon')
-    return `*** Pardon granted! Final score ${event.data.finalScore} ***`;
+    return `*** Pardon granted! Final score ${fmt(event.data.finalScore)} ***`;
   const e = event.data;
-  return `  ${nameOf(e.agentId)}: ${signed(e.points)} (${e.reason}) · score ${e.score}/${threshold}`;
+  return `  ${nameOf(e.agentId)}: ${signed(e.points)} (${e.reason}) · score ${fmt(e.score)}/${threshold}`;
 }
 
 /** Parses one SSE block into a game event; anything else (messages, comments) is undefined. */

@@ -3,6 +3,7 @@
 // eslint-disable-next-line @nx/enforce-module-boundaries -- the page under test is no library: its source is read directly, as the page's build does
 import {
   barPercent,
+  fmt,
   gameEventOf,
   signed,
   withMe,
@@ -69,6 +70,8 @@ describe('standing', () => {
     expect(signed(3)).toBe('+3');
     expect(signed(-2)).toBe('-2');
     expect(signed(0)).toBe('0');
+    expect(signed(2.3)).toBe('+2.3');
+    expect(fmt(11.400000001)).toBe('11.4');
   });
 
   it('moves the score and the last change on a score event of the same week only', () => {

@@ -41,12 +41,22 @@ export interface ChatHooks {
 }
 
 /**
+ * How many thread streams run at once. A browser keeps at most six HTTP/1.1 connections per
+ * origin, and each stream holds one: with all six agents followed, a message or /api/me would
+ * queue behind them for ever. The chats used last are followed; another one catches up (history,
+ * then its stream from the last id) when it is opened or written to again.
+ */
+export const MAX_STREAMS = 4;
+
+/**
  * Every chat of the signed-in player, outside the view layer so that streams keep running (and
- * replies keep arriving) for agents that are not on screen.
+ * replies keep arriving) for the recently used agents that are not on screen.
  */
 export class Chats {
   private readonly chats = new Map<string, Chat>();
   private readonly streams = new Map<string, AbortController>();
+  /** Agent ids, the most recently used first: the first MAX_STREAMS with a thread are followed. */
+  private recent: string[] = [];
   private readonly listeners = new Set<() => void>();
   private readonly stop = new AbortController();
   selected: string | undefined;
@@ -89,8 +99,28 @@ export class Chats {
 
   select(agentId: string | undefined): void {
     this.selected = agentId;
-    if (agentId) this.update(agentId, { unread: 0 });
-    else this.changed();
+    if (agentId) {
+      this.update(agentId, { unread: 0 });
+      this.touch(agentId);
+    } else this.changed();
+  }
+
+  /** Moves a chat to the front of the followed ones, ending the stream of the least recent. */
+  private touch(agentId: string): void {
+    this.recent = [agentId, ...this.recent.filter((id) => id !== agentId)];
+    const followed = new Set(
+      this.recent.filter((id) => this.get(id).threadId !== undefined).slice(0, MAX_STREAMS),
+    );
+    for (const chat of this.chats.values()) {
+      const threadId = chat.threadId;
+      if (!threadId) continue;
+      if (followed.has(chat.agentId)) void this.open(chat.agentId);
+      else if (this.streams.has(threadId)) {
+        this.streams.get(threadId)?.abort();
+        this.streams.delete(threadId);
+        this.update(chat.agentId, { live: false });
+      }
+    }
   }
 
   /** Restores the open threads of this wallet (a reload keeps the conversations). */
@@ -107,7 +137,15 @@ export class Chats {
       .filter((t) => t.closedAt === null)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     for (const t of open) this.update(t.agentId, { threadId: t.threadId });
-    await Promise.all(open.map((t) => this.open(t.agentId)));
+    // The newest threads are followed first (and a chat chosen meanwhile before them).
+    const newest = open.map((t) => t.agentId).reverse();
+    this.recent = [...this.recent, ...newest.filter((id) => !this.recent.includes(id))];
+    await Promise.all(
+      this.recent
+        .filter((id) => this.get(id).threadId !== undefined)
+        .slice(0, MAX_STREAMS)
+        .map((id) => this.open(id)),
+    );
   }
 
   private merge(agentId: string, incoming: WireMessage[]): void {
@@ -133,6 +171,18 @@ export class Chats {
     const controller = new AbortController();
     this.stop.signal.addEventListener('abort', () => controller.abort());
     this.streams.set(threadId, controller);
+    // A chat loaded before catches up through its stream alone (it resumes from the last id).
+    if (!this.get(agentId).loaded) await this.loadHistory(agentId, threadId, controller);
+    if (controller.signal.aborted) return;
+    this.update(agentId, { loaded: true });
+    this.follow(agentId, threadId, controller);
+  }
+
+  private async loadHistory(
+    agentId: string,
+    threadId: string,
+    controller: AbortController,
+  ): Promise<void> {
     try {
       const { messages } = await api<{ messages: WireMessage[] }>(
         `/api/threads/${encodeURIComponent(threadId)}/messages`,
@@ -140,9 +190,11 @@ export class Chats {
       );
       this.merge(agentId, messages);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) return this.hooks.onAuthLost();
+      if (err instanceof ApiError && err.status === 401) this.hooks.onAuthLost();
     }
-    this.update(agentId, { loaded: true });
+  }
+
+  private follow(agentId: string, threadId: string, controller: AbortController): void {
     void followEvents({
       url: `/api/threads/${encodeURIComponent(threadId)}/events`,
       token: this.hooks.token(),
@@ -180,7 +232,7 @@ export class Chats {
       body: { agentId },
     });
     this.update(agentId, { threadId: created.threadId });
-    void this.open(agentId);
+    this.touch(agentId);
     return created.threadId;
   }
 
@@ -199,6 +251,7 @@ export class Chats {
    */
   async send(agentId: string, content: string): Promise<void> {
     const clientMessageId = crypto.randomUUID();
+    this.touch(agentId);
     const chat = this.get(agentId);
     this.update(agentId, {
       pending: [...chat.pending, { clientMessageId, content, note: undefined, failed: false }],

@@ -1,7 +1,7 @@
 // The player's week: the score bar to the pardon threshold, the last change, the pardon banner and
 // the weekly board. Everything is rendered as text.
 import { shortAddress } from '../shared/wallet';
-import { barPercent, DEFAULT_THRESHOLD, signed, type Standing } from './standing';
+import { barPercent, DEFAULT_THRESHOLD, fmt, signed, type Standing } from './standing';
 
 export function ScoreMeter(props: { standing: Standing; nameOf: (id: string) => string }) {
   const { me } = props.standing;
@@ -23,7 +23,7 @@ export function ScoreMeter(props: { standing: Standing; nameOf: (id: string) => 
         <span style={{ width: `${barPercent(me.score, threshold)}%` }} />
       </div>
       <span class="score-num">
-        <strong data-testid="score">{me.score}</strong>/{threshold}
+        <strong data-testid="score">{fmt(me.score)}</strong>/{threshold}
       </span>
       {change && (
         <span
@@ -44,7 +44,7 @@ export function PardonBanner(props: { standing: Standing }) {
     <div class="pardon" role="alert" data-testid="pardon-banner">
       <strong>Pardon granted</strong>
       <span>
-        Final score <span data-testid="pardon-score">{pardon.finalScore}</span>
+        Final score <span data-testid="pardon-score">{fmt(pardon.finalScore)}</span>
       </span>
     </div>
   );
@@ -80,15 +80,15 @@ export function WeeklyBoard(props: { standing: Standing; wallet: string }) {
               <span class="addr" title={e.wallet}>
                 {e.wallet === props.wallet ? 'You' : shortAddress(e.wallet)}
               </span>
-              <span class="pts">{e.finalScore}</span>
+              <span class="pts">{fmt(e.finalScore)}</span>
             </li>
           ))}
         </ol>
       )}
       <p class="board-me" data-testid="board-me">
         {me.pardoned
-          ? `You: pardoned${me.rank !== null ? `, #${me.rank}` : ''} with ${me.finalScore ?? me.score}`
-          : `You: ${me.score} so far${me.rank !== null ? `, #${me.rank}` : ''}`}
+          ? `You: pardoned${me.rank !== null ? `, #${me.rank}` : ''} with ${fmt(me.finalScore ?? me.score)}`
+          : `You: ${fmt(me.score)} so far${me.rank !== null ? `, #${me.rank}` : ''}`}
       </p>
     </section>
   );

@@ -106,9 +106,14 @@ export function barPercent(score: number, threshold = DEFAULT_THRESHOLD): number
   return Math.max(0, Math.min(100, (score / threshold) * 100));
 }
 
-/** `+3` / `-2` / `0`. */
+/** A score as shown: at most two decimals (`11.4`, `92`). */
+export function fmt(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+/** `+3` / `-2.5` / `0`. */
 export function signed(points: number): string {
-  return points > 0 ? `+${points}` : String(points);
+  return points > 0 ? `+${fmt(points)}` : fmt(points);
 }
 
 export function withMe(s: Standing, me: Me): Standing {
