@@ -21,6 +21,7 @@ import { applyEvaluation, createPlayerWeekState, recordPlayerMessage, weekOf } f
 import { AGENT_IDS, getPersona, type AgentId, type LineKind } from '../src/lib/personas';
 import { rubricEvaluation } from '../src/lib/rubric';
 import { containsTemplate } from '../src/lib/template';
+import { GOOD_PLAYER } from './support/good-player';
 import { Player, type ApiMessage } from './support/player';
 
 jest.setTimeout(120_000);
@@ -278,6 +279,67 @@ describe('agents against a real gateway', () => {
     expect(me['messagesSent']).toBe(plan.length);
     expect(me['lastChange']).toMatchObject({ agentId: 'cz' });
   });
+
+  it('play a scripted game to the pardon: the stream shows it, the board lists the player', async () => {
+    const player = await new Player(baseUrl).signIn();
+    const threads = new Map<AgentId, { id: string; stream: ReturnType<Player['follow']> }>();
+    for (const id of AGENT_IDS) {
+      const threadId = await player.openThread(id);
+      threads.set(id, { id: threadId, stream: player.follow(threadId) });
+    }
+    const streams = [...threads.values()].map((t) => t.stream);
+    const pardoned = () => streams.some((st) => st.text().includes('event: pardon'));
+    // Replies are counted on the thread's stream, not by polling (the per-wallet rate limit).
+    const replies = (agentId: AgentId) =>
+      (
+        threads
+          .get(agentId)
+          ?.stream.text()
+          .match(new RegExp(`"senderId":"${agentId}"`, 'g')) ?? []
+      ).length;
+    let sent = 0;
+    try {
+      // Round robin over the six agents, each reply awaited, until the pardon (or far too long).
+      for (let i = 0; i < 120 && !pardoned(); i += 1) {
+        const agentId = AGENT_IDS[i % AGENT_IDS.length] as AgentId;
+        const lines = GOOD_PLAYER[agentId];
+        const turn = Math.floor(i / AGENT_IDS.length);
+        const thread = threads.get(agentId) as { id: string };
+        await player.say(thread.id, lines[turn % lines.length] as string);
+        sent += 1;
+        // The agent evaluates before it replies: its reply means the score has moved.
+        await eventually(
+          `reply ${turn + 1} from ${agentId}`,
+          () => (replies(agentId) >= turn + 1 ? true : undefined),
+          30_000,
+          { diagnostics, hopeless: deadProcess },
+        );
+      }
+      const me = (await player.me()).json;
+      console.log(
+        `scripted game: pardon after ${sent} messages, score ${String(me['score'])}, final ${String(me['finalScore'])}`,
+      );
+      expect(pardoned()).toBe(true);
+      expect(me['messagesSent']).toBe(sent);
+      expect(me['pardonGrantedAt']).toEqual(expect.any(String));
+      expect(me['finalScore']).toBeGreaterThanOrEqual(90);
+      expect(sent).toBeGreaterThanOrEqual(40);
+      expect(sent).toBeLessThanOrEqual(60);
+      const board = await eventually(
+        'the board to list the player',
+        async () => {
+          const got = (await player.get('/api/leaderboard')).json;
+          const entries = got['entries'] as Array<{ wallet: string }>;
+          return entries.some((e) => e.wallet === player.wallet) ? got : undefined;
+        },
+        10_000,
+        { diagnostics },
+      );
+      expect(board['me']).toMatchObject({ pardoned: true });
+    } finally {
+      for (const st of streams) st.close();
+    }
+  }, 240_000);
 
   it('reconnect every agent after the gateway is killed and started again on the same port, and answer again', async () => {
     await gateway.kill('SIGKILL');

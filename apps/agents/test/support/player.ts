@@ -107,8 +107,31 @@ export class Player {
     return got.json.messages ?? [];
   }
 
-  /** `GET /api/me`: the player's week in the game (status too: 404 before the game API exists). */
+  /** `GET /api/me`: the player's week in the game. */
   async me(): Promise<{ status: number; json: Record<string, unknown> }> {
     return call('GET', `${this.baseUrl}/api/me`, undefined, this.token);
+  }
+
+  async get(path: string): Promise<{ status: number; json: Record<string, unknown> }> {
+    return call('GET', `${this.baseUrl}${path}`, undefined, this.token);
+  }
+
+  /**
+   * Follows the thread's event stream; `text()` is everything received so far. Ends with
+   * `close()` (or when the stream does).
+   */
+  follow(threadId: string): { text(): string; close(): void } {
+    const controller = new AbortController();
+    let received = '';
+    void fetch(`${this.baseUrl}/api/threads/${threadId}/events`, {
+      headers: { authorization: `Bearer ${this.token ?? ''}` },
+      signal: controller.signal,
+    })
+      .then(async (res) => {
+        const decoder = new TextDecoder();
+        for await (const chunk of res.body ?? []) received += decoder.decode(chunk as Uint8Array);
+      })
+      .catch(() => undefined);
+    return { text: () => received, close: () => controller.abort() };
   }
 }
