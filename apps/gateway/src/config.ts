@@ -6,30 +6,8 @@ import {
   MIN_AGENT_SECRET_CHARS,
   agentSecretEnvName,
 } from '@pardon/coral';
-import { DEFAULT_GAME_RULES, tokensToBaseUnits, type GameRules } from '@pardon/game';
+import { GameEnvSchema, type GameRules } from '@pardon/game';
 import { TrustedProxiesSchema } from './shared/trusted-proxies';
-
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** `mon 14:00` (UTC): when a game week starts. */
-const WeekStartSchema = z
-  .string()
-  .default('mon 14:00')
-  .transform((v, ctx) => {
-    const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/i.exec(v.trim());
-    if (!m) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must look like "mon 14:00" (a weekday and UTC time)',
-      });
-      return z.NEVER;
-    }
-    return {
-      weekdayUtc: WEEKDAYS.indexOf((m[1] as string).toLowerCase()),
-      hourUtc: Number(m[2]),
-      minuteUtc: Number(m[3]),
-    };
-  });
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
 export const DEFAULT_REQUIRED_AGENTS = GAME_AGENT_IDS;
@@ -118,10 +96,6 @@ export const EnvSchema = z
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
-    GAME_WEEK_START: WeekStartSchema,
-    GAME_PRIZE_POOL_TOKENS: int(10000, 0),
-    GAME_TOKEN_DECIMALS: int(6, 0).pipe(z.number().max(18)),
-    GAME_BOARD_SIZE: int(100, 1).pipe(z.number().max(1000)),
   })
   .transform((e) => ({
     port: e.PORT,
@@ -163,21 +137,13 @@ export const EnvSchema = z
     dbRetryAfterS: e.DB_RETRY_AFTER_S,
     dbRetryBudgetMs: e.DB_RETRY_BUDGET_MS,
     logLevel: e.LOG_LEVEL,
-    gameRules: {
-      ...DEFAULT_GAME_RULES,
-      weekStart: e.GAME_WEEK_START,
-      boardSize: e.GAME_BOARD_SIZE,
-      tokenDecimals: e.GAME_TOKEN_DECIMALS,
-      prizePoolBaseUnits: tokensToBaseUnits(
-        BigInt(e.GAME_PRIZE_POOL_TOKENS),
-        e.GAME_TOKEN_DECIMALS,
-      ),
-    } satisfies GameRules as GameRules,
   }));
 
 export type GatewayConfig = z.output<typeof EnvSchema> & {
   /** Every roster agent's own secret, by agent id. */
   agentSecrets: ReadonlyMap<string, string>;
+  /** The game's rules (`GAME_*`, shared with the cron-worker through libs/game). */
+  gameRules: GameRules;
 };
 
 /** Each roster agent's secret from `AGENT_SECRET_<ID>`; every missing or short one is a problem. */
@@ -227,6 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const roster = parsed.success ? parsed.data.rosterAgents : [];
   const agents = readAgentSecrets(env, roster);
   problems.push(...agents.problems);
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return { ...parsed.data, agentSecrets: agents.secrets };
+  const game = GameEnvSchema.safeParse(env);
+  if (!game.success) {
+    problems.push(...game.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  if (!parsed.success || !game.success || problems.length > 0) throw new ConfigError(problems);
+  return { ...parsed.data, agentSecrets: agents.secrets, gameRules: game.data };
 }

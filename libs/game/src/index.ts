@@ -24,3 +24,4 @@ export { buildBoard, playerStanding, rankPardoned } from './lib/board';
 export type { BoardEntry, BoardPlayer, Standing } from './lib/board';
 export { paidPlaces, splitPrizePool, weekPrizes } from './lib/prizes';
 export type { PrizeEntitlement } from './lib/prizes';
+export { GameEnvSchema, parseWeekStart } from './lib/env';

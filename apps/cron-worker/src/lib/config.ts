@@ -9,7 +9,7 @@ import {
   type JobSchedule,
   type LifecycleSettings,
 } from '@pardon/lifecycle';
-import { DEFAULT_GAME_RULES, tokensToBaseUnits, type GameRules } from '@pardon/game';
+import { GameEnvSchema, type GameRules } from '@pardon/game';
 import { z } from 'zod';
 
 /**
@@ -36,28 +36,6 @@ const DEFAULT_SCHEDULES: Record<WorkerJobName, string> = {
   'pool-health': '*/5 * * * *',
   'weekly-close': '*/10 * * * *',
 };
-
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-
-/** `mon 14:00` (UTC): when a game week starts; the gateway reads the same variable. */
-const WeekStart = z
-  .string()
-  .default('mon 14:00')
-  .transform((v, ctx) => {
-    const m = /^(sun|mon|tue|wed|thu|fri|sat)\s+([01]\d|2[0-3]):([0-5]\d)$/i.exec(v.trim());
-    if (!m) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must look like "mon 14:00" (a weekday and UTC time)',
-      });
-      return z.NEVER;
-    }
-    return {
-      weekdayUtc: WEEKDAYS.indexOf((m[1] as string).toLowerCase()),
-      hourUtc: Number(m[2]),
-      minuteUtc: Number(m[3]),
-    };
-  });
 
 // Six fields (with seconds) are accepted on top of libs/lifecycle's five-field cron and minute
 // intervals, so that integration tests and local runs can tick every second.
@@ -149,10 +127,6 @@ export const EnvSchema = z.object({
   WORKER_ID: z.string().min(1).default(`${hostname()}:${process.pid}`),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The game's rules, as the gateway reads them: both must agree on the week and the pool.
-  GAME_WEEK_START: WeekStart,
-  GAME_PRIZE_POOL_TOKENS: z.coerce.number().int().min(0).default(10_000),
-  GAME_TOKEN_DECIMALS: z.coerce.number().int().min(0).max(18).default(6),
-  GAME_BOARD_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export interface WorkerConfig {
@@ -195,9 +169,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''),
   );
   const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
+  // The game's settings are libs/game's, read the same way by the gateway.
+  const game = GameEnvSchema.safeParse(present);
+  if (!parsed.success || !game.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`),
+      [...(parsed.error?.issues ?? []), ...(game.error?.issues ?? [])].map(
+        (issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`,
+      ),
     );
   }
   const e = parsed.data;
@@ -224,16 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       schedules: lifecycleSchedules,
     },
     schedules,
-    gameRules: {
-      ...DEFAULT_GAME_RULES,
-      weekStart: e.GAME_WEEK_START,
-      boardSize: e.GAME_BOARD_SIZE,
-      tokenDecimals: e.GAME_TOKEN_DECIMALS,
-      prizePoolBaseUnits: tokensToBaseUnits(
-        BigInt(e.GAME_PRIZE_POOL_TOKENS),
-        e.GAME_TOKEN_DECIMALS,
-      ),
-    },
+    gameRules: game.data,
     batchSize: e.CLEANUP_BATCH_SIZE,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
     opsToken: e.OPS_TOKEN,
