@@ -47,6 +47,7 @@ describe('operations', () => {
       agentsConnected: [],
       missingAgents: ['agent-a', 'agent-b'],
       activeThreads: 0,
+      heldThreads: 0,
       capacity: 30,
     });
     agents = await connectRoster(gw.url, agentSecretOf, ['pool-0'], ['agent-a', 'agent-b']);

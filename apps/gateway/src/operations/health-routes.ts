@@ -28,6 +28,8 @@ const PoolSchema = {
     agentsConnected: { type: 'array', items: { type: 'string' } },
     missingAgents: { type: 'array', items: { type: 'string' } },
     activeThreads: { type: 'integer' },
+    // Open and recently closed threads held in memory (closed ones leave after their grace).
+    heldThreads: { type: 'integer' },
     capacity: { type: 'integer' },
     status: { type: 'string' },
     activeSessions: { type: 'integer' },

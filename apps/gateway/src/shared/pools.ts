@@ -20,6 +20,8 @@ export interface PoolStatus {
   agentsConnected: string[];
   missingAgents: string[];
   activeThreads: number;
+  /** Open and recently closed threads on the bus (closed ones leave after their grace). */
+  heldThreads: number;
   capacity: number;
 }
 
@@ -142,6 +144,7 @@ export class PoolManager {
       agentsConnected: bus.connectedAgentIds(),
       missingAgents,
       activeThreads: bus.openThreads,
+      heldThreads: bus.stats().totalThreads,
       capacity: this.options.capacity,
     };
   }

@@ -15,6 +15,7 @@ setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
 const WORKERS = 8;
+const OPS_TOKEN = 'heap-harness-ops-token-0123456789';
 const GRACE_MS = 50;
 
 async function main(): Promise<void> {
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_IP_PER_MIN: '10000000',
       RATE_LIMIT_WALLET_PER_MIN: '10000000',
       LOG_LEVEL: 'warn',
+      OPS_TOKEN,
     }),
   );
   const server = await createServer(config);
@@ -68,10 +70,21 @@ async function main(): Promise<void> {
   const run = (total: number) =>
     Promise.all(players.map((token) => cycle(token, Math.ceil(total / WORKERS))));
 
+  const held = async () => {
+    const health = await request('GET', `${url}/health`, { token: OPS_TOKEN });
+    return (health.json.pools as Array<{ heldThreads: number }>).reduce(
+      (n, p) => n + p.heldThreads,
+      0,
+    );
+  };
   const measure = async () => {
-    // Closed threads leave memory after their grace; nothing observable marks that moment, so
-    // this waits the grace out (a few times over) before collecting.
-    await new Promise((resolve) => setTimeout(resolve, GRACE_MS * 4));
+    // Closed threads leave the buses after their grace: wait until none is held (a busy machine
+    // runs the grace timers late), then collect.
+    const deadline = Date.now() + 30_000;
+    while ((await held()) > 0) {
+      if (Date.now() > deadline) throw new Error(`threads still held after 30 s: ${await held()}`);
+      await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+    }
     gc();
     gc();
     return process.memoryUsage().heapUsed;
