@@ -266,7 +266,9 @@ The game is running.
   players          ${topology.url}/   (the player page; or npm run play -- cz "hello")
   operations       ${topology.url}/ops   /health   /metrics
   gateway tasks    ${topology.tasks.map((t) => t.url).join('  ')}
-  agents' MCP      ${topology.tasks[0]?.url}/sse/v1/devmode/pardon/local/{pool}/sse?agentId=…
+  agents' MCP      Coral 1.2: ${topology.tasks[0]?.url}/mcp/v1/{agent secret of the pool}/sse/   (the six agents use it)
+                   Coral 1.0: ${topology.tasks[0]?.url}/sse/v1/devmode/pardon/local/{pool}/sse?agentId=…  + bearer
+                   (docs/operations.md: connecting an existing Coral agent)
   database         ${topology.databaseUrl}${replicaLine}
   AWS emulator     ${topology.aws ? topology.aws.endpoint : 'off (--aws to start one; metrics go to the cron-worker logs as EMF)'}
   secrets          ${path.join(dataDir, 'secrets.json')}
