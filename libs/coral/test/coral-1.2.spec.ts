@@ -137,6 +137,45 @@ describe('Coral 1.2 tools', () => {
     });
   });
 
+  it('adds and removes participants; a new participant reads from the end of the thread', async () => {
+    const a = await agent12('a');
+    const b = await agent12('b');
+    const c = await agent12('c');
+    const { thread } = await a.coral.createThread({ threadName: 't', participantNames: ['b'] });
+    await a.coral.sendMessage({ threadId: thread.id, content: 'before c', mentions: ['b'] });
+    expect(await a.coral.addParticipant({ threadId: thread.id, participantName: 'c' })).toEqual({
+      message: `Successfully added participant c to thread ${thread.id}`,
+    });
+    // Coral 1.2 replays the whole history to a new participant; here it starts at the end.
+    expect(await c.coral.wait('coral_wait_for_message', { maxWaitMs: 0 })).toEqual({
+      status: 'Timeout reached',
+    });
+    await b.coral.sendMessage({ threadId: thread.id, content: 'welcome', mentions: ['c'] });
+    expect(await c.coral.wait('coral_wait_for_mention', { maxWaitMs: 0 })).toMatchObject({
+      message: { text: 'welcome', senderName: 'b' },
+    });
+    expect(await a.coral.removeParticipant({ threadId: thread.id, participantName: 'c' })).toEqual({
+      message: `Successfully removed participant c from thread ${thread.id}`,
+    });
+    await expect(
+      c.coral.sendMessage({ threadId: thread.id, content: 'still here?', mentions: [] }),
+    ).rejects.toMatchObject({ code: 'not_participant' });
+    // Only participants add or close; an unknown agent never becomes one.
+    await expect(
+      c.coral.addParticipant({ threadId: thread.id, participantName: 'c' }),
+    ).rejects.toMatchObject({ code: 'not_participant' });
+    await expect(
+      a.coral.addParticipant({ threadId: thread.id, participantName: 'wallet-of-a-player' }),
+    ).rejects.toMatchObject({ code: 'unknown_agent' });
+    await expect(c.coral.closeThread({ threadId: thread.id, summary: 'x' })).rejects.toMatchObject({
+      code: 'not_participant',
+    });
+    // A wait for an agent that never speaks simply times out.
+    expect(
+      await b.coral.wait('coral_wait_for_agent', { agentName: 'nobody', maxWaitMs: 0 }),
+    ).toEqual({ status: 'Timeout reached' });
+  });
+
   it('parks a wait until a message arrives, and clamps maxWaitMs to a minute', async () => {
     const a = await agent12('a');
     const b = await agent12('b');
