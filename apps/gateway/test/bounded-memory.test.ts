@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 it('the heap does not grow with thousands of closed threads', async () => {
-  const threads = 2400;
+  const threads = 4800;
   const proc = group.spawn({
     name: 'heap harness',
     entry: path.join(REPO_ROOT, 'apps/gateway/test/support/heap-harness.ts'),
@@ -47,7 +47,10 @@ it('the heap does not grow with thousands of closed threads', async () => {
   // Shown in the test output: the measured figures.
   process.stdout.write(`heap report: ${out}\n`);
   expect(report.activeThreads).toBe(0);
-  // A closed thread held on the bus with one message costs ~2 KB (measured 2,059 bytes before the fix); 150 bytes per thread (360 KB
-  // for the whole run) is well above the collector's noise and far below a leak.
-  expect(report.bytesPerClosedThread).toBeLessThan(150);
+  // A closed thread held on the bus with one message costs ~2 KB (measured 2,059 bytes before the
+  // fix). The heap moves by up to ±2 MB between runs with no leak at all (measured in CI with
+  // other suites on the same cores: −1.5 MB after 7,200 threads, +0.7 MB after 2,400), so the
+  // run is long enough and the bound loose enough for that: 300 bytes per thread is 1.4 MB over
+  // 4,800 threads, a seventh of what the old leak would hold.
+  expect(report.bytesPerClosedThread).toBeLessThan(300);
 }, 240_000);
