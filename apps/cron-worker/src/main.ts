@@ -3,7 +3,6 @@
 // exits.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createDb, createLifecycleNotifier, flushJobRecords } from '@pardon/db';
-import pg from 'pg';
 import pino from 'pino';
 import {
   ConfigError,
@@ -68,21 +67,12 @@ async function main(argv: string[]): Promise<number> {
   );
   const db = createDb({ writeUrl: config.databaseUrl, writePoolSize: 4, logger: log });
   const notifier = createLifecycleNotifier(config.databaseUrl, { logger: log });
-  // One connection for the metrics' own read (the game's interval totals), opened on first use.
-  const sql = new pg.Pool({
-    connectionString: config.databaseUrl,
-    max: 1,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    application_name: 'cron-worker-metrics',
-  });
-  sql.on('error', (err) => log.warn({ err }, 'idle metrics connection failed'));
-  const ctx: JobContext = { db, notifier, metrics: metricsSink(config), config, log, sql };
+  const ctx: JobContext = { db, notifier, metrics: metricsSink(config), config, log };
   const closeAll = async () => {
     // The job's cron_runs row is written after its result; let it land before the pools close.
     await flushJobRecords();
     ctx.metrics.close();
-    await Promise.allSettled([notifier.close(), db.close(), sql.end()]);
+    await Promise.allSettled([notifier.close(), db.close()]);
   };
 
   if (opts.once !== undefined) {

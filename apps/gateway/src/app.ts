@@ -142,7 +142,6 @@ export const buildApp = fp(
       threadBus,
       lifecycle: parseLifecycleSettings({}),
       rules: config.gameRules,
-      game: store.game,
       taskId,
       requiredAgents,
       log,

@@ -71,6 +71,7 @@ export type {
   WeekCloseResult,
   WeekPrize,
   GameEvent,
+  GameIntervalTotals,
 } from './lib/game';
 export { authNoncesRepository } from './lib/auth-nonces';
 export type { AuthNonce, AuthNoncesRepository } from './lib/auth-nonces';
@@ -93,10 +94,8 @@ export type {
   GatewayHealthBody,
 } from './lib/jobs/runners';
 export { flushJobRecords } from './lib/jobs/runners';
-export { runWeeklyClose, formatTokenAmount } from './lib/jobs/weekly-close';
+export { runWeeklyClose } from './lib/jobs/weekly-close';
 export type { WeeklyCloseOptions, WeeklyCloseResult } from './lib/jobs/weekly-close';
-export { gameIntervalTotals } from './lib/jobs/game-metrics';
-export type { GameIntervalTotals, GameMetricsQueryable } from './lib/jobs/game-metrics';
 export {
   LIFECYCLE_CHANNEL,
   LIFECYCLE_PAYLOAD_MAX_BYTES,

@@ -1,7 +1,12 @@
 // Public API of @pardon/game: the scoring, week, board and prize rules, pure and deterministic.
 export { GameInputError } from './lib/errors';
 export type { GameErrorCode } from './lib/errors';
-export { DEFAULT_GAME_RULES, tokensToBaseUnits, validateGameRules } from './lib/rules';
+export {
+  DEFAULT_GAME_RULES,
+  formatTokenAmount,
+  tokensToBaseUnits,
+  validateGameRules,
+} from './lib/rules';
 export type { FinalScoreWeights, GameRules, PrizeSplit, WeekStart } from './lib/rules';
 export { fromCents, roundScore, toCents } from './lib/rounding';
 export { basePoints, evaluationPoints, fatigueMultiplier, spreadMultiplier } from './lib/points';

@@ -1,6 +1,7 @@
 // Locks in the thresholds and that bad rules fail on first use, naming the field.
 import {
   DEFAULT_GAME_RULES,
+  formatTokenAmount,
   GameInputError,
   tokensToBaseUnits,
   validateGameRules,
@@ -79,5 +80,18 @@ describe('validateGameRules', () => {
 
   it('refuses negative token decimals', () => {
     expect(() => tokensToBaseUnits(1n, -1)).toThrow(GameInputError);
+  });
+});
+
+describe('formatTokenAmount', () => {
+  test('divides by 10^decimals exactly, without trailing zeros', () => {
+    expect(formatTokenAmount('5000000000', 6)).toBe('5000');
+    expect(formatTokenAmount('285714285', 6)).toBe('285.714285');
+    expect(formatTokenAmount('1', 6)).toBe('0.000001');
+    expect(formatTokenAmount('0', 6)).toBe('0');
+    expect(formatTokenAmount(123n, 0)).toBe('123');
+    expect(formatTokenAmount('123456789012345678901234567890', 18)).toBe(
+      '123456789012.34567890123456789',
+    );
   });
 });

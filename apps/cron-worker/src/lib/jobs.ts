@@ -1,11 +1,9 @@
 import {
-  gameIntervalTotals,
   runPoolHealth,
   runSessionCleanup,
   runThreadCleanup,
   runWeeklyClose,
   type Db,
-  type GameMetricsQueryable,
   type GatewayTask,
   type LifecycleNotifier,
 } from '@pardon/db';
@@ -20,8 +18,6 @@ export interface JobContext {
   metrics: MetricsSink;
   config: WorkerConfig;
   log: Logger;
-  /** The metrics' own read of the evaluations (PointsAwarded, PardonsGranted). */
-  sql: GameMetricsQueryable;
 }
 
 /** GET `<baseUrl>/health` with a deadline; resolves to the JSON body whatever the status. */
@@ -74,7 +70,7 @@ export async function runJob(
       const window = { from: new Date(now - intervalMs), to: new Date(now) };
       const [payments, game] = await Promise.all([
         db.payments.volume(window),
-        gameIntervalTotals(ctx.sql, window),
+        db.game.intervalTotals(window),
       ]);
       const metrics = buildMetrics({
         counts: result.counts,

@@ -1,4 +1,4 @@
-import { parseWeekId, weekOf, type GameRules, type Week } from '@pardon/game';
+import { formatTokenAmount, parseWeekId, weekOf, type GameRules, type Week } from '@pardon/game';
 import type { FastifyInstance } from 'fastify';
 import { ErrorResponses as errors, GatewayError } from '../errors';
 import type { Store } from '../shared/store';
@@ -160,19 +160,11 @@ export async function leaderboardRoutes(
         closedAt: closedAt?.toISOString() ?? null,
         prizes: prizes.map((p) => ({
           ...p,
-          amountTokens: baseUnitsToTokens(BigInt(p.amountBaseUnits), rules.tokenDecimals),
+          amountTokens: formatTokenAmount(p.amountBaseUnits, rules.tokenDecimals),
         })),
       };
     },
   );
-}
-
-/** Base units as an exact decimal string of tokens: 1500000 at 6 decimals is "1.5". */
-export function baseUnitsToTokens(units: bigint, decimals: number): string {
-  if (decimals === 0) return units.toString();
-  const scale = 10n ** BigInt(decimals);
-  const fraction = (units % scale).toString().padStart(decimals, '0').replace(/0+$/, '');
-  return fraction ? `${units / scale}.${fraction}` : `${units / scale}`;
 }
 
 /** A board says on which day a player was pardoned, never the millisecond. */

@@ -1,14 +1,11 @@
-import type { Db } from '@pardon/db';
-import { DEFAULT_GAME_RULES, type GameRules } from '@pardon/game';
+import type { GameRules } from '@pardon/game';
 import { classifyPoolHealth, summarizePoolHealth, type LifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyBaseLogger } from 'fastify';
-import { GatewayError } from '../errors';
 import type { PoolManager, PoolStatus } from '../shared/pools';
 import type { Store } from '../shared/store';
-import { DbStore } from '../shared/store-db';
 import type { ThreadBus } from '../thread-bus/thread-bus';
 import { sweepOrphans } from './orphan-sweep';
-import { weeklyClose, type GameOps, type WeeklyCloseReport } from './weekly-close';
+import { weeklyCloseReport, type GameOps, type WeeklyCloseReport } from './weekly-close';
 
 export interface LifecycleJobsOptions {
   store: Pick<
@@ -18,6 +15,8 @@ export interface LifecycleJobsOptions {
     | 'findClosedOrMissing'
     | 'activeCounts'
     | 'writePoolHealth'
+    | 'runWeeklyClose'
+    | 'game'
   >;
   pools: PoolManager;
   threadBus: ThreadBus;
@@ -25,12 +24,8 @@ export interface LifecycleJobsOptions {
   taskId: string;
   requiredAgents: readonly string[];
   log: FastifyBaseLogger;
-  /** The configured game rules (weekly-close, the ops page's game). Default DEFAULT_GAME_RULES. */
-  rules?: GameRules;
-  /** The game's storage (`db.game`). Default: the store's `game`, when it has one. */
-  game?: GameOps;
-  /** Where weekly-close records its run. Default: the DbStore's database (a custom store: none). */
-  cronRuns?: Pick<Db['cronRuns'], 'record'>;
+  /** The configured game rules (weekly-close, the ops page's game). */
+  rules: GameRules;
 }
 
 export interface PoolHealthReport {
@@ -48,16 +43,12 @@ export class LifecycleJobs {
 
   /** The game rules this task plays by. */
   get rules(): GameRules {
-    return this.options.rules ?? DEFAULT_GAME_RULES;
+    return this.options.rules;
   }
 
-  /** The game's storage, when this task has one (a custom test store may not). */
-  get game(): GameOps | undefined {
-    const { game, store } = this.options;
-    if (game) return game;
-    const fromStore = (store as { game?: GameOps }).game;
-    if (fromStore) return fromStore;
-    return store instanceof DbStore ? store.db.game : undefined;
+  /** The game's storage (board and activity read the replica). */
+  get game(): GameOps {
+    return this.options.store.game;
   }
 
   /**
@@ -65,14 +56,7 @@ export class LifecycleJobs {
    * cron-worker schedules), recorded in cron_runs.
    */
   async weeklyClose(now = Date.now()): Promise<WeeklyCloseReport> {
-    const game = this.game;
-    if (!game) {
-      throw new GatewayError('GW_ERR_NOT_FOUND', "This gateway's store has no game storage.");
-    }
-    const { store } = this.options;
-    const cronRuns =
-      this.options.cronRuns ?? (store instanceof DbStore ? store.db.cronRuns : undefined);
-    return weeklyClose({ game, cronRuns, rules: this.rules, logger: this.options.log }, now);
+    return weeklyCloseReport(await this.options.store.runWeeklyClose(now, this.rules), this.rules);
   }
 
   async sessionCleanup(now = Date.now()): Promise<{

@@ -29,10 +29,6 @@ export interface OpsApiOptions {
   taskId: string;
   opsToken: string | undefined;
   shuttingDown: () => boolean;
-  /** The configured game rules. Default: the jobs' (DEFAULT_GAME_RULES unless configured). */
-  rules?: GameRules;
-  /** The game's storage (`db.game`; board and activity read the replica). Default: the jobs'. */
-  game?: GameOps;
 }
 
 /** The running week's game for the overview: pardons, the board's top, evaluations per minute. */
@@ -112,8 +108,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
   // Ops reads go to the database the gateway already holds; a custom store (tests) has none.
   const dbOf = (): Db | undefined => (store instanceof DbStore ? store.db : undefined);
   const config = { rateLimit: false } as const;
-  const rules = (): GameRules => opts.rules ?? jobs.rules;
-  const gameOf = (): GameOps | undefined => opts.game ?? jobs.game;
+  const rules = (): GameRules => jobs.rules;
 
   app.get(
     '/api/ops/overview',
@@ -127,7 +122,6 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
         startedAt: new Date(now),
         lastHeartbeatAt: new Date(now),
       };
-      const game = gameOf();
       const [[tasks, history, runs], gameView] = await Promise.all([
         db
           ? Promise.all([
@@ -139,7 +133,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
               db.cronRuns.list(),
             ])
           : Promise.resolve([[self], [], []] as const),
-        game ? gameOverview(game, rules(), now) : Promise.resolve(null),
+        gameOverview(jobs.game, rules(), now),
       ]);
       const healths = await Promise.all(
         tasks.map((t) =>
@@ -206,8 +200,6 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
       },
     },
     async (request, reply) => {
-      const game = gameOf();
-      if (!game) throw new GatewayError('GW_ERR_NOT_FOUND', "This gateway's store has no game.");
       let weekId: string;
       try {
         weekId = parseWeekId(request.query.week ?? '', rules()).id;
@@ -220,7 +212,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
         }
         throw err;
       }
-      const { closedAt, prizes } = await game.prizes(weekId);
+      const { closedAt, prizes } = await jobs.game.prizes(weekId);
       // An open week has no prizes yet: the header alone, and no closed-at header.
       if (closedAt) reply.header('x-week-closed-at', closedAt.toISOString());
       return reply

@@ -1,11 +1,5 @@
-import {
-  formatTokenAmount,
-  runWeeklyClose,
-  type Db,
-  type JobLogger,
-  type WeekPrize,
-} from '@pardon/db';
-import type { GameRules } from '@pardon/game';
+import type { Db, WeekPrize, WeeklyCloseResult } from '@pardon/db';
+import { formatTokenAmount, type GameRules } from '@pardon/game';
 
 /** What the operations routes read and write of the game (libs/db's `db.game`). */
 export type GameOps = Pick<Db['game'], 'closeWeek' | 'prizes' | 'board' | 'activity'>;
@@ -40,28 +34,8 @@ export function prizeView(p: WeekPrize, rules: GameRules): PrizeView {
   };
 }
 
-const NOT_RECORDED = { record: async () => undefined };
-
-/**
- * weekly-close as this task runs it by hand (`/api/cron/weekly-close`, the ops page): libs/db's
- * shared runner, so it closes the same week the cron-worker would, idempotently, and records the
- * run in cron_runs when the database's `cronRuns` is at hand.
- */
-export async function weeklyClose(
-  deps: {
-    game: Pick<GameOps, 'closeWeek'>;
-    cronRuns: Pick<Db['cronRuns'], 'record'> | undefined;
-    rules: GameRules;
-    logger?: JobLogger | undefined;
-  },
-  now: number,
-): Promise<WeeklyCloseReport> {
-  const r = await runWeeklyClose({
-    db: { game: deps.game, cronRuns: deps.cronRuns ?? NOT_RECORDED },
-    rules: deps.rules,
-    now,
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
+/** The wire form of a weekly-close run (libs/db's runner), amounts also in whole tokens. */
+export function weeklyCloseReport(r: WeeklyCloseResult, rules: GameRules): WeeklyCloseReport {
   return {
     job: 'weekly-close',
     weekId: r.weekId,
@@ -69,8 +43,8 @@ export async function weeklyClose(
     closedAt: r.closedAt,
     winners: r.winners,
     paidBaseUnits: r.paidBaseUnits,
-    paidTokens: formatTokenAmount(r.paidBaseUnits, deps.rules.tokenDecimals),
-    prizes: r.prizes.map((p) => prizeView(p, deps.rules)),
+    paidTokens: formatTokenAmount(r.paidBaseUnits, rules.tokenDecimals),
+    prizes: r.prizes.map((p) => prizeView(p, rules)),
   };
 }
 

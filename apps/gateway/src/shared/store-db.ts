@@ -6,12 +6,14 @@ import {
   parseMessageId,
   runSessionCleanup,
   runThreadCleanup,
+  runWeeklyClose,
   type Db,
   type LifecycleNotifier,
   type Message,
   type Thread,
   type ThreadWithOwner,
 } from '@pardon/db';
+import type { GameRules } from '@pardon/game';
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config';
@@ -170,8 +172,8 @@ export class DbStore implements Store {
     return out;
   }
 
-  leaderboard(window: { from: Date; to: Date; limit: number }) {
-    return this.db.users.leaderboard(window);
+  runWeeklyClose(now: number, rules: GameRules) {
+    return runWeeklyClose({ db: this.db, rules, now, logger: this.log });
   }
 
   async runSessionCleanup(now: number, settings: LifecycleSettings) {

@@ -1,4 +1,5 @@
-import type { GameRepository } from '@pardon/db';
+import type { GameRepository, WeeklyCloseResult } from '@pardon/db';
+import type { GameRules } from '@pardon/game';
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { StoredMessage } from './messages';
 
@@ -52,13 +53,6 @@ export interface PoolHealthRow {
   takenAt: Date;
 }
 
-export interface LeaderboardRow {
-  rank: number;
-  wallet: string;
-  totalScore: number;
-  lastActiveAt: Date;
-}
-
 export type ThreadAdmission =
   | { admitted: true; thread: ThreadRow }
   | { admitted: false; reason: 'wallet_limit'; open: number; limit: number }
@@ -100,8 +94,6 @@ export interface Store {
   seqOf(threadId: string, messageId: string): number | undefined;
   /** Open threads per pool over active sessions owned by `taskId`, and sessions likewise. */
   activeCounts(taskId: string): Promise<Record<string, { threads: number; sessions: number }>>;
-  /** Top wallets by score among those active in [from, to), from the read replica (may lag). */
-  leaderboard(window: { from: Date; to: Date; limit: number }): Promise<LeaderboardRow[]>;
   /**
    * session-cleanup (libs/db runner): ends idle sessions, closes and announces their threads,
    * purges expired sign-in nonces.
@@ -115,6 +107,8 @@ export interface Store {
     notifications: number;
     purgedNonces: number;
   }>;
+  /** weekly-close (libs/db runner): closes the week that ended last, once, recorded in cron_runs. */
+  runWeeklyClose(now: number, rules: GameRules): Promise<WeeklyCloseResult>;
   /** thread-cleanup (libs/db runner): closes threads of ended sessions and idle threads. */
   runThreadCleanup(
     now: number,

@@ -4,13 +4,7 @@
 // race from two connection pools; every run is recorded in cron_runs. Also the game's interval
 // totals the cron-worker publishes as PointsAwarded / PardonsGranted.
 import { DEFAULT_GAME_RULES, parseWeekId, tokensToBaseUnits, type GameRules } from '@pardon/game';
-import {
-  createDb,
-  formatTokenAmount,
-  gameIntervalTotals,
-  runWeeklyClose,
-  type Db,
-} from '../../src/index';
+import { createDb, runWeeklyClose, type Db } from '../../src/index';
 import { randomWallet } from '../../src/testing';
 import { count, MINUTE_MS, useTestDb } from '../support';
 
@@ -152,7 +146,7 @@ describe('runWeeklyClose', () => {
   });
 });
 
-describe('gameIntervalTotals', () => {
+describe('game.intervalTotals', () => {
   async function playerThread() {
     const wallet = randomWallet();
     const { session } = await fx().db.sessions.openOrReuse({
@@ -211,28 +205,15 @@ describe('gameIntervalTotals', () => {
       [pardon.evaluationId, new Date(from.getTime() + 2 * MINUTE_MS)],
     );
 
-    const totals = await gameIntervalTotals(fx().sql, { from, to });
+    const totals = await fx().db.game.intervalTotals({ from, to });
     const expected = (points[0] ?? 0) + (points[1] ?? 0) + 1.5;
     expect(points[2]).toBeLessThan(0);
     expect(totals).toEqual({ pointsAwarded: expected, pardonsGranted: 1, evaluations: 4 });
 
-    const empty = await gameIntervalTotals(fx().sql, {
+    const empty = await fx().db.game.intervalTotals({
       from: new Date(0),
       to: new Date(MINUTE_MS),
     });
     expect(empty).toEqual({ pointsAwarded: 0, pardonsGranted: 0, evaluations: 0 });
-  });
-});
-
-describe('formatTokenAmount', () => {
-  test('divides by 10^decimals exactly, without trailing zeros', () => {
-    expect(formatTokenAmount('5000000000', 6)).toBe('5000');
-    expect(formatTokenAmount('285714285', 6)).toBe('285.714285');
-    expect(formatTokenAmount('1', 6)).toBe('0.000001');
-    expect(formatTokenAmount('0', 6)).toBe('0');
-    expect(formatTokenAmount(123n, 0)).toBe('123');
-    expect(formatTokenAmount('123456789012345678901234567890', 18)).toBe(
-      '123456789012.34567890123456789',
-    );
   });
 });

@@ -18,7 +18,13 @@ export function gameRepository(ctx: RepoContext): GameRepository {
 
 export type { EvaluateInput, EvaluationResult } from './evaluations';
 export { EvaluationRefusedError, MAX_REASON_CHARS } from './evaluations';
-export type { PlayerWeekView, WeekBoardEntry, WeekCloseResult, WeekPrize } from './standings';
+export type {
+  GameIntervalTotals,
+  PlayerWeekView,
+  WeekBoardEntry,
+  WeekCloseResult,
+  WeekPrize,
+} from './standings';
 export { MAX_BOARD } from './standings';
 export { GAME_CHANNEL, decodeGameEvent } from './events';
 export type { GameEvent } from './events';

@@ -43,6 +43,16 @@ export interface WeekCloseResult {
   prizes: WeekPrize[];
 }
 
+/** What the evaluations of one interval did (the cron-worker's PointsAwarded, PardonsGranted). */
+export interface GameIntervalTotals {
+  /** Sum of the positive points evaluations awarded in the interval (penalties not subtracted). */
+  pointsAwarded: number;
+  /** Evaluations in the interval that granted a pardon. */
+  pardonsGranted: number;
+  /** Evaluations stored in the interval, whatever their points. */
+  evaluations: number;
+}
+
 export const MAX_BOARD = 1000;
 
 /** Board order, as libs/game's: final score, then who reached the threshold first, then wallet. */
@@ -154,6 +164,27 @@ export function standingsRepository(ctx: RepoContext) {
         return {
           pardons,
           evaluationsPerMinute: evaluations.map((e) => ({ minute: e.minute, count: Number(e.n) })),
+        };
+      }),
+
+    /**
+     * Totals of the evaluations created in `[from, to)` (on the `created_at` index), from the
+     * writer so that no interval misses what the replica has not replayed yet.
+     */
+    intervalTotals: (window: { from: Date; to: Date }) =>
+      ctx.run('game.intervalTotals', async (): Promise<GameIntervalTotals> => {
+        const { rows } = await ctx.writerPool.query<{ points: string; pardons: string; n: string }>(
+          `SELECT coalesce(sum(points) FILTER (WHERE points > 0), 0)::text AS points,
+                  count(*) FILTER (WHERE pardon_granted)::text AS pardons,
+                  count(*)::text AS n
+           FROM evaluations WHERE created_at >= $1 AND created_at < $2`,
+          [window.from, window.to],
+        );
+        const row = rows[0];
+        return {
+          pointsAwarded: Number(row?.points ?? 0),
+          pardonsGranted: Number(row?.pardons ?? 0),
+          evaluations: Number(row?.n ?? 0),
         };
       }),
 

@@ -62,18 +62,3 @@ export function runWeeklyClose(options: WeeklyCloseOptions): Promise<WeeklyClose
     return result;
   });
 }
-
-/**
- * `amountBaseUnits / 10^decimals` as an exact decimal string, without trailing zeros:
- * `formatTokenAmount('714285714', 6)` is `'714.285714'`, `('5000000000', 6)` is `'5000'`.
- */
-export function formatTokenAmount(baseUnits: string | bigint, decimals: number): string {
-  const units = typeof baseUnits === 'bigint' ? baseUnits : BigInt(baseUnits);
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString();
-  if (decimals === 0) return `${negative ? '-' : ''}${digits}`;
-  const padded = digits.padStart(decimals + 1, '0');
-  const whole = padded.slice(0, padded.length - decimals);
-  const fraction = padded.slice(padded.length - decimals).replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
-}
