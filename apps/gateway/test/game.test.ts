@@ -155,6 +155,10 @@ describe('the game', () => {
       finalScore: r.json.finalScore,
       pardonGrantedAt: expect.any(String),
     });
+    // The event names the instant stored with the pardon.
+    expect((await me(g.token)).pardonGrantedAt).toBe(
+      JSON.parse(events[2]?.data ?? '{}').pardonGrantedAt,
+    );
     const board = await request('GET', `${f.gw.url}/api/leaderboard`, { token: g.token });
     expect(board.json.entries.map((e: { wallet: string }) => e.wallet)).toContain(g.wallet.address);
     expect(board.json.me).toMatchObject({ pardoned: true, rank: expect.any(Number) });

@@ -61,6 +61,7 @@ export {
   MAX_BOARD,
   GAME_CHANNEL,
   decodeGameEvent,
+  gameEventOf,
 } from './lib/game';
 export type {
   GameRepository,

@@ -1,5 +1,5 @@
 import {
-  EvaluationRefusedError,
+  gameEventOf,
   InvalidInputError,
   NotFoundError,
   type EvaluationResult,
@@ -56,11 +56,8 @@ export class Scoring {
         this.options.rules,
       );
     } catch (err) {
-      if (
-        err instanceof EvaluationRefusedError ||
-        err instanceof InvalidInputError ||
-        err instanceof NotFoundError
-      ) {
+      // EvaluationRefusedError is an InvalidInputError: every refusal of the data layer.
+      if (err instanceof InvalidInputError || err instanceof NotFoundError) {
         metrics.evaluations.inc({ outcome: 'refused' });
         throw new EvaluationRefused(err.message);
       }
@@ -74,19 +71,7 @@ export class Scoring {
     metrics.evaluations.inc({ outcome: 'stored' });
     if (result.pointsAwarded > 0) metrics.pointsAwarded.inc(result.pointsAwarded);
     if (result.pardonGranted) metrics.pardonsGranted.inc();
-    this.options.hub.publish({
-      threadId: result.threadId,
-      messageId: result.messageId,
-      agentId,
-      weekId: result.weekId,
-      points: result.pointsAwarded,
-      score: result.newScore,
-      reason: result.reason,
-      pardonGranted: result.pardonGranted,
-      finalScore: result.finalScore,
-      pardonGrantedAt: result.pardonGranted ? this.now() : null,
-      origin: this.options.taskId,
-    });
+    this.options.hub.publish(gameEventOf(result, this.options.taskId));
     return result;
   }
 }

@@ -40,9 +40,28 @@ export interface EvaluationResult {
   /** The week's score right after it. */
   newScore: number;
   pardonGranted: boolean;
+  /** Set, with the pardon's instant, only on the evaluation that granted it. */
   finalScore: number | null;
+  pardonGrantedAt: number | null;
   /** False when this call found the evaluation stored by an earlier one. */
   created: boolean;
+}
+
+/** The announcement of a stored evaluation (GAME_CHANNEL, and the thread's streams). */
+export function gameEventOf(result: EvaluationResult, origin: string | null): GameEvent {
+  return {
+    threadId: result.threadId,
+    messageId: result.messageId,
+    agentId: result.agentId,
+    weekId: result.weekId,
+    points: result.pointsAwarded,
+    score: result.newScore,
+    reason: result.reason,
+    pardonGranted: result.pardonGranted,
+    finalScore: result.finalScore,
+    pardonGrantedAt: result.pardonGrantedAt,
+    origin,
+  };
 }
 
 /** Why an evaluation is refused (the message is not one this agent may judge). */
@@ -232,26 +251,16 @@ async function evaluateIn(
       new Date(input.at),
     ],
   );
-  const event: GameEvent = {
-    threadId: message.threadId,
-    messageId: input.messageId,
-    agentId: input.agentId,
-    weekId: week.id,
-    points: outcome.pointsAwarded,
-    score: next.score,
-    reason: input.reason,
-    pardonGranted: outcome.pardonGranted,
-    finalScore: outcome.pardonGranted ? next.finalScore : null,
-    pardonGrantedAt: outcome.pardonGranted ? next.pardonGrantedAt : null,
-    origin: input.announceAs ?? null,
-  };
-  await client.query(`SELECT pg_notify($1, $2)`, [GAME_CHANNEL, JSON.stringify(event)]);
   const weekAfter: WeekRow = {
     ...row,
     score: String(next.score),
     finalScore: next.finalScore === null ? null : String(next.finalScore),
+    pardonGrantedAt: next.pardonGrantedAt === null ? null : new Date(next.pardonGrantedAt),
   };
-  return toResult(inserted.rows[0] as EvaluationRow, input, message, weekAfter, true);
+  const result = toResult(inserted.rows[0] as EvaluationRow, input, message, weekAfter, true);
+  const event = gameEventOf(result, input.announceAs ?? null);
+  await client.query(`SELECT pg_notify($1, $2)`, [GAME_CHANNEL, JSON.stringify(event)]);
+  return result;
 }
 
 async function readMessage(client: pg.PoolClient, messageId: string): Promise<MessageRow> {
@@ -301,6 +310,7 @@ function toResult(
     newScore: Number(row.scoreAfter),
     pardonGranted: row.pardonGranted,
     finalScore: row.pardonGranted ? num(week?.finalScore ?? null) : null,
+    pardonGrantedAt: row.pardonGranted ? (week?.pardonGrantedAt?.getTime() ?? null) : null,
     created,
   };
 }

@@ -17,7 +17,7 @@ export function gameRepository(ctx: RepoContext): GameRepository {
 }
 
 export type { EvaluateInput, EvaluationResult } from './evaluations';
-export { EvaluationRefusedError, MAX_REASON_CHARS } from './evaluations';
+export { EvaluationRefusedError, MAX_REASON_CHARS, gameEventOf } from './evaluations';
 export type {
   GameIntervalTotals,
   PlayerWeekView,
