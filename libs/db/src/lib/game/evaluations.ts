@@ -9,6 +9,7 @@ import {
 import type pg from 'pg';
 import { inTransaction, type RepoContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
+import { readWeekActivity } from './activity';
 import { GAME_CHANNEL, type GameEvent } from './events';
 
 export interface EvaluateInput {
@@ -187,21 +188,12 @@ async function evaluateIn(
   if (stored) return toResult(stored, input, message, weekRows.rows[0], false);
 
   const row = weekRows.rows[0] as WeekRow;
-  const activity = await client.query<{ sent: string; agents: string[]; first: Date | null }>(
-    `SELECT count(*)::text AS sent, coalesce(array_agg(DISTINCT t.agent_id), '{}') AS agents,
-            min(m.created_at) AS first
-     FROM messages m JOIN threads t ON t.id = m.thread_id JOIN sessions s ON s.id = t.session_id
-     WHERE m.sender_id = $1 AND s.wallet = $1 AND m.created_at >= $2 AND m.created_at < $3`,
-    [wallet, new Date(week.startMs), new Date(week.endMs)],
-  );
-  const act = activity.rows[0] ?? { sent: '0', agents: [], first: null };
+  const activity = await readWeekActivity(client, wallet, week);
   const state: PlayerWeekState = {
     ...createPlayerWeekState(week.id, rules),
     score: Number(row.score),
     scoredMessages: row.scoredMessages,
-    agentsTalkedTo: [...act.agents].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-    messagesSent: Number(act.sent),
-    firstMessageAt: act.first ? act.first.getTime() : null,
+    ...activity,
     pardonGrantedAt: row.pardonGrantedAt ? row.pardonGrantedAt.getTime() : null,
     finalScore: num(row.finalScore),
     premiumServices: row.premiumServices,

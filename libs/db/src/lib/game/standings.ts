@@ -1,5 +1,6 @@
 import { weekPrizes, type GameRules } from '@pardon/game';
 import { inTransaction, type RepoContext } from '../context';
+import { readWeekActivity } from './activity';
 import { InvalidInputError } from '../errors';
 
 /** A player's week as they see it (always read from the writer: their own data is current). */
@@ -85,13 +86,8 @@ export function standingsRepository(ctx: RepoContext) {
                        OR (o.final_score = pw.final_score AND o.pardon_granted_at = pw.pardon_granted_at
                            AND o.wallet COLLATE "C" < pw.wallet COLLATE "C"))) END AS rank
           FROM player_weeks pw WHERE pw.wallet = ${wallet} AND pw.week_id = ${week.id}`;
-        const activity = await ctx.writer.$queryRaw<Array<{ sent: bigint; agents: string[] }>>`
-          SELECT count(*) AS sent, coalesce(array_agg(DISTINCT t.agent_id), '{}') AS agents
-          FROM messages m JOIN threads t ON t.id = m.thread_id JOIN sessions s ON s.id = t.session_id
-          WHERE m.sender_id = ${wallet} AND s.wallet = ${wallet}
-            AND m.created_at >= ${new Date(week.startMs)} AND m.created_at < ${new Date(week.endMs)}`;
+        const activity = await readWeekActivity(ctx.writerPool, wallet, week);
         const row = rows[0];
-        const act = activity[0];
         return {
           wallet,
           weekId: week.id,
@@ -99,8 +95,8 @@ export function standingsRepository(ctx: RepoContext) {
           finalScore: row?.finalScore == null ? null : Number(row.finalScore),
           pardonGrantedAt: row?.pardonGrantedAt ?? null,
           rank: row?.rank == null ? null : Number(row.rank),
-          agentsTalkedTo: [...(act?.agents ?? [])].sort(),
-          messagesSent: Number(act?.sent ?? 0),
+          agentsTalkedTo: activity.agentsTalkedTo,
+          messagesSent: activity.messagesSent,
           lastPoints: row?.lastPoints == null ? null : Number(row.lastPoints),
           lastReason: row?.lastReason ?? null,
           lastAgentId: row?.lastAgentId ?? null,
