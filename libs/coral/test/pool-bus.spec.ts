@@ -610,7 +610,8 @@ describe('presence', () => {
     now += 29_000;
     expect(bus.missingAgents(['cz'])).toEqual([]);
     const again = bus.connectAgent({ id: 'cz' });
-    again.touch();
+    again.begin();
+    again.end();
     again.disconnect();
     now += 29_999;
     expect(bus.isConnected('cz')).toBe(true);

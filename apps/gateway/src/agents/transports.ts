@@ -59,10 +59,6 @@ export class AgentTransports {
     this.sweeper.unref();
   }
 
-  get openSessions(): { sse: number; streamable: number } {
-    return { sse: this.sse.size, streamable: this.streamable.size };
-  }
-
   private counted(): void {
     this.options.sessions.set({ transport: 'sse' }, this.sse.size);
     this.options.sessions.set({ transport: 'streamable-http' }, this.streamable.size);

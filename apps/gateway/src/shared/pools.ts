@@ -144,7 +144,7 @@ export class PoolManager {
       agentsConnected: bus.connectedAgentIds(),
       missingAgents,
       activeThreads: bus.openThreads,
-      heldThreads: bus.stats().totalThreads,
+      heldThreads: bus.heldThreads,
       capacity: this.options.capacity,
     };
   }

@@ -7,8 +7,6 @@ export interface AgentConnection {
   /** Aborted when this connection closes (or the bus does); ends only this connection's calls. */
   readonly signal: AbortSignal;
   readonly active: boolean;
-  /** Records a sign of life: the agent counts as present for the grace period after it. */
-  touch(): void;
   /** A tool call starts on this connection (a sign of life). */
   begin(): void;
   /** The call ends (a sign of life too: a long wait that ends shows the agent was there). */
@@ -45,7 +43,8 @@ class Connection implements AgentConnection {
     return !this.controller.signal.aborted;
   }
 
-  touch(): void {
+  /** A sign of life: the agent counts as present for the grace period after it. */
+  private touch(): void {
     // A call that ends after its connection closed says nothing about the agent any more.
     if (this.active) this.presence.touch(this.agentId);
   }

@@ -735,6 +735,11 @@ export class PoolBus {
     return this.openThreadCount;
   }
 
+  /** Threads held in memory: the open ones and the closed ones not forgotten yet. */
+  get heldThreads(): number {
+    return this.threads.size;
+  }
+
   /** Ends every parked wait and connection (shutdown). Further operations fail. */
   close(): void {
     if (this.closed) return;
