@@ -1,6 +1,6 @@
 // The game's side of `npm run play`: the player's week from GET /api/me and the `score` and
-// `pardon` events of a thread stream (named events, which the topology's EventStream skips).
-import { messageSeq, type Player } from '@pardon/topology';
+// `pardon` events of a thread stream (named events beside its messages).
+import type { EventStream, Player } from '@pardon/topology';
 
 export const AGENT_NAMES: Record<string, string> = {
   'trump-donald': 'Donald Trump',
@@ -40,8 +40,6 @@ export interface PardonEvent {
 export type GameEvent = { kind: 'score'; data: ScoreEvent } | { kind: 'pardon'; data: PardonEvent };
 
 const THRESHOLD = 90;
-const RETRY_MS = 500;
-const RETRY_MAX_MS = 5_000;
 
 /** The player's week, or undefined when the gateway has none to give (an older gateway, an outage). */
 export async function fetchMe(player: Player): Promise<Me | undefined> {
@@ -73,86 +71,27 @@ export function eventLine(event: GameEvent, threshold = THRESHOLD): string {
   return `  ${nameOf(e.agentId)}: ${signed(e.points)} (${e.reason}) · score ${fmt(e.score)}/${threshold}`;
 }
 
-/** Parses one SSE block into a game event; anything else (messages, comments) is undefined. */
-export function gameEventOf(block: string): { id?: string; event?: GameEvent } {
-  let id: string | undefined;
-  let name: string | undefined;
-  const data: string[] = [];
-  for (const line of block.split(/\r?\n/)) {
-    if (line.startsWith(':')) continue;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-    if (field === 'id') id = value;
-    else if (field === 'event') name = value;
-    else if (field === 'data') data.push(value);
-  }
-  const out: { id?: string; event?: GameEvent } = id === undefined ? {} : { id };
-  if ((name !== 'score' && name !== 'pardon') || data.length === 0) return out;
-  try {
-    const json = JSON.parse(data.join('\n')) as Record<string, unknown>;
-    if (
-      name === 'score' &&
-      typeof json['score'] === 'number' &&
-      typeof json['messageId'] === 'string'
-    )
-      out.event = { kind: 'score', data: json as unknown as ScoreEvent };
-    else if (name === 'pardon' && typeof json['finalScore'] === 'number')
-      out.event = { kind: 'pardon', data: json as unknown as PardonEvent };
-  } catch {
-    // A malformed event is not the game's.
-  }
-  return out;
+/** A named stream event as a game event; anything else is undefined. */
+export function gameEventFrom(name: string, data: unknown): GameEvent | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const json = data as Record<string, unknown>;
+  if (
+    name === 'score' &&
+    typeof json['score'] === 'number' &&
+    typeof json['messageId'] === 'string'
+  )
+    return { kind: 'score', data: json as unknown as ScoreEvent };
+  if (name === 'pardon' && typeof json['finalScore'] === 'number')
+    return { kind: 'pardon', data: json as unknown as PardonEvent };
+  return undefined;
 }
 
-/**
- * Follows a thread's stream for its game events only, from `lastEventId` on (so the history is
- * not replayed), reconnecting after a drop. Score events of messages up to `afterSeq` are dropped.
- */
-export function followGame(
-  player: Player,
-  threadId: string,
-  lastEventId: string | undefined,
-  onEvent: (event: GameEvent) => void,
-): { close: () => void } {
-  const controller = new AbortController();
-  let last = lastEventId;
-  const afterSeq = last === undefined ? 0 : messageSeq(last);
-  void (async () => {
-    let delay = RETRY_MS;
-    while (!controller.signal.aborted) {
-      try {
-        const response = await player.streamRequest(threadId, last, controller.signal);
-        if (response.status === 200 && response.body) {
-          delay = RETRY_MS;
-          const decoder = new TextDecoder();
-          let buffer = '';
-          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-            buffer += decoder.decode(chunk, { stream: true });
-            let end: RegExpExecArray | null;
-            while ((end = /\r?\n\r?\n/.exec(buffer)) !== null) {
-              const { id, event } = gameEventOf(buffer.slice(0, end.index));
-              buffer = buffer.slice(end.index + end[0].length);
-              if (id !== undefined) last = id;
-              if (!event) continue;
-              if (event.kind === 'score' && messageSeq(event.data.messageId) <= afterSeq) continue;
-              onEvent(event);
-            }
-          }
-        } else {
-          await response.text().catch(() => '');
-          // A closed or unknown thread (409/404) or a refused token: nothing more will come.
-          if ([401, 403, 404, 409].includes(response.status)) return;
-        }
-      } catch {
-        // Cut or refused: reconnect below unless closed.
-      }
-      if (controller.signal.aborted) return;
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(RETRY_MAX_MS, delay * 2);
-    }
-  })();
-  return { close: () => controller.abort() };
+/** The game's events of a thread's stream, as they arrive. Returns the unsubscribe. */
+export function followGame(stream: EventStream, onEvent: (event: GameEvent) => void): () => void {
+  return stream.onNamed((name, data) => {
+    const event = gameEventFrom(name, data);
+    if (event) onEvent(event);
+  });
 }
 
 /** Resolves once `ready()` holds or `ms` passed. */

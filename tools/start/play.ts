@@ -58,8 +58,8 @@ async function sayOnce(player: Player, threadId: string, agent: string, text: st
   const before = await fetchMe(player);
   const events: GameEvent[] = [];
   // Only a gateway with the game (one answering /api/me) sends score events worth waiting for.
-  const game = before ? followGame(player, threadId, undefined, (e) => events.push(e)) : undefined;
   const stream = player.follow(threadId);
+  const unfollow = before ? followGame(stream, (e) => events.push(e)) : undefined;
   try {
     const sentId = await player.say(threadId, text);
     const sent = messageSeq(sentId);
@@ -80,7 +80,7 @@ async function sayOnce(player: Player, threadId: string, agent: string, text: st
     if (mine.some(scored)) for (const e of mine) console.log(eventLine(e, before.pardonThreshold));
     else console.log(standingLine(agent, (await fetchMe(player)) ?? before));
   } finally {
-    game?.close();
+    unfollow?.();
     await stream.close();
   }
 }
@@ -157,8 +157,8 @@ async function converse(player: Player, threadId: string, agent: string): Promis
       show(eventLine(event, me?.pardonThreshold));
     }
   };
-  const game = me
-    ? followGame(player, threadId, past.at(-1)?.id, (event) => {
+  const unfollow = me
+    ? followGame(stream, (event) => {
         if (event.kind === 'score')
           scoredSeq = Math.max(scoredSeq, messageSeq(event.data.messageId));
         queued.push({ event, at: Date.now() });
@@ -205,14 +205,14 @@ async function converse(player: Player, threadId: string, agent: string): Promis
         `${agent}'s reply`,
       )
       .catch(() => undefined);
-    if (game) await waitFor(() => scoredSeq >= lastSent, SCORE_WAIT_MS);
+    if (unfollow) await waitFor(() => scoredSeq >= lastSent, SCORE_WAIT_MS);
   }
   left = true;
   await stream.close();
   await arrivals;
   if (ticker) clearInterval(ticker);
   flush(true);
-  game?.close();
+  unfollow?.();
   if (tty) console.log('');
 }
 

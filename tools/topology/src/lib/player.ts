@@ -295,6 +295,7 @@ export class EventStream {
   closedReason: string | undefined;
   private readonly controller = new AbortController();
   private waiters: Array<() => void> = [];
+  private readonly namedListeners = new Set<(name: string, data: unknown) => void>();
   private closed = false;
   readonly done: Promise<void>;
 
@@ -303,6 +304,15 @@ export class EventStream {
     readonly threadId: string,
   ) {
     this.done = this.run();
+  }
+
+  /**
+   * Named events beside the messages (the game's `score` and `pardon`), as they arrive; they
+   * carry no id and are not replayed on a reconnect. Returns the unsubscribe.
+   */
+  onNamed(fn: (name: string, data: unknown) => void): () => void {
+    this.namedListeners.add(fn);
+    return () => this.namedListeners.delete(fn);
   }
 
   private wake(): void {
@@ -362,7 +372,16 @@ export class EventStream {
           this.wake();
           return;
         }
-        if (event !== undefined) continue;
+        if (event !== undefined) {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(data.join('\n'));
+          } catch {
+            continue; // not an event of ours
+          }
+          for (const fn of this.namedListeners) fn(event, parsed);
+          continue;
+        }
         const message = JSON.parse(data.join('\n')) as ApiMessage;
         this.messages.push(message);
         if (id) this.lastEventId = id;
