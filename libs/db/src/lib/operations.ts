@@ -161,19 +161,20 @@ export function cronRunsRepository(ctx: RepoContext): CronRunsRepository {
   return {
     record: (run) => {
       requireText('job', run.job, 100);
-      const data = {
-        startedAt: run.startedAt,
-        finishedAt: run.finishedAt,
-        ok: run.ok,
-        summary: run.summary === null ? Prisma.DbNull : (run.summary as Prisma.InputJsonObject),
-        error: run.error,
-      };
+      const summary = run.summary === null ? null : JSON.stringify(run.summary);
+      // One row per job holds its latest run: a slow recording of an older run (the runners do not
+      // await it) must not overwrite a newer one: the row only moves forward in finish time.
       return ctx.run('cronRuns.record', async () => {
-        await ctx.writer.cronRun.upsert({
-          where: { job: run.job },
-          create: { job: run.job, ...data },
-          update: data,
-        });
+        await ctx.writerPool.query(
+          `INSERT INTO cron_runs (job, started_at, finished_at, ok, summary, error)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+           ON CONFLICT (job) DO UPDATE
+             SET started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
+                 ok = EXCLUDED.ok, summary = EXCLUDED.summary, error = EXCLUDED.error,
+                 updated_at = now()
+             WHERE cron_runs.finished_at <= EXCLUDED.finished_at`,
+          [run.job, run.startedAt, run.finishedAt, run.ok, summary, run.error],
+        );
       });
     },
     list: () =>

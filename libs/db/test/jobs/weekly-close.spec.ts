@@ -4,7 +4,7 @@
 // race from two connection pools; every run is recorded in cron_runs. Also the game's interval
 // totals the cron-worker publishes as PointsAwarded / PardonsGranted.
 import { DEFAULT_GAME_RULES, parseWeekId, tokensToBaseUnits, type GameRules } from '@pardon/game';
-import { createDb, runWeeklyClose, type Db } from '../../src/index';
+import { createDb, flushJobRecords, runWeeklyClose, type Db } from '../../src/index';
 import { randomWallet } from '../../src/testing';
 import { count, MINUTE_MS, useTestDb } from '../support';
 
@@ -124,7 +124,7 @@ describe('runWeeklyClose', () => {
 
   test('a failed close is recorded as a failed run and rethrown', async () => {
     // Earlier tests' recordings are not awaited by the runner: let them land first.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await flushJobRecords();
     let saved: Promise<void> | undefined;
     const broken = {
       game: { closeWeek: () => Promise.reject(new Error('database on fire')) },
@@ -143,6 +143,23 @@ describe('runWeeklyClose', () => {
       summary: null,
       error: 'database on fire',
     });
+  });
+});
+
+describe('cronRuns.record', () => {
+  test('a late recording of an older run does not overwrite the newer run', async () => {
+    const job = `record-order-${Date.now()}`;
+    const finished = Date.now();
+    const newer = { job, startedAt: new Date(finished - 1_000), finishedAt: new Date(finished) };
+    const older = {
+      job,
+      startedAt: new Date(finished - 9_000),
+      finishedAt: new Date(finished - 8_000),
+    };
+    await fx().db.cronRuns.record({ ...newer, ok: true, summary: { n: 2 }, error: null });
+    await fx().db.cronRuns.record({ ...older, ok: false, summary: null, error: 'old failure' });
+    const run = (await fx().db.cronRuns.list()).find((r) => r.job === job);
+    expect(run).toMatchObject({ ...newer, ok: true, summary: { n: 2 }, error: null });
   });
 });
 
