@@ -24,9 +24,28 @@ export {
   recordPlayerMessage,
   recordPremiumService,
 } from './lib/state';
-export type { EvaluationOutcome, PlayerWeekState } from './lib/state';
+export type { EvaluationOutcome, PlayerWeekState, ScoreOutcome } from './lib/state';
 export { buildBoard, playerStanding, rankPardoned } from './lib/board';
 export type { BoardEntry, BoardPlayer, Standing } from './lib/board';
 export { paidPlaces, splitPrizePool, weekPrizes } from './lib/prizes';
 export type { PrizeEntitlement } from './lib/prizes';
 export { GameEnvSchema, parseWeekStart } from './lib/env';
+export {
+  DEFAULT_PREMIUM_CATALOGUE,
+  PremiumCatalogueError,
+  PremiumCatalogueSchema,
+  loadPremiumCatalogue,
+  premiumService,
+} from './lib/premium/catalogue';
+export type {
+  PremiumCatalogue,
+  PremiumCatalogueConfig,
+  PremiumCatalogueEntry,
+  PremiumPrice,
+  PremiumUsageRule,
+} from './lib/premium/catalogue';
+export { checkPremiumRequest } from './lib/premium/check';
+export type { PremiumCheck, PremiumRefusalCode, PremiumUsage } from './lib/premium/check';
+export { PREMIUM_BONUS, premiumBonusFactorBps, premiumBonusPoints } from './lib/premium/bonus';
+export { applyPremiumPayment } from './lib/premium/payment';
+export type { PremiumPaymentOutcome } from './lib/premium/payment';

@@ -158,42 +158,62 @@ export function applyEvaluation(
     rules,
   );
   const beforeCents = toCents(state.score);
-  const thresholdCents = toCents(rules.pardonThreshold);
-  const reachedCents = Math.max(0, beforeCents + toCents(points.points));
   const counted: PlayerWeekState = {
     ...state,
     scoredMessages: { ...state.scoredMessages, [agentId]: scoredBefore + 1 },
-    score: fromCents(reachedCents),
   };
+  return {
+    ...reachScore(counted, beforeCents, beforeCents + toCents(points.points), at, rules),
+    points,
+  };
+}
 
+/** What adding points to an unlocked week did (an evaluation's or a premium payment's). */
+export interface ScoreOutcome {
+  readonly state: PlayerWeekState;
+  readonly pointsAwarded: number;
+  readonly pardonGranted: boolean;
+  readonly locked: boolean;
+  readonly final: FinalScoreBreakdown | null;
+}
+
+/**
+ * The part every scoring event shares: moves `counted` (the state with the event already
+ * counted, score not yet moved) from `beforeCents` to `targetCents` (floored at 0), and on the
+ * event that reaches the threshold grants the pardon at `at` and computes the final score from
+ * `counted` (so a premium service counted by the event is in its premium factor). A week without
+ * a first message (a payment before any message) takes `at` as its start.
+ */
+export function reachScore(
+  counted: PlayerWeekState,
+  beforeCents: number,
+  targetCents: number,
+  at: number,
+  rules: GameRules,
+): ScoreOutcome {
+  const thresholdCents = toCents(rules.pardonThreshold);
+  const reachedCents = Math.max(0, targetCents);
+  const moved: PlayerWeekState = { ...counted, score: fromCents(reachedCents) };
+  const pointsAwarded = fromCents(reachedCents - beforeCents);
   if (reachedCents < thresholdCents) {
-    return {
-      state: counted,
-      pointsAwarded: fromCents(reachedCents - beforeCents),
-      pardonGranted: false,
-      locked: false,
-      points,
-      final: null,
-    };
+    return { state: moved, pointsAwarded, pardonGranted: false, locked: false, final: null };
   }
-
   const final = computeFinalScore(
     {
-      firstMessageAt: state.firstMessageAt,
+      firstMessageAt: counted.firstMessageAt ?? at,
       pardonAt: at,
-      distinctAgents: state.agentsTalkedTo.length,
-      premiumServices: state.premiumServices,
-      pointsAtPardon: counted.score,
-      messagesSent: state.messagesSent,
+      distinctAgents: counted.agentsTalkedTo.length,
+      premiumServices: counted.premiumServices,
+      pointsAtPardon: moved.score,
+      messagesSent: counted.messagesSent,
     },
     rules,
   );
   return {
-    state: { ...counted, pardonGrantedAt: at, finalScore: final.finalScore },
-    pointsAwarded: fromCents(reachedCents - beforeCents),
+    state: { ...moved, pardonGrantedAt: at, finalScore: final.finalScore },
+    pointsAwarded,
     pardonGranted: true,
     locked: true,
-    points,
     final,
   };
 }
