@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../shared/api';
 import { timeAgo } from '../shared/countdown';
+import { PaymentsSection } from './payments';
 
 interface PoolStatus {
   pool: string;
@@ -182,6 +183,10 @@ function App() {
               <GameCard game={data.game} now={Date.parse(data.now)} token={token} />
             </section>
           )}
+          <section class="card wide" data-testid="payments">
+            <h2>Payments</h2>
+            <PaymentsSection token={token} pollMs={Math.max(POLL_MS, 5000)} />
+          </section>
           <section class="card">
             <h2>Cron jobs</h2>
             <CronTable

@@ -38,6 +38,8 @@ export interface ChatHooks {
   onAuthLost: () => void;
   /** A named event of a thread stream other than a message (`score`, `pardon`). */
   onNamedEvent?: (event: SseEvent) => void;
+  /** A thread stream is live again after a drop (events may have been missed meanwhile). */
+  onReconnected?: (agentId: string) => void;
 }
 
 /**
@@ -171,8 +173,10 @@ export class Chats {
     const controller = new AbortController();
     this.stop.signal.addEventListener('abort', () => controller.abort());
     this.streams.set(threadId, controller);
-    // A chat loaded before catches up through its stream alone (it resumes from the last id).
+    // A chat loaded before catches up through its stream alone (it resumes from the last id);
+    // what is not a message (a payment card) is asked for again.
     if (!this.get(agentId).loaded) await this.loadHistory(agentId, threadId, controller);
+    else this.hooks.onReconnected?.(agentId);
     if (controller.signal.aborted) return;
     this.update(agentId, { loaded: true });
     this.follow(agentId, threadId, controller);
@@ -195,6 +199,7 @@ export class Chats {
   }
 
   private follow(agentId: string, threadId: string, controller: AbortController): void {
+    let dropped = false;
     void followEvents({
       url: `/api/threads/${encodeURIComponent(threadId)}/events`,
       token: this.hooks.token(),
@@ -211,7 +216,11 @@ export class Chats {
           // A malformed event is skipped; the next reconnect replays from the last good id.
         }
       },
-      onState: (state) => this.update(agentId, { live: state === 'live' }),
+      onState: (state) => {
+        if (state === 'live' && dropped) this.hooks.onReconnected?.(agentId);
+        dropped = state === 'reconnecting';
+        this.update(agentId, { live: state === 'live' });
+      },
       onFatal: (status) => {
         this.streams.delete(threadId);
         this.update(agentId, { live: false });

@@ -10,6 +10,8 @@ import {
   type Wallet,
 } from '../shared/wallet';
 import { Chats, type Chat } from './chats';
+import { PaymentCardView } from './payment-card';
+import { paymentEventOf, Payments, type PaymentCard } from './payments';
 import { PardonBanner, ScoreMeter, WeeklyBoard } from './score';
 import { gameEventOf, StandingStore, type Standing } from './standing';
 
@@ -69,6 +71,7 @@ function App() {
   const [agents, setAgents] = useState<Agent[]>([]);
   const [chats, setChats] = useState<Chats | undefined>(undefined);
   const [standing, setStanding] = useState<StandingStore | undefined>(undefined);
+  const [payments, setPayments] = useState<Payments | undefined>(undefined);
   const authRef = useRef(auth);
   authRef.current = auth;
 
@@ -152,6 +155,22 @@ function App() {
     const game = new StandingStore(() => authRef.current?.token ?? '', lost);
     setStanding(game);
     void game.load();
+    const pay = new Payments(
+      { address: auth.address, kind: auth.kind },
+      {
+        token: () => authRef.current?.token ?? '',
+        onAuthLost: lost,
+        // The settlement's bonus moved the week score: the bar follows /api/me.
+        onSettled: () => void game.refreshMe(),
+        nameOf,
+        lastMessageAt: (agentId) => {
+          const last = store.get(agentId).messages.at(-1);
+          return last ? Date.parse(last.createdAt) : undefined;
+        },
+      },
+    );
+    setPayments(pay);
+    void pay.load();
     const store = new Chats(auth.address, {
       token: () => authRef.current?.token ?? '',
       rejoin: async () => {
@@ -161,7 +180,10 @@ function App() {
       onNamedEvent: (event) => {
         const known = gameEventOf(event);
         if (known) game.handle(known);
+        const payment = paymentEventOf(event);
+        if (payment) pay.handle(payment);
       },
+      onReconnected: () => void pay.refresh(),
     });
     setChats(store);
     void (async () => {
@@ -193,8 +215,10 @@ function App() {
       stop.abort();
       store.close();
       game.close();
+      pay.close();
       setChats(undefined);
       setStanding(undefined);
+      setPayments(undefined);
     };
   }, [auth?.token]);
 
@@ -206,6 +230,7 @@ function App() {
       agents={agents}
       chats={chats}
       standing={standing}
+      payments={payments}
       notice={notice}
       onSignOut={() => signOut()}
     />
@@ -286,6 +311,7 @@ function Game(props: {
   agents: Agent[];
   chats: Chats | undefined;
   standing: StandingStore | undefined;
+  payments: Payments | undefined;
   notice: Notice;
   onSignOut: () => void;
 }) {
@@ -352,6 +378,7 @@ function Game(props: {
         {selected && chats ? (
           <ChatPane
             chats={chats}
+            payments={props.payments}
             agentId={selected}
             wallet={props.auth.address}
             onBack={() => choose(undefined)}
@@ -366,11 +393,44 @@ function Game(props: {
   );
 }
 
-function ChatPane(props: { chats: Chats; agentId: string; wallet: string; onBack: () => void }) {
+function usePaymentCards(payments: Payments | undefined, agentId: string): PaymentCard[] {
+  const [, setVersion] = useState(0);
+  useEffect(() => payments?.subscribe(() => setVersion((n) => n + 1)), [payments]);
+  return payments?.forAgent(agentId) ?? [];
+}
+
+type LogItem =
+  | { kind: 'message'; at: number; message: Chat['messages'][number] }
+  | { kind: 'payment'; at: number; card: PaymentCard };
+
+/** Messages and payment cards in one timeline (a card sorts by when it was offered). */
+function timeline(chat: Chat | undefined, cards: PaymentCard[]): LogItem[] {
+  const items: LogItem[] = (chat?.messages ?? []).map((m) => ({
+    kind: 'message',
+    at: Date.parse(m.createdAt),
+    message: m,
+  }));
+  for (const card of cards) {
+    // After the last message sent before it: the messages keep their own order.
+    let i = items.length;
+    while (i > 0 && (items[i - 1]?.at ?? 0) > card.at) i -= 1;
+    items.splice(i, 0, { kind: 'payment', at: card.at, card });
+  }
+  return items;
+}
+
+function ChatPane(props: {
+  chats: Chats;
+  payments: Payments | undefined;
+  agentId: string;
+  wallet: string;
+  onBack: () => void;
+}) {
   const chat = useChat(props.chats, props.agentId);
+  const cards = usePaymentCards(props.payments, props.agentId);
   const [draft, setDraft] = useState('');
   const log = useRef<HTMLDivElement>(null);
-  const count = (chat?.messages.length ?? 0) + (chat?.pending.length ?? 0);
+  const count = (chat?.messages.length ?? 0) + (chat?.pending.length ?? 0) + cards.length;
   useEffect(() => {
     log.current?.scrollTo({ top: log.current.scrollHeight });
   }, [count, props.agentId]);
@@ -396,19 +456,28 @@ function ChatPane(props: { chats: Chats; agentId: string; wallet: string; onBack
         <span class={`live ${chat?.live ? 'on' : ''}`} title={chat?.live ? 'Live' : 'Offline'} />
       </div>
       <div class="log" ref={log} aria-live="polite">
-        {chat?.messages.length === 0 && chat.pending.length === 0 && (
+        {chat?.messages.length === 0 && chat.pending.length === 0 && cards.length === 0 && (
           <p class="fine">Say hello to {nameOf(props.agentId)}.</p>
         )}
-        {chat?.messages.map((m) => (
-          <div
-            key={m.id}
-            class={`msg ${m.senderId === props.wallet ? 'mine' : 'theirs'}`}
-            data-testid="message"
-            data-sender={m.senderId === props.wallet ? 'me' : m.senderId}
-          >
-            {m.content}
-          </div>
-        ))}
+        {timeline(chat, cards).map((item) =>
+          item.kind === 'payment' && props.payments ? (
+            <PaymentCardView
+              key={item.card.intent.intentId}
+              card={item.card}
+              payments={props.payments}
+              agentName={nameOf(props.agentId)}
+            />
+          ) : item.kind === 'message' ? (
+            <div
+              key={item.message.id}
+              class={`msg ${item.message.senderId === props.wallet ? 'mine' : 'theirs'}`}
+              data-testid="message"
+              data-sender={item.message.senderId === props.wallet ? 'me' : item.message.senderId}
+            >
+              {item.message.content}
+            </div>
+          ) : null,
+        )}
         {chat?.pending.map((p) => (
           <div key={p.clientMessageId} class={`msg mine pending ${p.failed ? 'failed' : ''}`}>
             {p.content}

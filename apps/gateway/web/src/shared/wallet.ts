@@ -7,6 +7,8 @@ interface InjectedSolana {
   publicKey?: { toBase58(): string } | null;
   connect(): Promise<{ publicKey: { toBase58(): string } }>;
   signMessage(message: Uint8Array, display?: string): Promise<{ signature: Uint8Array }>;
+  /** Phantom's generic entry point (`signAndSendTransaction` among its methods). */
+  request?(args: { method: string; params: unknown }): Promise<unknown>;
 }
 
 export interface Wallet {
@@ -74,6 +76,50 @@ export function localWallet(): Wallet {
         bs58.encode(nacl.sign.detached(new TextEncoder().encode(message), pair.secretKey)),
       ),
   };
+}
+
+/** Whether the browser's wallet can sign and send a transaction (the "Pay with Phantom" flow). */
+export function canInjectedPay(): boolean {
+  return typeof injected()?.request === 'function';
+}
+
+/**
+ * Has the browser's wallet sign an unsigned wire transaction and send it to its own cluster
+ * (`signAndSendTransaction` with the bs58 of the wire bytes, as Phantom takes it); resolves to
+ * the transaction's signature (base58). The wallet is connected first (the user may be asked).
+ */
+export async function injectedSignAndSend(wire: Uint8Array): Promise<string> {
+  const provider = injected();
+  if (!provider?.request) throw new Error('This wallet cannot send transactions.');
+  await provider.connect();
+  const answer = (await provider.request({
+    method: 'signAndSendTransaction',
+    params: { message: bs58.encode(wire) },
+  })) as { signature?: unknown } | null;
+  if (typeof answer?.signature !== 'string') throw new Error('The wallet returned no signature.');
+  return answer.signature;
+}
+
+/** The address the browser's wallet pays from (connecting it; the user may be asked). */
+export async function injectedAddress(): Promise<string> {
+  const provider = injected();
+  if (!provider) throw new Error('No Solana wallet in this browser.');
+  const { publicKey } = await provider.connect();
+  return publicKey.toBase58();
+}
+
+/** The local test wallet's keypair if this browser has one (never makes one). */
+export function storedLocalKeypair(): { address: string; secretKey: Uint8Array } | undefined {
+  const stored = localStorage.getItem(LOCAL_KEY);
+  if (!stored) return undefined;
+  try {
+    const bytes = bs58.decode(stored);
+    if (bytes.length !== 64) return undefined;
+    const pair = nacl.sign.keyPair.fromSecretKey(bytes);
+    return { address: bs58.encode(pair.publicKey), secretKey: pair.secretKey };
+  } catch {
+    return undefined;
+  }
 }
 
 export function forgetLocalWallet(): void {
