@@ -46,6 +46,7 @@ export function PaymentCardView(props: {
       data-testid="payment-card"
       data-intent={intent.intentId}
       data-state={state}
+      data-signature={card.settled?.signature}
       role="group"
       aria-label={`${intent.label} from ${props.agentName}`}
     >

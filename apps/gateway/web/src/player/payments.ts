@@ -190,6 +190,9 @@ export function paymentErrorText(err: unknown, agentName: string): string {
   }
 }
 
+/** Settled or expired intents of the list are shown while they expired less than this ago. */
+export const RECENT_CARD_MS = 3_600_000;
+
 /** How long a sent payment is asked after while the gateway does not see it on chain. */
 export const CONFIRM_WINDOW_MS = 60_000;
 const CONFIRM_FIRST_DELAY_MS = 1_000;
@@ -364,8 +367,11 @@ export class Payments {
       });
       for (const raw of intents) {
         const intent = intentOf(raw);
-        // The player's own, newest first: pending ones (and the fate of those on screen).
-        if (intent && (intent.status === 'pending' || this.cards.has(intent.intentId)))
+        // The player's own, newest first: pending ones, the fate of those on screen, and the
+        // recent others (a reload keeps a paid card in its chat for a while).
+        const recent =
+          intent !== undefined && Date.parse(intent.expiresAt) > Date.now() - RECENT_CARD_MS;
+        if (intent && (intent.status === 'pending' || recent || this.cards.has(intent.intentId)))
           this.upsertIntent(intent, false);
       }
     } catch (err) {
