@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'local-chain',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/tools/local-chain',
+};
