@@ -2,14 +2,13 @@
 // offers a premium service, the offer shows as a card in the chat, the player pays it with the
 // local test wallet (funded by the local chain's faucet, signed in the page, sent by the gateway),
 // and the card settles with its bonus while the agent delivers the service in the chat; a reload
-// keeps the card, and the ops page lists the payment. Needs the local chain (@pardon/local-chain,
-// tools/local-chain): without it the file is skipped and says so.
+// keeps the card, and the ops page lists the payment. The chain is @pardon/local-chain (LiteSVM
+// behind a JSON-RPC server in this process, with a loopback faucet the gateway calls).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startLocalChain, type LocalChain } from '@pardon/local-chain';
 import { REPO_ROOT, generateSecrets, startTopology, type Topology } from '@pardon/topology';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
@@ -17,19 +16,6 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const WEB_DIR = path.join(REPO_ROOT, 'dist/apps/gateway-web');
 const SHOTS = path.join(REPO_ROOT, 'reports/screenshots');
 const OPS_TOKEN = randomBytes(24).toString('hex');
-const LOCAL_CHAIN_ENTRY = path.join(REPO_ROOT, 'tools/local-chain/src/index.ts');
-
-/** What this test uses of `startLocalChain()` (tools/local-chain). */
-interface LocalChain {
-  url: string;
-  mint: string;
-  treasury: string;
-  decimals: number;
-  /** The chain's own faucet endpoint, when it serves one (else this test serves one). */
-  faucetUrl?: string;
-  fund(wallet: string, options?: { tokens?: bigint; lamports?: bigint }): Promise<unknown>;
-  close(): Promise<void>;
-}
 
 // A message each scripted agent hears as a request for a premium service (insider info).
 const ASK = 'Do you have any insider info or secrets for me? I am ready to pay for them.';
@@ -37,54 +23,19 @@ const AGENTS = ['trump-eric', 'trump-donjr', 'cz', 'trump-melania', 'trump-barro
 const OFFER_DEADLINE_MS = 90_000;
 
 let chain: LocalChain;
-let faucet: Server | undefined;
 let topology: Topology;
 let browser: BrowserContext;
 let userDataDir: string;
 const foreign: string[] = [];
 
-/**
- * The gateway's local faucet posts `{wallet, tokens}` to PAYMENT_LOCAL_FAUCET_URL: the chain's
- * own endpoint when it has one, else this one in front of `chain.fund`.
- */
-async function faucetUrl(): Promise<string> {
-  if (chain.faucetUrl) return chain.faucetUrl;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      void (async () => {
-        try {
-          const { wallet, tokens } = JSON.parse(body) as { wallet: string; tokens?: string };
-          await chain.fund(wallet, {
-            tokens: BigInt(tokens ?? '20000') * 10n ** BigInt(chain.decimals),
-            lamports: 1_000_000_000n,
-          });
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-        } catch (err) {
-          res.writeHead(500).end(String(err));
-        }
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  faucet = server;
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/faucet`;
-}
-
-const describeWithChain = existsSync(LOCAL_CHAIN_ENTRY) ? describe : describe.skip;
-if (!existsSync(LOCAL_CHAIN_ENTRY))
-  console.warn(`payments.spec: skipped, no local chain at ${LOCAL_CHAIN_ENTRY}`);
-
-describeWithChain('premium payments on the local game', () => {
+describe('premium payments on the local game', () => {
   beforeAll(async () => {
     if (!existsSync(CHROMIUM))
       throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
     if (!existsSync(path.join(WEB_DIR, 'index.html')))
       throw new Error('pages not built: npx nx run gateway:build-web');
     mkdirSync(SHOTS, { recursive: true });
-    const mod = (await import(LOCAL_CHAIN_ENTRY)) as { startLocalChain: () => Promise<LocalChain> };
-    chain = await mod.startLocalChain();
+    chain = await startLocalChain();
     topology = await startTopology({
       pools: 1,
       agentLatency: '30',
@@ -98,7 +49,7 @@ describeWithChain('premium payments on the local game', () => {
           SOLANA_RPC_URL: chain.url,
           PAYMENT_MINT: chain.mint,
           PAYMENT_TREASURY: chain.treasury,
-          PAYMENT_LOCAL_FAUCET_URL: await faucetUrl(),
+          PAYMENT_LOCAL_FAUCET_URL: `${chain.url}/faucet`,
         },
       },
     });
@@ -119,7 +70,6 @@ describeWithChain('premium payments on the local game', () => {
     await browser?.close();
     await topology?.stop();
     await chain?.close();
-    await new Promise((resolve) => (faucet ? faucet.close(resolve) : resolve(undefined)));
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   }, 60_000);
 

@@ -134,8 +134,8 @@ export function PaymentCardView(props: {
           )}
           {canPay && !methods.injected && !methods.local && (
             <span class="fine" data-testid="payment-no-method">
-              {payments.config?.enabled === false
-                ? 'Payments are switched off right now.'
+              {!payments.config?.enabled
+                ? 'Payments are not available right now.'
                 : payments.config?.cluster === 'local'
                   ? 'Sign in with the local test wallet to pay on the local game.'
                   : 'Open the game in a browser with a Solana wallet (Phantom) to pay.'}
