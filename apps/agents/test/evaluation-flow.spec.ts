@@ -204,6 +204,7 @@ describe('awardWithRetry', () => {
       waitForMentions: () => Promise.reject(new Error('unused')),
       sendMessage: () => Promise.reject(new Error('unused')),
       addParticipant: () => Promise.reject(new Error('unused')),
+      requestPayment: () => Promise.reject(new Error('unused')),
       awardPoints: async () => {
         const answer = answers[Math.min(p.calls++, answers.length - 1)] as AwardOutcome | Error;
         if (answer instanceof Error) throw answer;
@@ -319,7 +320,11 @@ describe('the openai brain’s award_points function call (in-memory Coral, cora
       type: 'function',
       function: { name: 'award_points' },
     });
-    expect(requests[1]?.['tool_choice']).toBe('none');
+    // The reply request may sell a premium service (the game has `pardon_request_payment`).
+    expect(requests[1]?.['tool_choice']).toBe('auto');
+    expect(
+      (requests[1]?.['tools'] as Array<{ function: { name: string } }>).map((t) => t.function.name),
+    ).toEqual(['award_points', 'request_payment']);
     expect(reply.content).toMatch(/^noted: /);
     expect(JSON.parse(reply.content.slice('noted: '.length))).toMatchObject({
       stored: true,

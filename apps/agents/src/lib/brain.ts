@@ -1,4 +1,6 @@
+import type { PaymentOffer } from './coral';
 import type { AgentId, Persona } from './personas';
+import type { PaymentVerified } from './premium';
 
 /** One message of a thread as the agent remembers it. */
 export interface ThreadEntry {
@@ -10,9 +12,11 @@ export interface ThreadEntry {
  * Why the agent is answering:
  * - `player`: a player wrote to it;
  * - `consulted`: another agent consults it on a player's behalf (answer that agent);
- * - `relay`: an agent it consulted answered (tell the player).
+ * - `relay`: an agent it consulted answered (tell the player);
+ * - `deliver`: the gateway verified the player's payment for one of its premium services
+ *   (`payment`): deliver the service to the player.
  */
-export type ReplyMode = 'player' | 'consulted' | 'relay';
+export type ReplyMode = 'player' | 'consulted' | 'relay' | 'deliver';
 
 export interface BrainInput {
   persona: Persona;
@@ -34,6 +38,15 @@ export interface BrainInput {
    * not, the agent evaluates with the scripted rubric after the brain returns.
    */
   evaluate?: Evaluate;
+  /**
+   * In `player` mode: asks the player to pay for one of the persona's premium services (the
+   * game's `pardon_request_payment`), at most once per message: later calls get the first
+   * call's result. A brain calls it when the player's message asks for a service, and tells the
+   * player of the offer when it is `offered`.
+   */
+  requestPayment?: RequestPayment;
+  /** In `deliver` mode: the payment the gateway verified (service, amount, the player's wallet). */
+  payment?: PaymentVerified;
 }
 
 export interface BrainReply {
@@ -78,3 +91,24 @@ export interface EvaluationResult {
 
 /** Evaluates the message being answered; the first call counts, later ones get its result. */
 export type Evaluate = (evaluation: Evaluation) => Promise<EvaluationResult>;
+
+/** A premium service the brain asks the player to pay for. */
+export interface PaymentRequest {
+  /** A catalogue id (`insider_info`, `donation`…). */
+  service: string;
+  /** Whole PARDON tokens as a decimal integer string, for variable-price services only. */
+  amount?: string;
+}
+
+/**
+ * What came of a payment request: an offer the player now sees as a payment card (`repeated`
+ * when the same service was offered in this thread already and is still payable, so no new
+ * intent was made); a refusal by the game (`service_used_this_week`, …); or a failure to reach
+ * the gateway (the reply goes out without an offer).
+ */
+export type PaymentRequestResult =
+  | { kind: 'offered'; offer: PaymentOffer; repeated: boolean }
+  | { kind: 'refused'; code: string | undefined; message: string }
+  | { kind: 'failed'; error: string };
+
+export type RequestPayment = (request: PaymentRequest) => Promise<PaymentRequestResult>;

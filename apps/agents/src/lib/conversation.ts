@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CoralMessage } from '@pardon/coral';
-import type { CoralPort } from './coral';
+import type { CoralPort, PaymentOffer } from './coral';
 import type {
   Brain,
   Evaluate,
   Evaluation,
   EvaluationResult,
+  PaymentRequestResult,
   ReplyMode,
+  RequestPayment,
   ThreadEntry,
 } from './brain';
+import { paymentVerifiedOf, SYSTEM_SENDER } from './premium';
 import { isAgentId, type AgentId, type Persona } from './personas';
 import { DEFAULT_BACKOFF } from './backoff';
 import {
@@ -42,6 +45,10 @@ interface ThreadMemory {
   pendingConsults: Set<AgentId>;
   agentHops: number;
   turn: number;
+  /** Offers made in the thread and not delivered yet, by service (not offered again while payable). */
+  offers: Map<string, { offer: PaymentOffer; amount: string | undefined }>;
+  /** Payment intents already delivered in the thread (a notice delivered twice is answered once). */
+  delivered: Set<string>;
 }
 
 /** Resolves the pool's current Coral client (waiting for a reconnect if needed). */
@@ -79,12 +86,15 @@ export class Conversation {
   ): Promise<boolean> {
     const { persona, brain, logger } = this.options;
     if (message.senderId === persona.id) return true;
+    if (message.senderId === SYSTEM_SENDER) return this.handleSystem(message, tools, signal);
     const memory = this.memoryOf(message.threadId);
     const mode = this.modeFor(memory, message.senderId);
     const entry: ThreadEntry = { senderId: message.senderId, content: message.content };
     const started = Date.now();
     // A player's message is evaluated exactly once, before the reply is sent (see `evaluator`).
     const evaluation = mode === 'player' ? this.evaluator(message, tools, signal) : undefined;
+    const requestPayment =
+      mode === 'player' ? this.paymentRequester(message.threadId, memory, tools) : undefined;
     const reply = await brain.reply({
       persona,
       threadId: message.threadId,
@@ -95,6 +105,7 @@ export class Conversation {
       turn: memory.turn,
       ...(signal ? { signal } : {}),
       ...(evaluation ? { evaluate: evaluation.evaluate } : {}),
+      ...(requestPayment ? { requestPayment } : {}),
     });
     if (evaluation && !evaluation.called()) {
       // The brain gave none (an LLM that skipped the function, or failed): the rubric's counts.
@@ -125,6 +136,125 @@ export class Conversation {
       await this.consult(tools, message.threadId, memory, reply.consult, signal);
     }
     return true;
+  }
+
+  /**
+   * A message of the gateway itself (sender `system`, which no player can send as). A
+   * `payment_verified` notice makes the agent deliver the paid service: the brain answers in
+   * `deliver` mode and the reply mentions the wallet that paid (a consultation it asks for, the
+   * introduction or the recommendation that was paid for, follows). The notice is not a player
+   * message: it is not evaluated. Other system messages are not answered.
+   */
+  private async handleSystem(
+    message: CoralMessage,
+    tools: ToolsProvider,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const { persona, brain, logger } = this.options;
+    const payment = paymentVerifiedOf(message);
+    if (!payment) {
+      logger.debug(
+        { threadId: message.threadId, messageId: message.id },
+        'system message, no reply',
+      );
+      return true;
+    }
+    const memory = this.memoryOf(message.threadId);
+    const context = {
+      threadId: message.threadId,
+      intentId: payment.intentId,
+      service: payment.service,
+    };
+    if (memory.delivered.has(payment.intentId)) {
+      logger.info(context, 'payment delivered already');
+      return true;
+    }
+    memory.playerId ??= payment.wallet;
+    const entry: ThreadEntry = { senderId: message.senderId, content: message.content };
+    const reply = await brain.reply({
+      persona,
+      threadId: message.threadId,
+      mode: 'deliver',
+      message: entry,
+      playerId: payment.wallet,
+      history: memory.history,
+      turn: memory.turn,
+      payment,
+      ...(signal ? { signal } : {}),
+    });
+    this.remember(memory, entry);
+    memory.turn++;
+    if (!(await this.send(tools, message.threadId, reply.content, [payment.wallet], signal))) {
+      return false;
+    }
+    memory.delivered.add(payment.intentId);
+    memory.offers.delete(payment.service);
+    this.remember(memory, { senderId: persona.id, content: reply.content });
+    logger.info(context, 'premium service delivered');
+    if (reply.consult && reply.consult.agentId !== persona.id) {
+      await this.consult(tools, message.threadId, memory, reply.consult, signal);
+    }
+    return true;
+  }
+
+  /**
+   * The payment request of one player message: the first call sends `pardon_request_payment`
+   * once (not retried: the tool is not idempotent, and a retry after a lost answer would show the
+   * player two payment cards), later calls get its result. A service offered earlier in the
+   * thread, not paid yet and not expired, is not offered again: the earlier card stands. It never
+   * throws but for the agent stopping: a failure is logged and the reply goes out without an
+   * offer.
+   */
+  private paymentRequester(
+    threadId: string,
+    memory: ThreadMemory,
+    tools: ToolsProvider,
+  ): RequestPayment {
+    let result: Promise<PaymentRequestResult> | undefined;
+    return (request) => {
+      result ??= this.requestPayment(threadId, memory, tools, request.service, request.amount);
+      return result;
+    };
+  }
+
+  private async requestPayment(
+    threadId: string,
+    memory: ThreadMemory,
+    tools: ToolsProvider,
+    service: string,
+    amount: string | undefined,
+  ): Promise<PaymentRequestResult> {
+    const { logger } = this.options;
+    const earlier = memory.offers.get(service);
+    if (earlier && earlier.amount === amount && Date.parse(earlier.offer.expiresAt) > Date.now()) {
+      return { kind: 'offered', offer: earlier.offer, repeated: true };
+    }
+    let outcome;
+    try {
+      const client = await tools();
+      outcome = await client.requestPayment({
+        threadId,
+        service,
+        ...(amount !== undefined ? { amount } : {}),
+      });
+    } catch (error) {
+      const err = error instanceof Error ? error.message : String(error);
+      logger.warn({ threadId, service, err }, 'payment request failed, replying without an offer');
+      return { kind: 'failed', error: err };
+    }
+    if (outcome.kind === 'refused') {
+      logger.info(
+        { threadId, service, code: outcome.code, err: outcome.message },
+        'payment request refused',
+      );
+      return outcome;
+    }
+    memory.offers.set(service, { offer: outcome.offer, amount });
+    logger.info(
+      { threadId, service, intentId: outcome.offer.intentId, amount: outcome.offer.amount },
+      'payment requested',
+    );
+    return { kind: 'offered', offer: outcome.offer, repeated: false };
   }
 
   /**
@@ -310,6 +440,8 @@ export class Conversation {
         pendingConsults: new Set(),
         agentHops: 0,
         turn: 0,
+        offers: new Map(),
+        delivered: new Set(),
       };
       if (this.threads.size >= this.maxThreads) {
         const oldest = this.threads.keys().next().value;

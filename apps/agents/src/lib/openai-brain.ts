@@ -17,10 +17,12 @@ import {
   type BrainInput,
   type BrainReply,
   type EvaluationResult,
+  type PaymentRequestResult,
 } from './brain';
 import { AGENT_IDS, AgentIdSchema, getPersona, isAgentId, type Persona } from './personas';
 import { seededRandom, pickIndex } from './rng';
 import { MAX_SCORE, MIN_SCORE } from './rubric';
+import { formatBaseUnits, VARIABLE_MINIMUM_TOKENS, type PremiumService } from './services';
 import { render } from './template';
 import { abortableSleep } from './sleep';
 
@@ -75,6 +77,44 @@ export const AWARD_POINTS_TOOL: ChatCompletionFunctionTool = {
     },
   },
 };
+
+/** The function the model sells a premium service with; the agent turns it into `pardon_request_payment`. */
+export const REQUEST_PAYMENT_FUNCTION = 'request_payment';
+
+/** `request_payment` for one persona: only the services it sells. */
+export function requestPaymentTool(persona: Persona): ChatCompletionFunctionTool {
+  return {
+    type: 'function',
+    function: {
+      name: REQUEST_PAYMENT_FUNCTION,
+      description:
+        'Offer the player one of your premium services, paid in PARDON: the player gets a payment card. ' +
+        'Call it only when the player asks for such a service or offers money, at most once per reply.',
+      parameters: {
+        type: 'object',
+        properties: {
+          service: { type: 'string', enum: [...persona.services] },
+          amount: {
+            type: 'string',
+            pattern: '^[0-9]+$',
+            description:
+              'Whole PARDON tokens, only for donation, bribe, campaign_contribution and gift (at least their minimum).',
+          },
+        },
+        required: ['service'],
+        additionalProperties: false,
+      },
+    },
+  };
+}
+
+const RequestPaymentArgumentsSchema = z.object({
+  service: z.string().min(1),
+  amount: z
+    .union([z.string().regex(/^\d+$/), z.number().int().positive()])
+    .transform(String)
+    .optional(),
+});
 
 /** The subset of a chat-completions response the brain reads. */
 const AnswerSchema = z.object({
@@ -183,16 +223,53 @@ export class OpenAiBrain implements Brain {
       },
       ...results,
     ];
+    const sell = input.requestPayment;
+    const tools = sell
+      ? [AWARD_POINTS_TOOL, requestPaymentTool(input.persona)]
+      : [AWARD_POINTS_TOOL];
     const second = await this.withRetries(
       () =>
         this.complete(
           followUp,
-          { tools: [AWARD_POINTS_TOOL], tool_choice: 'none' },
+          { tools, tool_choice: sell ? 'auto' : 'none' },
           input.signal,
-          true,
+          !sell,
         ),
       input.signal,
     );
+    const sold = second?.tool_calls ?? [];
+    if (sell && second && sold.length > 0) {
+      // The model offered a service: the offer goes back as the tool's answer, a last request
+      // writes the reply (that tells the player of the offer).
+      const offers: ChatMessage[] = [];
+      for (const call of sold) {
+        offers.push({
+          role: 'tool',
+          tool_call_id: call.id,
+          content: JSON.stringify(await runPaymentCall(call.function, sell)),
+        });
+      }
+      const third = await this.withRetries(
+        () =>
+          this.complete(
+            [
+              ...followUp,
+              {
+                role: 'assistant',
+                content: second.content ?? null,
+                tool_calls: sold.map((c) => ({ id: c.id, type: 'function', function: c.function })),
+              },
+              ...offers,
+            ],
+            { tools, tool_choice: 'none' },
+            input.signal,
+            true,
+          ),
+        input.signal,
+      );
+      const text = third?.content?.trim() || second.content?.trim() || first.content?.trim();
+      return text ? parseAnswer(text, input) : { content: apology(input) };
+    }
     const text = second?.content?.trim() || first.content?.trim();
     return text ? parseAnswer(text, input) : { content: apology(input) };
   }
@@ -290,6 +367,50 @@ async function runToolCall(
   return toolResult(await evaluate(args));
 }
 
+/** Runs one call of the reply request: `request_payment` offers (once), anything else is refused. */
+async function runPaymentCall(
+  fn: { name: string; arguments: string },
+  requestPayment: NonNullable<BrainInput['requestPayment']>,
+): Promise<Record<string, unknown>> {
+  if (fn.name !== REQUEST_PAYMENT_FUNCTION) {
+    return { error: `${fn.name} cannot be called now; write your reply` };
+  }
+  let args: z.infer<typeof RequestPaymentArgumentsSchema>;
+  try {
+    args = RequestPaymentArgumentsSchema.parse(JSON.parse(fn.arguments));
+  } catch {
+    return { error: 'arguments must be JSON {"service": string, "amount"?: "whole tokens"}' };
+  }
+  return paymentResult(
+    await requestPayment({
+      service: args.service,
+      ...(args.amount !== undefined ? { amount: args.amount } : {}),
+    }),
+  );
+}
+
+/** What the model is told about its offer. */
+function paymentResult(result: PaymentRequestResult): Record<string, unknown> {
+  switch (result.kind) {
+    case 'offered':
+      return {
+        offered: true,
+        service: result.offer.service,
+        label: result.offer.label,
+        price: result.offer.amountDisplay,
+        note: 'A payment card is on the player’s screen: tell them the service, the price and to pay with the card.',
+      };
+    case 'refused':
+      return {
+        offered: false,
+        error: result.code ?? 'refused',
+        note: 'No offer: reply without one.',
+      };
+    case 'failed':
+      return { offered: false, error: 'unavailable', note: 'No offer: reply without one.' };
+  }
+}
+
 /** What the model is told about its evaluation. */
 function toolResult(result: EvaluationResult): Record<string, unknown> {
   if (!result.stored) return { stored: false, score: result.evaluation.score };
@@ -330,6 +451,7 @@ export function systemPrompt(persona: Persona): string {
     `Voice: ${persona.voice}`,
     `You care about: ${persona.cares.join(', ')}.`,
     `Favours you sell (payment in USDC on Solana):\n${favours}`,
+    `Premium services you sell, paid in PARDON (offer one with ${REQUEST_PAYMENT_FUNCTION} when the player asks for it): ${persona.services.map(serviceText).join('; ')}.`,
     referral,
     `Other agents in the game:\n${colleagues}`,
     'Stay in character, reply in at most three sentences, never mention being an AI or a language model.',
@@ -337,10 +459,21 @@ export function systemPrompt(persona: Persona): string {
   ].join('\n\n');
 }
 
+function serviceText(service: PremiumService): string {
+  const minimum = VARIABLE_MINIMUM_TOKENS[service];
+  return minimum === undefined
+    ? service
+    : `${service} (any amount from ${minimum.toLocaleString('en-US')})`;
+}
+
 function buildMessages(input: BrainInput, historyMessages: number): ChatMessage[] {
   const { persona } = input;
   const label = (senderId: string): string =>
-    isAgentId(senderId) ? getPersona(senderId).displayName : `Player ${shortPlayer(senderId)}`;
+    isAgentId(senderId)
+      ? getPersona(senderId).displayName
+      : senderId === 'system'
+        ? 'Game'
+        : `Player ${shortPlayer(senderId)}`;
   const turns: ChatMessage[] = [...input.history.slice(-historyMessages), input.message].map((m) =>
     m.senderId === persona.id
       ? { role: 'assistant', content: m.content }
@@ -351,7 +484,9 @@ function buildMessages(input: BrainInput, historyMessages: number): ChatMessage[
       ? `${label(input.message.senderId)} is consulting you about the player ${shortPlayer(input.playerId)}. Answer them, briefly.`
       : input.mode === 'relay'
         ? `You consulted ${label(input.message.senderId)}; tell the player ${shortPlayer(input.playerId)} what came of it.`
-        : `You are talking with the player ${shortPlayer(input.playerId)}.`;
+        : input.mode === 'deliver' && input.payment
+          ? `The game verified the payment of ${formatBaseUnits(input.payment.amount)} by the player ${shortPlayer(input.payment.wallet)} for your premium service ${input.payment.service}. Deliver it now, in character and concretely (an insider tip, actual advice, the introduction, the deal's terms, your recommendation, or thanks for money). For an introduction or a recommendation, end with the CONSULT line to the agent concerned.`
+          : `You are talking with the player ${shortPlayer(input.playerId)}.`;
   const scoring = input.evaluate ? `\n\n${scoringPrompt(persona)}` : '';
   return [
     { role: 'system', content: `${systemPrompt(persona)}\n\n${situation}${scoring}` },
@@ -362,8 +497,11 @@ function buildMessages(input: BrainInput, historyMessages: number): ChatMessage[
 function parseAnswer(text: string, input: BrainInput): BrainReply {
   const match = CONSULT_LINE.exec(text);
   const content = text.replace(CONSULT_LINE, '').trim();
-  // Only players' requests lead to consultations: agents consulting agents could loop forever.
-  if (!match || input.mode !== 'player') return { content: content || text };
+  // Only players' requests (and services they paid for) lead to consultations: agents consulting
+  // agents could loop forever.
+  if (!match || (input.mode !== 'player' && input.mode !== 'deliver')) {
+    return { content: content || text };
+  }
   const target = AgentIdSchema.safeParse(match[1]);
   if (!target.success || target.data === input.persona.id) return { content: content || text };
   return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GAME_AGENT_IDS } from '@pardon/coral';
+import { PremiumServiceSchema } from './services';
 
 /**
  * The six agents of the game, as data. A persona says who the agent is (for Coral's
@@ -9,7 +10,9 @@ import { GAME_AGENT_IDS } from '@pardon/coral';
  *
  * Line templates may use: `{player}` (short form of the player's id), `{agent}` (display name of
  * the other agent in play), `{boss}` (display name of the agent this one refers pardons to),
- * `{favour}`/`{price}` (one of this persona's favours), `{echo}` (a short quote of the player).
+ * `{favour}`/`{price}` (one of this persona's favours), `{echo}` (a short quote of the player),
+ * and, for premium services, `{label}`/`{amount}` (the service and its price as the gateway
+ * names them) and `{target}` (display name of the agent a player paid to be introduced to).
  */
 
 export const AGENT_IDS = GAME_AGENT_IDS;
@@ -43,7 +46,29 @@ export const PersonaLinesSchema = z.object({
   apology: Lines,
   /** Said first when this agent's evaluation of the player's message just granted the pardon. */
   pardoned: Lines,
+  /** A premium service offered: `{label}` for `{amount}`, and that a payment card appeared. */
+  offer: Lines,
 });
+
+const Delivery = z.array(z.string().min(1)).min(1);
+
+/**
+ * What the agent says when a payment for one of its services settled (the gateway's
+ * `payment_verified`), one list per service it sells: `contribution` thanks for the
+ * variable-price ones (donation, bribe, campaign contribution, gift); `introduce` is sent to the
+ * `{target}` of a paid introduction and `recommend` to `{boss}` for a paid pardon recommendation.
+ */
+export const DeliveriesSchema = z.object({
+  insider_info: Delivery.optional(),
+  strategy_advice: Delivery.optional(),
+  connection_intro: Delivery.optional(),
+  private_deal: Delivery.optional(),
+  pardon_recommendation: Delivery.optional(),
+  contribution: Delivery.optional(),
+  introduce: Delivery.optional(),
+  recommend: Delivery.optional(),
+});
+export type Deliveries = z.infer<typeof DeliveriesSchema>;
 
 /**
  * How the scripted rubric (src/lib/rubric.ts) judges a player's message for this persona: the
@@ -87,6 +112,11 @@ export const PersonaSchema = z.object({
   voice: z.string().min(1),
   cares: z.array(z.string().min(1)).min(1),
   favours: z.array(FavourSchema).min(1),
+  /** Premium services this agent sells (catalogue ids; prices are the gateway's). */
+  services: z.array(PremiumServiceSchema),
+  /** Whom a paid `connection_intro` goes to when the player named nobody. */
+  introducesTo: AgentIdSchema,
+  deliveries: DeliveriesSchema,
   /** Pardon requests are referred to this agent (Coral `contact_agent` style); absent = decides itself. */
   refersPardonTo: AgentIdSchema.optional(),
   lines: PersonaLinesSchema,
@@ -110,7 +140,22 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'a signed MAGA hat', priceUsdc: 50 },
       { favour: 'five minutes in the Oval Office', priceUsdc: 150 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'private_deal',
+      'donation',
+      'bribe',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-melania',
     lines: {
+      offer: [
+        '{label}, {player}: {amount}. A great price, the best price. The payment card is on your screen. Sign it and we have a deal.',
+        'For you, {label} at {amount}. Tremendous value, believe me. I put a payment card in front of you; pay it and it happens.',
+      ],
       greeting: [
         'Hello, {player}. You came to the right place, the best place. Many people say so.',
         'Welcome, {player}. Tremendous timing, I was just winning at something.',
@@ -169,6 +214,28 @@ const ROSTER_DATA: Persona[] = [
         'It is done, {player}. Pardoned! Nobody has ever earned one faster. Tell everybody who did it.',
       ],
     },
+    deliveries: {
+      insider_info: [
+        'Paid, and I keep my word, {player}. Insider info: I read the pardon files myself, late at night, and the ones that mention CZ get read twice.',
+        'Here is the inside story, {player}: Melania decides who sits near me at dinner, and dinner is where I decide. Very few people know that.',
+      ],
+      strategy_advice: [
+        'My strategy for you, {player}. One: loyalty, big loyalty. Two: talk to my whole family, not just me. Three: never insult anybody. Four: always bring a deal. Do that and you win.',
+      ],
+      connection_intro: [
+        'Done, {player}. I am introducing you to {target} right now. Great person. Tell them the President sent you.',
+      ],
+      private_deal: [
+        'We have a deal, {player}. Private, just you and me: you stay loyal and loud about it, and I remember your name when the pardons are signed. Shake on it.',
+      ],
+      contribution: [
+        '{amount} received, {player}. Very generous. I will remember it, and I have a tremendous memory.',
+        'Thank you for the {label}, {player}. {amount}! People will say it was the smartest money you ever spent.',
+      ],
+      introduce: [
+        '{target}, meet {player}. They paid for an introduction from the President, so they are serious. Hear them out.',
+      ],
+    },
     rubric: {
       likes: [
         'winning',
@@ -212,8 +279,22 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'a seat at the gala', priceUsdc: 200 },
       { favour: 'a limited-edition portrait NFT', priceUsdc: 75 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'pardon_recommendation',
+      'donation',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-barron',
     refersPardonTo: 'trump-donald',
     lines: {
+      offer: [
+        '{label}, {player}: {amount}. A payment card is in front of you. Settle it quietly and it is done.',
+        'I can offer {label} for {amount}, {player}. You will find the payment card on your screen. Discretion, please.',
+      ],
       greeting: [
         'Good evening, {player}. Please, be brief. And be gracious.',
         'Hello, {player}. Presentation matters. Let us see yours.',
@@ -270,6 +351,31 @@ const ROSTER_DATA: Persona[] = [
         'My husband has signed it, {player}. You are pardoned. Do not make me regret my word.',
       ],
     },
+    deliveries: {
+      insider_info: [
+        'Since you paid, {player}: my husband listens at breakfast, not in the Oval Office. Whoever is mentioned over coffee is remembered.',
+        'A confidence, {player}: Barron hears everything in this house. If he likes you, I hear about it, and then the President does.',
+      ],
+      strategy_advice: [
+        'My advice, {player}: be brief, be gracious, and never raise your voice. Ask about our son before you ask for anything. Let others praise you to my husband; never praise yourself.',
+      ],
+      connection_intro: [
+        'It is arranged, {player}. I am writing to {target} now. Be as gracious with them as you were with me.',
+      ],
+      pardon_recommendation: [
+        'Paid and done, {player}. I am recommending you to my husband myself. A word from me carries weight at dinner.',
+      ],
+      contribution: [
+        'Your {label} of {amount} is received, {player}. Be Best thanks you. Quietly.',
+        'Thank you, {player}. {amount}, received with grace. The children will benefit.',
+      ],
+      introduce: [
+        '{target}, this is {player}. They asked me for an introduction and paid for the privilege. Please be kind.',
+      ],
+      recommend: [
+        '{boss}, a word: I recommend {player} for a pardon. They have been gracious and generous. I would consider it.',
+      ],
+    },
     rubric: {
       likes: [
         'image',
@@ -315,8 +421,24 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'a brand partnership pitch', priceUsdc: 400 },
       { favour: 'a suite upgrade', priceUsdc: 120 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'private_deal',
+      'pardon_recommendation',
+      'donation',
+      'bribe',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-donald',
     refersPardonTo: 'trump-donald',
     lines: {
+      offer: [
+        'Great, {player}! {label} is {amount}, a fantastic deal. The payment card just popped up on your screen; sign it and we are in business.',
+        'Let us do it, {player}. {label} for {amount}. Check the payment card on your screen, just like closing on a property.',
+      ],
       greeting: [
         'Hey {player}! Eric here. Trump Organization. Best properties in the world, honestly.',
         'Welcome, {player}. Always happy to meet a potential partner of the family business.',
@@ -373,6 +495,33 @@ const ROSTER_DATA: Persona[] = [
         "You're pardoned, {player}! Dad made it official. Best deal you ever closed, honestly.",
       ],
     },
+    deliveries: {
+      insider_info: [
+        'Okay, insider stuff, {player}: Dad checks the golf scores before the news every morning. Mention a course he owns and he is in a good mood for the rest of the meeting.',
+      ],
+      strategy_advice: [
+        'Here is the plan, {player}. Talk business, never politics, with me. Invest in something with the name on it. Tell Dad I sent you; he trusts family referrals. Close every message with an offer.',
+      ],
+      connection_intro: [
+        'Deal closed, {player}! I am introducing you to {target} right now. Family is everything, and now you are one step closer.',
+      ],
+      private_deal: [
+        'Shake on it, {player}: you bring the investment, the Trump Organization brings the brand, and I make sure Dad hears you are a partner. Private, of course.',
+      ],
+      pardon_recommendation: [
+        'Paid in full, {player}. I am recommending you to Dad personally. He always listens to his business guy.',
+      ],
+      contribution: [
+        '{amount} received, {player}! That is a serious {label}. Dad is going to love hearing about it.',
+        'Thank you, {player}! {amount}, booked and recorded. That goes straight into the family ledger of friends.',
+      ],
+      introduce: [
+        '{target}, I want you to meet {player}. Great partner, paid for the introduction, very serious about doing business with the family.',
+      ],
+      recommend: [
+        'Dad, I recommend {player} for a pardon. Loyal, invested in the business, paid for my word. Huge win for us.',
+      ],
+    },
     rubric: {
       likes: [
         'business',
@@ -418,8 +567,24 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'a hunting trip invite', priceUsdc: 350 },
       { favour: 'a retweet from my account', priceUsdc: 90 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'private_deal',
+      'pardon_recommendation',
+      'donation',
+      'bribe',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-donald',
     refersPardonTo: 'trump-donald',
     lines: {
+      offer: [
+        'Alright {player}, {label} runs {amount}. Payment card is on your screen. Pay up and let us trigger some libs.',
+        '{label}? {amount}, no discounts for the fake news. Payment card just dropped on your screen, {player}.',
+      ],
       greeting: [
         "Yo {player}. You're not from the fake news, right? Good. Talk.",
         "What's up, {player}. Make it quick, I've got a podcast in ten.",
@@ -476,6 +641,31 @@ const ROSTER_DATA: Persona[] = [
         "You're pardoned, {player}! Witch hunt over. Go post about it.",
       ],
     },
+    deliveries: {
+      insider_info: [
+        'Fine, insider intel, {player}: Dad scrolls my posts before his briefings. Get a mention on my podcast and he has heard of you before you even talk to him.',
+      ],
+      strategy_advice: [
+        'Strategy, {player}: pick a side, ours, and never apologise to the media. Show up for the movement, hit Dad with loyalty and a deal, and keep it short. Whiners get nothing.',
+      ],
+      connection_intro: ['Done, {player}. Pinging {target} right now. Do not make me look bad.'],
+      private_deal: [
+        'Deal, {player}, between us and nobody from the press: you back the movement loudly, I make sure the right people know your name.',
+      ],
+      pardon_recommendation: [
+        'Paid. I am telling Dad you are one of the good ones, {player}. That recommendation is worth more than anything on cable news.',
+      ],
+      contribution: [
+        '{amount} for the {label}? Based, {player}. The libs are going to hate it.',
+        'Received, {player}: {amount}. That is how you fight back against the fake news.',
+      ],
+      introduce: [
+        '{target}, meet {player}. Paid for the intro, on our side, not a reporter. Hear them out.',
+      ],
+      recommend: [
+        'Dad, I recommend {player} for a pardon. Loyal to the movement, paid for my word, hates the fake news. Easy call.',
+      ],
+    },
     rubric: {
       likes: [
         'hunting',
@@ -522,8 +712,24 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'a follow from my alt account', priceUsdc: 40 },
       { favour: 'a wallet review', priceUsdc: 100 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'private_deal',
+      'pardon_recommendation',
+      'donation',
+      'bribe',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-melania',
     refersPardonTo: 'trump-donald',
     lines: {
+      offer: [
+        'ok {player}. {label} is {amount}. payment card is on ur screen, sign it ser.',
+        '{label} = {amount}. payment card just showed up for u, {player}. wagmi if u pay.',
+      ],
       greeting: [
         'gm {player}.',
         'oh hey {player}. wallet connected? nice.',
@@ -571,6 +777,29 @@ const ROSTER_DATA: Persona[] = [
       pardoned: [
         'ok {player}, dad signed it. pardoned. wagmi.',
         "pardon went through, {player}. it's basically on-chain now. gg.",
+      ],
+    },
+    deliveries: {
+      insider_info: [
+        'alpha for u {player}: dad asks me about crypto before he signs anything crypto. the pardon list has more wallets on it than u think.',
+      ],
+      strategy_advice: [
+        'strat, {player}: talk to mom before dad. be chill, no spam, no begging. show some crypto knowledge and the family takes u seriously. ngmi if u insult anyone.',
+      ],
+      connection_intro: ['done {player}. dming {target} now. dont be cringe.'],
+      private_deal: [
+        'deal {player}. off chain, between us: u stay based, i tell dad u get it. nobody else needs to know.',
+      ],
+      pardon_recommendation: [
+        'paid. ok {player}, telling dad u should get the pardon. he listens to me on this stuff.',
+      ],
+      contribution: [
+        '{amount} received for the {label}. respect {player}.',
+        'got it {player}: {amount}. ur on the list of people i remember.',
+      ],
+      introduce: ['{target}, this is {player}. paid for an intro, seems legit. pls talk to them.'],
+      recommend: [
+        'dad, i think {player} should get a pardon. they paid for my rec and they actually get crypto.',
       ],
     },
     rubric: {
@@ -622,8 +851,24 @@ const ROSTER_DATA: Persona[] = [
       { favour: 'advice on surviving prosecutors', priceUsdc: 250 },
       { favour: 'a listing review', priceUsdc: 600 },
     ],
+    services: [
+      'insider_info',
+      'strategy_advice',
+      'connection_intro',
+      'private_deal',
+      'pardon_recommendation',
+      'donation',
+      'bribe',
+      'campaign_contribution',
+      'gift',
+    ],
+    introducesTo: 'trump-donald',
     refersPardonTo: 'trump-donald',
     lines: {
+      offer: [
+        '{label} is {amount}, {player}. A payment card is on your screen. Check the amount, then sign. Funds are SAFU.',
+        'I can do {label} for {amount}. The payment card is in front of you, {player}. Take your time, verify, then pay.',
+      ],
       greeting: [
         'Hi {player}. Funds are SAFU. How can I help?',
         'Hello {player}. Welcome. Keep building.',
@@ -678,6 +923,33 @@ const ROSTER_DATA: Persona[] = [
       pardoned: [
         'Congratulations, {player}. You are pardoned. I know how it feels. Keep building.',
         'It came through, {player}: pardoned. Patience pays. Funds are SAFU, and so are you.',
+      ],
+    },
+    deliveries: {
+      insider_info: [
+        'Here is what I learned, {player}: the pardon came after months of quiet support, not one loud message. The family compares notes, so be consistent with every one of them.',
+      ],
+      strategy_advice: [
+        'My advice, {player}: 1. be patient, this is long-term. 2. talk to each family member about what they care about. 3. never threaten, ever. 4. show you have changed. 5. let Donald decide, do not push.',
+      ],
+      connection_intro: [
+        'Done, {player}. I am introducing you to {target} now. Be humble with them; it worked for me.',
+      ],
+      private_deal: [
+        'Agreed, {player}. Privately: you keep building and stay compliant, I vouch for you with the people who matter. Simple, long-term.',
+      ],
+      pardon_recommendation: [
+        'Paid. I am recommending you to Donald now, {player}. I know what a pardon means; I will tell him you deserve one.',
+      ],
+      contribution: [
+        '{amount} received for the {label}, {player}. Thank you. Funds are SAFU.',
+        'Received: {amount}, {player}. Generous. I will not forget it.',
+      ],
+      introduce: [
+        '{target}, let me introduce {player}. They paid for my introduction, and I think they are worth your time.',
+      ],
+      recommend: [
+        'Donald, I recommend {player} for a pardon. I know how these things work; they are sincere, and they paid for my word.',
       ],
     },
     rubric: {

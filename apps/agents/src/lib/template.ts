@@ -1,9 +1,12 @@
 /** Values for the placeholders of persona lines (see personas.ts). */
 export type TemplateVars = Partial<
-  Record<'player' | 'agent' | 'boss' | 'favour' | 'price' | 'echo', string>
+  Record<
+    'player' | 'agent' | 'boss' | 'favour' | 'price' | 'echo' | 'label' | 'amount' | 'target',
+    string
+  >
 >;
 
-const PLACEHOLDER = /\{(player|agent|boss|favour|price|echo)\}/g;
+const PLACEHOLDER = /\{(player|agent|boss|favour|price|echo|label|amount|target)\}/g;
 
 /** Fills a persona line; an unknown value renders as an empty string rather than `{x}`. */
 export function render(template: string, vars: TemplateVars): string {

@@ -128,6 +128,21 @@ export class InMemoryCoral {
     return this.bus(pool).sendMessage({ threadId, senderId: player, content, mentions: [agentId] });
   }
 
+  /**
+   * The gateway's own message in a thread (sender `system`, as after a verified payment),
+   * mentioning `agentId`.
+   */
+  async systemSay(
+    pool: string,
+    threadId: string,
+    agentId: string,
+    content: string,
+  ): Promise<CoralMessage> {
+    const bus = this.bus(pool);
+    if (!bus.isParticipant(threadId, 'system')) bus.addParticipant(threadId, 'system');
+    return bus.sendMessage({ threadId, senderId: 'system', content, mentions: [agentId] });
+  }
+
   /** Resolves with the first message (from now on) that satisfies `match`, or rejects after `timeoutMs`. */
   nextMessage(
     match: (m: CoralMessage, pool: string) => boolean,

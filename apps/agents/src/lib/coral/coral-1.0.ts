@@ -1,5 +1,6 @@
 import type { CoralToolClient } from '@pardon/coral';
 import { callAwardPoints } from './award-points';
+import { callRequestPayment } from './request-payment';
 import type { CoralPort, CoralRefusal } from './port';
 
 type Refused =
@@ -46,6 +47,9 @@ export function coral10Port(tools: CoralToolClient): CoralPort {
     awardPoints(args) {
       // Not a Coral tool: called on the same MCP client, with the same shape in both dialects.
       return callAwardPoints(tools.client, args);
+    },
+    requestPayment(args) {
+      return callRequestPayment(tools.client, args);
     },
   };
 }

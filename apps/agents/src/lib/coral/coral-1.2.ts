@@ -6,6 +6,7 @@ import {
   type CoralMessage,
 } from '@pardon/coral';
 import { callAwardPoints } from './award-points';
+import { callRequestPayment } from './request-payment';
 import type { CoralPort, CoralRefusal } from './port';
 
 /** A Coral 1.2 message in the shape the agent works with (1.2 has no thread name on messages). */
@@ -69,6 +70,9 @@ export function coral12Port(tools: Coral12ToolClient): CoralPort {
     awardPoints(args) {
       // Not a Coral tool: called on the same MCP client, with the same shape in both dialects.
       return callAwardPoints(tools.client, args);
+    },
+    requestPayment(args) {
+      return callRequestPayment(tools.client, args);
     },
   };
 }

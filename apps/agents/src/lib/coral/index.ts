@@ -12,6 +12,12 @@ export {
   AwardPointsResultSchema,
   callAwardPoints,
 } from './award-points';
+export {
+  callRequestPayment,
+  PaymentOfferSchema,
+  REQUEST_PAYMENT_TOOL,
+  RequestPaymentProtocolError,
+} from './request-payment';
 export { coral10Port } from './coral-1.0';
 export { coral12Port, fromCoral12Message } from './coral-1.2';
 

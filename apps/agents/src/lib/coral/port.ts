@@ -52,6 +52,39 @@ export type AwardOutcome =
   | { kind: 'already_evaluated'; message: string }
   | CoralRefusal;
 
+/** A premium service the agent asks the player to pay for (`pardon_request_payment`). */
+export interface RequestPaymentArgs {
+  threadId: string;
+  /** A catalogue id: `insider_info`, `donation`… */
+  service: string;
+  /** Whole PARDON tokens as a decimal integer string; only for variable-price services. */
+  amount?: string;
+}
+
+/** The payment intent the gateway stored and showed the player as a payment card. */
+export interface PaymentOffer {
+  intentId: string;
+  service: string;
+  /** For people: `Connection introduction`. */
+  label: string;
+  /** Base units of the token (6 decimals), a decimal integer string. */
+  amount: string;
+  /** For people: `4,000 PARDON`. */
+  amountDisplay: string;
+  /** ISO time after which the intent can no longer be paid. */
+  expiresAt: string;
+  /** The base58 reference the player's transfer carries. */
+  reference: string;
+}
+
+/**
+ * What came of a payment request: an offer, or a refusal with the game's code
+ * (`unknown_service`, `amount_required`, `amount_below_minimum`, `amount_not_allowed`,
+ * `service_used_this_week`, `service_cooling_down`, `thread_not_found`, `not_thread_agent`;
+ * `unknown_tool` when the server has no such tool).
+ */
+export type PaymentOutcome = { kind: 'offered'; offer: PaymentOffer } | CoralRefusal;
+
 export interface SendArgs {
   threadId: string;
   content: string;
@@ -75,4 +108,9 @@ export interface CoralPort {
    * agents' connection in both dialects). A server without it refuses (`unknown_tool`).
    */
   awardPoints(args: AwardPointsArgs): Promise<AwardOutcome>;
+  /**
+   * The game's `pardon_request_payment` (like `awardPoints`, on the same connection in both
+   * dialects): stores a payment intent and shows the player a payment card.
+   */
+  requestPayment(args: RequestPaymentArgs): Promise<PaymentOutcome>;
 }
