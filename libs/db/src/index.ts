@@ -28,7 +28,9 @@ export type { UsersRepository } from './lib/users';
 export type { SessionsRepository, OpenSessionInput, ExpireIdleInput } from './lib/sessions';
 export type { AdmitThreadInput, AdmitThreadResult, ThreadsRepository } from './lib/threads';
 export type { MessagesRepository, AppendMessageInput } from './lib/messages';
-export type { PaymentsRepository, RecordPaymentInput } from './lib/payments';
+export type { PaymentsRepository, RecordPaymentInput, CreateIntentInput } from './lib/payments';
+export { PaymentRefusedError, PAYMENTS_ORIGIN, paymentEventOf } from './lib/payment-settle';
+export type { PaymentRefusalCode, SettleInput } from './lib/payment-settle';
 export type {
   GatewayTasksRepository,
   PoolHealthRepository,
@@ -43,7 +45,12 @@ export type {
   Message,
   UnansweredMessage,
   Payment,
+  PaymentStatus,
   PaymentVolume,
+  PaymentDayVolume,
+  PaymentIntent,
+  PaymentIntentStatus,
+  SettleResult,
   PoolHealthStatus,
   PoolHealthSnapshot,
   GatewayTask,
@@ -94,7 +101,7 @@ export type {
   TaskPoolHealth,
   GatewayHealthBody,
 } from './lib/jobs/runners';
-export { flushJobRecords } from './lib/jobs/runners';
+export { flushJobRecords, recorded } from './lib/jobs/runners';
 export { runWeeklyClose } from './lib/jobs/weekly-close';
 export type { WeeklyCloseOptions, WeeklyCloseResult } from './lib/jobs/weekly-close';
 export {
@@ -115,3 +122,5 @@ export type {
   LifecycleLogger,
   ListenOptions,
 } from './lib/jobs/lifecycle-events';
+export { PAYMENTS_CHANNEL, decodePaymentRequestEvent } from './lib/payment-channel';
+export type { PaymentRequestEvent } from './lib/payment-channel';

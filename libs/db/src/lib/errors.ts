@@ -29,7 +29,8 @@ export class DatabaseUnavailableError extends DbError {
 
 /** Input the database would reject (malformed wallet, cursor, amount...): a 4xx, never retried. */
 export class InvalidInputError extends DbError {
-  readonly code = 'DB_INVALID_INPUT';
+  /** `DB_INVALID_INPUT`; a subclass may name its refusal more precisely (PaymentRefusedError). */
+  readonly code: string = 'DB_INVALID_INPUT';
   constructor(
     readonly field: string,
     message: string,
@@ -42,7 +43,7 @@ export class InvalidInputError extends DbError {
 export class NotFoundError extends DbError {
   readonly code = 'DB_NOT_FOUND';
   constructor(
-    readonly entity: 'session' | 'thread' | 'message',
+    readonly entity: 'session' | 'thread' | 'message' | 'payment_intent',
     readonly id: string,
     message = `${entity} ${id} not found`,
   ) {

@@ -1,16 +1,9 @@
-import {
-  applyEvaluation,
-  createPlayerWeekState,
-  GameInputError,
-  weekOf,
-  type GameRules,
-  type PlayerWeekState,
-} from '@pardon/game';
+import { applyEvaluation, GameInputError, weekOf, type GameRules } from '@pardon/game';
 import type pg from 'pg';
 import { inTransaction, type RepoContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
-import { readWeekActivity } from './activity';
 import { GAME_CHANNEL, type GameEvent } from './events';
+import { lockWeekRow, readWeekState, weekRowAfter, type WeekRow } from './week-row';
 
 export interface EvaluateInput {
   /** The player message judged (`<threadId>-<seq>`). */
@@ -84,14 +77,6 @@ interface MessageRow {
   createdAt: Date;
   wallet: string;
   threadAgent: string;
-}
-
-interface WeekRow {
-  score: string;
-  scoredMessages: Record<string, number>;
-  premiumServices: number;
-  pardonGrantedAt: Date | null;
-  finalScore: string | null;
 }
 
 interface EvaluationRow {
@@ -173,31 +158,11 @@ async function evaluateIn(
   const wallet = message.wallet;
 
   // The week's row, created on first use and locked: evaluations of one player queue here.
-  await client.query(
-    `INSERT INTO player_weeks (wallet, week_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-    [wallet, week.id],
-  );
-  const weekRows = await client.query<WeekRow>(
-    `SELECT score::text AS score, scored_messages AS "scoredMessages",
-            premium_services AS "premiumServices", pardon_granted_at AS "pardonGrantedAt",
-            final_score::text AS "finalScore"
-     FROM player_weeks WHERE wallet = $1 AND week_id = $2 FOR UPDATE`,
-    [wallet, week.id],
-  );
+  const row = await lockWeekRow(client, wallet, week.id);
   const stored = await findEvaluation(client, input.messageId, input.agentId);
-  if (stored) return toResult(stored, input, message, weekRows.rows[0], false);
+  if (stored) return toResult(stored, input, message, row, false);
 
-  const row = weekRows.rows[0] as WeekRow;
-  const activity = await readWeekActivity(client, wallet, week);
-  const state: PlayerWeekState = {
-    ...createPlayerWeekState(week.id, rules),
-    score: Number(row.score),
-    scoredMessages: row.scoredMessages,
-    ...activity,
-    pardonGrantedAt: row.pardonGrantedAt ? row.pardonGrantedAt.getTime() : null,
-    finalScore: num(row.finalScore),
-    premiumServices: row.premiumServices,
-  };
+  const state = await readWeekState(client, wallet, week, row, rules);
   let outcome;
   try {
     const at = Math.max(input.at, state.firstMessageAt ?? input.at);
@@ -243,12 +208,7 @@ async function evaluateIn(
       new Date(input.at),
     ],
   );
-  const weekAfter: WeekRow = {
-    ...row,
-    score: String(next.score),
-    finalScore: next.finalScore === null ? null : String(next.finalScore),
-    pardonGrantedAt: next.pardonGrantedAt === null ? null : new Date(next.pardonGrantedAt),
-  };
+  const weekAfter = weekRowAfter(row, next);
   const result = toResult(inserted.rows[0] as EvaluationRow, input, message, weekAfter, true);
   const event = gameEventOf(result, input.announceAs ?? null);
   await client.query(`SELECT pg_notify($1, $2)`, [GAME_CHANNEL, JSON.stringify(event)]);

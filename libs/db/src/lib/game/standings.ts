@@ -44,11 +44,14 @@ export interface WeekCloseResult {
   prizes: WeekPrize[];
 }
 
-/** What the evaluations of one interval did (the cron-worker's PointsAwarded, PardonsGranted). */
+/**
+ * What the evaluations and verified premium payments of one interval did (the cron-worker's
+ * PointsAwarded, PardonsGranted).
+ */
 export interface GameIntervalTotals {
-  /** Sum of the positive points evaluations awarded in the interval (penalties not subtracted). */
+  /** Sum of the positive points evaluations and payments awarded (penalties not subtracted). */
   pointsAwarded: number;
-  /** Evaluations in the interval that granted a pardon. */
+  /** Evaluations and payments in the interval that granted a pardon. */
   pardonsGranted: number;
   /** Evaluations stored in the interval, whatever their points. */
   evaluations: number;
@@ -164,16 +167,24 @@ export function standingsRepository(ctx: RepoContext) {
       }),
 
     /**
-     * Totals of the evaluations created in `[from, to)` (on the `created_at` index), from the
-     * writer so that no interval misses what the replica has not replayed yet.
+     * Totals of the evaluations and verified payments created in `[from, to)` (on their
+     * `created_at` indexes), from the writer so that no interval misses what the replica has not
+     * replayed yet.
      */
     intervalTotals: (window: { from: Date; to: Date }) =>
       ctx.run('game.intervalTotals', async (): Promise<GameIntervalTotals> => {
         const { rows } = await ctx.writerPool.query<{ points: string; pardons: string; n: string }>(
-          `SELECT coalesce(sum(points) FILTER (WHERE points > 0), 0)::text AS points,
+          `WITH scored AS (
+             SELECT points, pardon_granted, true AS evaluation FROM evaluations
+             WHERE created_at >= $1 AND created_at < $2
+             UNION ALL
+             SELECT points_awarded, pardon_granted, false FROM payments
+             WHERE status = 'verified' AND created_at >= $1 AND created_at < $2
+           )
+           SELECT coalesce(sum(points) FILTER (WHERE points > 0), 0)::text AS points,
                   count(*) FILTER (WHERE pardon_granted)::text AS pardons,
-                  count(*)::text AS n
-           FROM evaluations WHERE created_at >= $1 AND created_at < $2`,
+                  count(*) FILTER (WHERE evaluation)::text AS n
+           FROM scored`,
           [window.from, window.to],
         );
         const row = rows[0];
