@@ -6,4 +6,4 @@ export {
   transactionSigners,
   transactionSignature,
 } from './lib/wire';
-export { isAddress } from './lib/address';
+export { isAddress } from './lib/is-address';

@@ -7,9 +7,9 @@ import {
   getAddressDecoder,
   getAddressEncoder,
   getBase58Decoder,
-  isAddress as kitIsAddress,
   isOffCurveAddress,
 } from '@solana/kit';
+import { isAddress } from './is-address';
 
 export const TOKEN_PROGRAM = 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA';
 export const ASSOCIATED_TOKEN_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
@@ -17,10 +17,7 @@ export const SYSTEM_PROGRAM = '11111111111111111111111111111111';
 
 const PDA_MARKER = new TextEncoder().encode('ProgramDerivedAddress');
 
-/** Whether `text` is a base58 32-byte public key (on or off the curve). */
-export function isAddress(text: string): boolean {
-  return typeof text === 'string' && kitIsAddress(text);
-}
+export { isAddress };
 
 /**
  * A fresh Solana Pay reference: 32 random bytes, base58. Add it to a payment as a read-only
