@@ -48,6 +48,7 @@ export type {
   PaymentStatus,
   PaymentVolume,
   PaymentDayVolume,
+  PaymentRecord,
   PaymentIntent,
   PaymentIntentStatus,
   SettleResult,

@@ -272,7 +272,7 @@ describe('settling an intent', () => {
     ).rejects.toMatchObject({ code: 'payment_not_yours' });
     await expect(
       fx().db.payments.settle(settleInput(intent, { amount: intent.amount - 1n })),
-    ).rejects.toMatchObject({ code: 'amount_mismatch' });
+    ).rejects.toMatchObject({ code: 'payment_short' });
     await fx().db.payments.settle(settleInput(intent));
     await expect(fx().db.payments.settle(settleInput(intent))).rejects.toMatchObject({
       code: 'intent_already_paid',
@@ -368,6 +368,30 @@ describe('settling an intent', () => {
     expect((await weekRow(p.wallet))?.premium).toBe(1);
     // Stored: a retry reports the same pardon.
     expect(await fx().db.payments.settle(input)).toEqual({ ...result, created: false });
+  });
+
+  test('stores what an overpaying transfer moved, and reads a settlement back by payment id', async () => {
+    const p = await playerThread();
+    const intent = await intentFor(p);
+    const result = await fx().db.payments.settle(
+      settleInput(intent, { amount: intent.amount + 1n }),
+    );
+    expect(result.amount).toBe(intent.amount + 1n);
+    expect(await fx().db.payments.settlement(result.paymentId)).toEqual({
+      ...result,
+      created: false,
+    });
+    expect(await fx().db.payments.settlement('00000000-0000-4000-8000-000000000000')).toBeNull();
+    const [record] = await fx().db.payments.listPayments({ limit: 1 });
+    expect(record).toMatchObject({
+      id: result.paymentId,
+      wallet: p.wallet,
+      agentId: 'cz',
+      service: 'connection_intro',
+      amount: intent.amount + 1n,
+      mint: MINT,
+      status: 'verified',
+    });
   });
 
   test('announces the score on GAME_CHANNEL and the message on MESSAGES_CHANNEL', async () => {

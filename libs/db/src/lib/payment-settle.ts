@@ -18,7 +18,11 @@ import { assertWallet } from './wallet';
 
 /** Why a settlement is refused; nothing is written. */
 export type PaymentRefusalCode =
-  'payment_replayed' | 'intent_already_paid' | 'payment_not_yours' | 'amount_mismatch';
+  | 'payment_replayed'
+  | 'intent_already_paid'
+  | 'payment_not_yours'
+  /** The transfer moved less than the intent asks. */
+  | 'payment_short';
 
 /** A transfer that cannot settle this intent: `code` says why (the gateway maps it to a reply). */
 export class PaymentRefusedError extends InvalidInputError {
@@ -36,7 +40,7 @@ export interface SettleInput {
   signature: string;
   /** The transfer's signer: must be the intent's wallet. */
   payer: string;
-  /** What the transfer moved, in base units: must be the intent's amount. */
+  /** What the transfer moved, in base units: at least the intent's amount (stored as moved). */
   amount: bigint;
   slot: number | bigint;
   /** The chain's time of the transfer; null when the cluster did not give one (then `at`). */
@@ -69,12 +73,13 @@ interface PaymentRow {
   pardonGranted: boolean;
   messageId: string | null;
   signature: string;
+  amountBase: string | null;
 }
 
 const PAYMENT_COLUMNS = `id::text AS id, intent_id::text AS "intentId", status,
   bonus_points::text AS "bonusPoints", points_awarded::text AS "pointsAwarded",
   score_after::text AS "scoreAfter", pardon_granted AS "pardonGranted", message_id AS "messageId",
-  signature`;
+  signature, amount_base::text AS "amountBase"`;
 
 const num = (v: string | null): number => (v === null ? 0 : Number(v));
 
@@ -147,9 +152,9 @@ async function settleIn(
   if (input.payer !== intent.wallet) {
     refuse('payment_not_yours', 'The transfer was not made by the wallet that was asked to pay.');
   }
-  if (input.amount !== intent.amount) {
+  if (input.amount < intent.amount) {
     refuse(
-      'amount_mismatch',
+      'payment_short',
       `The transfer moved ${input.amount} base units, the request asked for ${intent.amount}.`,
     );
   }
@@ -168,13 +173,13 @@ async function settleIn(
       input.signature,
       input.payer,
       intent.agentId,
-      formatTokenAmount(intent.amount, intent.decimals),
+      formatTokenAmount(input.amount, intent.decimals),
       currency,
       intent.service,
       !late,
       intent.id,
       intent.mint,
-      intent.amount.toString(),
+      input.amount.toString(),
       late ? 'late' : 'verified',
       slot.toString(),
       input.blockTime,
@@ -199,7 +204,7 @@ async function settleIn(
     threadId: intent.threadId,
     service: intent.service,
     weekId: intent.weekId,
-    amount: intent.amount,
+    amount: input.amount,
     created: true,
   };
 
@@ -259,7 +264,7 @@ async function settleIn(
     throw error;
   }
   const next = outcome.state;
-  const line = `Payment verified: ${groupedTokens(intent)} ${currency} for ${intent.service}.`;
+  const line = `Payment verified: ${groupedTokens(input.amount, intent.decimals)} ${currency} for ${intent.service}.`;
   await client.query(
     `UPDATE player_weeks SET score = $3, premium_services = $4, pardon_granted_at = $5,
             final_score = $6, last_points = $7, last_reason = $8, last_agent_id = $9,
@@ -285,7 +290,7 @@ async function settleIn(
       intentId: intent.id,
       paymentId,
       service: intent.service,
-      amount: intent.amount.toString(),
+      amount: input.amount.toString(),
       decimals: intent.decimals,
       signature: input.signature,
       bonusPoints,
@@ -351,8 +356,8 @@ export function paymentEventOf(
 }
 
 /** `4,000` or `1,234.5`: whole tokens grouped by thousands, as a person reads them. */
-function groupedTokens(intent: PaymentIntent): string {
-  const [whole = '0', fraction] = formatTokenAmount(intent.amount, intent.decimals).split('.');
+function groupedTokens(amount: bigint, decimals: number): string {
+  const [whole = '0', fraction] = formatTokenAmount(amount, decimals).split('.');
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return fraction ? `${grouped}.${fraction}` : grouped;
 }
@@ -392,8 +397,27 @@ async function currentScore(client: pg.PoolClient, intent: PaymentIntent): Promi
   return num(rows[0]?.score ?? null);
 }
 
+/** The stored result of a settled payment by its id (`created: false`); null when it has none. */
+export async function settledResult(
+  ctx: RepoContext,
+  paymentId: string,
+): Promise<SettleResult | null> {
+  const { rows } = await ctx.writerPool.query<PaymentRow>(
+    `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND intent_id IS NOT NULL`,
+    [paymentId],
+  );
+  const payment = rows[0];
+  if (!payment?.intentId) return null;
+  const intents = await ctx.writerPool.query(
+    `SELECT ${INTENT_SQL_COLUMNS} FROM payment_intents i WHERE i.id = $1`,
+    [payment.intentId],
+  );
+  if (!intents.rows[0]) return null;
+  return storedResult(ctx.writerPool, toIntent(intents.rows[0]), payment);
+}
+
 async function storedResult(
-  client: pg.PoolClient,
+  client: Pick<pg.PoolClient, 'query'>,
   intent: PaymentIntent,
   payment: PaymentRow,
 ): Promise<SettleResult> {
@@ -418,7 +442,7 @@ async function storedResult(
     threadId: intent.threadId,
     service: intent.service,
     weekId: intent.weekId,
-    amount: intent.amount,
+    amount: payment.amountBase === null ? intent.amount : BigInt(payment.amountBase),
     bonusPoints: num(payment.bonusPoints),
     pointsAwarded: num(payment.pointsAwarded),
     newScore: num(payment.scoreAfter),

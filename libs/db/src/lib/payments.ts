@@ -3,13 +3,14 @@ import { Prisma } from '../generated/prisma/client';
 import { isUuid, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError, ThreadClosedError } from './errors';
 import { INTENT_SQL_COLUMNS, requireBaseUnits, toIntent, type IntentRow } from './payment-rows';
-import { settleIntent, type SettleInput } from './payment-settle';
+import { settledResult, settleIntent, type SettleInput } from './payment-settle';
 import { requireText } from './sessions';
 import type {
   Payment,
   PaymentDayVolume,
   PaymentIntent,
   PaymentIntentStatus,
+  PaymentRecord,
   PaymentStatus,
   PaymentVolume,
   SettleResult,
@@ -90,13 +91,13 @@ export interface PaymentsRepository {
     limit: number;
     before?: Date;
   }): Promise<PaymentIntent[]>;
-  /** Payments created in [from, to) for the ops page, newest first; reader. */
+  /** Premium payments created in [from, to) for the ops page, newest first; reader. */
   listPayments(input: {
     from?: Date;
     to?: Date;
     status?: PaymentStatus;
     limit: number;
-  }): Promise<Payment[]>;
+  }): Promise<PaymentRecord[]>;
   /** The payment of a signature, if any (a replay check before asking the chain). */
   paymentBySignature(signature: string): Promise<Payment | null>;
   /** Verified premium payments per UTC day and mint over the last `days` days (today included). */
@@ -119,9 +120,30 @@ export interface PaymentsRepository {
    * a repeat returns the stored result with `created: false`; refusals are PaymentRefusedError.
    */
   settle(input: SettleInput): Promise<SettleResult>;
+  /** The stored result of a settled payment (`created: false`), e.g. for a GAME_CHANNEL event. */
+  settlement(paymentId: string): Promise<SettleResult | null>;
 }
 
 type PaymentRow = Prisma.PaymentGetPayload<object>;
+
+function toRecord(row: PaymentRow): PaymentRecord {
+  return {
+    id: row.id,
+    intentId: row.intentId,
+    signature: row.signature,
+    wallet: row.fromWallet,
+    agentId: row.toAgent,
+    service: row.serviceType,
+    amount: BigInt(row.amountBase?.toFixed() ?? '0'),
+    mint: row.mint ?? '',
+    status: row.status as PaymentStatus,
+    slot: row.slot,
+    blockTime: row.blockTime,
+    bonusPoints: row.bonusPoints === null ? null : row.bonusPoints.toNumber(),
+    messageId: row.messageId,
+    createdAt: row.createdAt,
+  };
+}
 
 function toPayment(row: PaymentRow): Payment {
   return {
@@ -390,7 +412,7 @@ export function paymentsRepository(ctx: RepoContext): PaymentsRepository {
       return ctx.run('payments.listPayments', async () => {
         const rows = await ctx.reader.payment.findMany({
           where: {
-            ...(status ? { status } : {}),
+            status: status ?? { not: null },
             ...(from || to
               ? { createdAt: { ...(from ? { gte: from } : {}), ...(to ? { lt: to } : {}) } }
               : {}),
@@ -398,7 +420,7 @@ export function paymentsRepository(ctx: RepoContext): PaymentsRepository {
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           take: limit,
         });
-        return rows.map(toPayment);
+        return rows.map(toRecord);
       });
     },
 
@@ -486,5 +508,10 @@ export function paymentsRepository(ctx: RepoContext): PaymentsRepository {
     },
 
     settle: (input) => settleIntent(ctx, input),
+
+    settlement: (paymentId) => {
+      if (!isUuid(paymentId)) return Promise.resolve(null);
+      return ctx.run('payments.settlement', () => settledResult(ctx, paymentId));
+    },
   };
 }

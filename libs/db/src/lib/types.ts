@@ -93,6 +93,25 @@ export interface PaymentVolume {
   count: number;
 }
 
+/** A premium payment (one that settled an intent) as the ops page lists it. */
+export interface PaymentRecord {
+  id: string;
+  intentId: string | null;
+  signature: string;
+  wallet: string;
+  agentId: string;
+  service: string;
+  /** Base units of `mint`. */
+  amount: bigint;
+  mint: string;
+  status: PaymentStatus;
+  slot: bigint | null;
+  blockTime: Date | null;
+  bonusPoints: number | null;
+  messageId: string | null;
+  createdAt: Date;
+}
+
 /** Verified premium payments of one UTC day and mint. */
 export interface PaymentDayVolume {
   /** `YYYY-MM-DD`, UTC. */
