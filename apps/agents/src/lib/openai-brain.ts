@@ -22,6 +22,7 @@ import {
 import { AGENT_IDS, AgentIdSchema, getPersona, isAgentId, type Persona } from './personas';
 import { seededRandom, pickIndex } from './rng';
 import { MAX_SCORE, MIN_SCORE } from './rubric';
+import { SYSTEM_SENDER } from './premium';
 import { formatBaseUnits, VARIABLE_MINIMUM_TOKENS, type PremiumService } from './services';
 import { render } from './template';
 import { abortableSleep } from './sleep';
@@ -471,7 +472,7 @@ function buildMessages(input: BrainInput, historyMessages: number): ChatMessage[
   const label = (senderId: string): string =>
     isAgentId(senderId)
       ? getPersona(senderId).displayName
-      : senderId === 'system'
+      : senderId === SYSTEM_SENDER
         ? 'Game'
         : `Player ${shortPlayer(senderId)}`;
   const turns: ChatMessage[] = [...input.history.slice(-historyMessages), input.message].map((m) =>

@@ -9,7 +9,7 @@ import { classify, echoOf, type Topic } from './classify';
 import type { PaymentOffer } from './coral';
 import { sampleLatency, type LatencySpec } from './latency';
 import { getPersona, isAgentId, type AgentId, type LineKind, type Persona } from './personas';
-import { chooseService, type PaymentVerified } from './premium';
+import { chooseService, SYSTEM_SENDER, type PaymentVerified } from './premium';
 import { formatBaseUnits, isVariableService } from './services';
 import { pickIndex, seededRandom, type Random } from './rng';
 import { rubricEvaluation } from './rubric';
@@ -224,7 +224,7 @@ export function composeDelivery(input: BrainInput, random: Random): BrainReply {
 function introTarget(input: BrainInput, payment: PaymentVerified): AgentId {
   for (let i = input.history.length - 1; i >= 0; i--) {
     const entry = input.history[i];
-    if (!entry || isAgentId(entry.senderId) || entry.senderId === 'system') continue;
+    if (!entry || isAgentId(entry.senderId) || entry.senderId === SYSTEM_SENDER) continue;
     if (entry.senderId !== payment.wallet && input.playerId !== entry.senderId) continue;
     const target = chooseService(input.persona, entry.content)?.target;
     if (target) return target;
