@@ -166,7 +166,14 @@ describe('premium payments on the local game', () => {
     expect(await card.getByTestId('pay-local').count()).toBe(0);
 
     // The agent delivers what was bought in a message after the card.
-    await theirs.nth(before).waitFor({ timeout: 30_000 });
+    try {
+      await theirs.nth(before).waitFor({ timeout: 30_000 });
+    } catch (err) {
+      await page.screenshot({ path: path.join(SHOTS, 'payments-no-delivery.png') });
+      throw new Error(
+        `no delivery from ${agentId} after the payment: ${(err as Error).message}\nchat: ${await chat.textContent()}`,
+      );
+    }
     const after = await page.evaluate(
       ([cardSel, msgSel]) => {
         const c = document.querySelector(cardSel as string);
@@ -204,7 +211,17 @@ describe('premium payments on the local game', () => {
       await ops.getByTestId('ops-token').fill(OPS_TOKEN);
       await ops.getByTestId('ops-sign-in').click();
       const row = ops.locator(`[data-testid=payment-row][data-signature="${signature}"]`);
-      await row.waitFor({ timeout: 20_000 });
+      try {
+        await row.waitFor({ timeout: 20_000 });
+      } catch (err) {
+        await ops.screenshot({
+          path: path.join(SHOTS, 'ops-payments-missing.png'),
+          fullPage: true,
+        });
+        throw new Error(
+          `payment ${signature} not listed: ${(err as Error).message}\nsection: ${await ops.getByTestId('payments').textContent()}`,
+        );
+      }
       await expect(row.getAttribute('data-status')).resolves.toBe('verified');
       await ops.locator('[data-testid=volume-chart] rect').first().waitFor();
       await ops.screenshot({ path: path.join(SHOTS, 'ops-payments.png'), fullPage: true });

@@ -46,7 +46,6 @@ interface VolumeDay {
 
 const PAYMENT_FILTERS = ['all', 'verified', 'late'] as const;
 const INTENT_FILTERS = ['pending', 'expired', 'paid', 'late', 'all'] as const;
-const LIMIT = 50;
 const VOLUME_DAYS = 14;
 
 const short = (s: string) => (s.length > 10 ? `${s.slice(0, 4)}…${s.slice(-4)}` : s);
@@ -87,20 +86,16 @@ export function PaymentsSection(props: { token: string; pollMs: number }) {
     let stopped = false;
     const stop = new AbortController();
     const opts = { token: props.token, signal: stop.signal };
-    const status = (f: string) => (f === 'all' ? '' : `status=${f}&`);
+    // No `limit`/`days` in the query: the gateway does not coerce query strings to integers
+    // (its defaults, 100 rows and 14 days, are what this section shows).
+    const status = (f: string) => (f === 'all' ? '' : `?status=${f}`);
     const poll = async () => {
       while (!stopped) {
         try {
           const [p, i, v] = await Promise.all([
-            api<{ payments: Payment[] }>(
-              `/api/ops/payments?${status(paymentFilter)}limit=${LIMIT}`,
-              opts,
-            ),
-            api<{ intents: Intent[] }>(
-              `/api/ops/payment-intents?${status(intentFilter)}limit=${LIMIT}`,
-              opts,
-            ),
-            api<{ days: VolumeDay[] }>(`/api/ops/payments/volume?days=${VOLUME_DAYS}`, opts),
+            api<{ payments: Payment[] }>(`/api/ops/payments${status(paymentFilter)}`, opts),
+            api<{ intents: Intent[] }>(`/api/ops/payment-intents${status(intentFilter)}`, opts),
+            api<{ days: VolumeDay[] }>('/api/ops/payments/volume', opts),
           ]);
           setPayments(p.payments);
           setIntents(i.intents);
