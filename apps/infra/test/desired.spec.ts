@@ -1,5 +1,7 @@
 // Locks in the desired state of DESIGN.md section 7: every resource and setting the CLI sends,
 // checked without AWS. Settings an emulator drops (circuit breaker, grace period) are checked here.
+// Premium payments: the payment variables and the solana-rpc-url secret reach the gateway and the
+// cron-worker only as the `payments` block says, and a bad block fails with the field named.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -7,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { poolIds } from '@pardon/pooling';
-import { ENVIRONMENTS } from '../src/lib/config';
+import { ENVIRONMENTS, EnvConfigSchema } from '../src/lib/config';
 import {
   HEALTH_CHECK_SCRIPT,
   AGENT_IDS,
@@ -49,6 +51,37 @@ const secretMap = (c: Obj): Record<string, string> =>
       return [String(s['name']), from.$ref.replace(/^secret\//, '')];
     }),
   );
+
+const MINT = '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU';
+const TREASURY = '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM';
+/** The config with a `payments` block, parsed as loadEnvConfig would (defaults applied). */
+const withPayments = (payments: unknown) => EnvConfigSchema.parse({ ...config, payments });
+const paidState = buildDesiredState(
+  withPayments({ chain: 'rpc', cluster: 'devnet', mint: MINT, treasury: TREASURY }),
+  { imageTag: 'v7' },
+);
+const containerOf = (st: typeof state, name: string): Obj => {
+  const c = containersOf(st).find((x) => x['name'] === name);
+  if (!c) throw new Error(`no container ${name}`);
+  return c;
+};
+/** A container's plain environment as `NAME → value`. */
+const envMap = (c: Obj): Record<string, string> =>
+  Object.fromEntries(
+    (c['environment'] as Obj[]).map((e) => [String(e['name']), String(e['value'])]),
+  );
+const PAYMENT_ENV = [
+  'PAYMENT_CHAIN',
+  'PAYMENT_CLUSTER',
+  'SOLANA_COMMITMENT',
+  'PAYMENT_MINT',
+  'PAYMENT_TREASURY',
+  'PAYMENT_SYMBOL',
+  'PAYMENT_INTENT_TTL_MS',
+  'PAYMENT_CURRENCIES',
+];
+const paymentEnvOf = (c: Obj): Record<string, string> =>
+  Object.fromEntries(Object.entries(envMap(c)).filter(([name]) => PAYMENT_ENV.includes(name)));
 
 describe('buildDesiredState', () => {
   it('lists every resource after the resources it references', () => {
@@ -200,8 +233,9 @@ describe('buildDesiredState', () => {
       'OPS_TOKEN',
       'TOKEN_SECRET',
       'MODEL_API_KEY',
+      'SOLANA_RPC_URL',
     ];
-    for (const c of props('task-definition')['containerDefinitions'] as Obj[]) {
+    for (const c of [...containersOf(state), ...containersOf(paidState)]) {
       for (const e of c['environment'] as Obj[]) expect(secretEnvNames).not.toContain(e['name']);
       for (const s of c['secrets'] as Obj[]) {
         expect(isRef(s['valueFrom'] as Json)).toBe(true);
@@ -422,6 +456,8 @@ describe('buildDesiredState', () => {
       ),
     ).flatMap((c) => Object.values(secretMap(c)));
     for (const id of llmRead) read.add(id);
+    for (const id of containersOf(paidState).flatMap((c) => Object.values(secretMap(c))))
+      read.add(id);
     read.add('db-master-password'); // read by RDS set-up, not by a container
     expect([...read].sort()).toEqual(
       secretSpecs(config)
@@ -470,6 +506,163 @@ describe('buildDesiredState', () => {
     }
     expect(props('log-group')['retentionInDays']).toBe(90);
     expect(props('sns-topic')['emailSubscription']).toBeNull();
+  });
+});
+
+describe('premium payments', () => {
+  it('ships every environment with payments off until an operator sets a mint and treasury', () => {
+    for (const env of Object.values(ENVIRONMENTS)) expect(env.payments).toEqual({ chain: 'off' });
+    expect(EnvConfigSchema.parse({ ...config, payments: undefined }).payments).toEqual({
+      chain: 'off',
+    });
+  });
+
+  it('gives the gateway and the cron-worker only PAYMENT_CHAIN=off and no RPC URL when payments are off', () => {
+    for (const name of ['gateway', 'cron-worker']) {
+      expect(paymentEnvOf(containerOf(state, name))).toEqual({ PAYMENT_CHAIN: 'off' });
+      expect(secretMap(containerOf(state, name))).not.toHaveProperty('SOLANA_RPC_URL');
+    }
+    for (const id of AGENT_IDS) {
+      expect(paymentEnvOf(containerOf(state, `agent-${id}`))).toEqual({});
+      expect(paymentEnvOf(containerOf(paidState, `agent-${id}`))).toEqual({});
+    }
+    expect(JSON.stringify(containersOf(state))).not.toContain('solana-rpc-url');
+  });
+
+  it('gives the gateway and the cron-worker the payment settings and SOLANA_RPC_URL from solana-rpc-url on rpc', () => {
+    const settings = {
+      PAYMENT_CHAIN: 'rpc',
+      PAYMENT_CLUSTER: 'devnet',
+      SOLANA_COMMITMENT: 'confirmed',
+      PAYMENT_MINT: MINT,
+      PAYMENT_TREASURY: TREASURY,
+      PAYMENT_SYMBOL: 'PARDON',
+      PAYMENT_INTENT_TTL_MS: '600000',
+    };
+    expect(paymentEnvOf(containerOf(paidState, 'gateway'))).toEqual(settings);
+    // The PaymentVolume metric always reports the mint, paid or not.
+    expect(paymentEnvOf(containerOf(paidState, 'cron-worker'))).toEqual({
+      ...settings,
+      PAYMENT_CURRENCIES: MINT,
+    });
+    for (const name of ['gateway', 'cron-worker'])
+      expect(secretMap(containerOf(paidState, name))['SOLANA_RPC_URL']).toBe('solana-rpc-url');
+    for (const id of AGENT_IDS)
+      expect(secretMap(containerOf(paidState, `agent-${id}`))).not.toHaveProperty('SOLANA_RPC_URL');
+  });
+
+  it('passes the configured commitment, symbol and payment-request lifetime', () => {
+    const st = buildDesiredState(
+      withPayments({
+        chain: 'rpc',
+        cluster: 'mainnet-beta',
+        commitment: 'finalized',
+        mint: MINT,
+        treasury: TREASURY,
+        symbol: 'PDN',
+        intentTtlMinutes: 15,
+      }),
+      { imageTag: 'v7' },
+    );
+    expect(paymentEnvOf(containerOf(st, 'gateway'))).toMatchObject({
+      PAYMENT_CLUSTER: 'mainnet-beta',
+      SOLANA_COMMITMENT: 'finalized',
+      PAYMENT_SYMBOL: 'PDN',
+      PAYMENT_INTENT_TTL_MS: '900000',
+    });
+  });
+
+  it('creates the operator-supplied solana-rpc-url secret whether payments are on or off, never rotated', () => {
+    expect(secretSpecs(config).find((s) => s.id === 'solana-rpc-url')).toEqual({
+      id: 'solana-rpc-url',
+      description: expect.stringMatching(/Solana JSON-RPC URL/),
+      source: { kind: 'operator' },
+      rotationDays: null,
+    });
+    for (const st of [state, paidState]) {
+      const secret = st.resources.find((r) => r.key === 'secret/solana-rpc-url');
+      expect(secret).toMatchObject({ name: 'pardon-prod/solana-rpc-url' });
+      expect(secret?.props).toMatchObject({ source: 'operator', rotationDays: null });
+    }
+    expect(JSON.stringify(props('iam-role/execution')['policy'])).toContain(
+      '"$ref":"secret/solana-rpc-url"',
+    );
+  });
+});
+
+describe('the payments config block', () => {
+  const check = (payments: unknown): string[] => {
+    const r = EnvConfigSchema.safeParse({ ...config, payments });
+    return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  };
+
+  it('names the mint, treasury and cluster when rpc lacks them', () => {
+    expect(check({ chain: 'rpc' })).toEqual([
+      'payments.cluster: required when payments.chain is rpc: devnet, testnet or mainnet-beta',
+      'payments.mint: required when payments.chain is rpc: the base58 address of the token mint',
+      'payments.treasury: required when payments.chain is rpc: the base58 address of the treasury wallet',
+    ]);
+  });
+
+  it('rejects a mint or treasury that is not a base58 Solana address', () => {
+    const [bad] = check({
+      chain: 'rpc',
+      cluster: 'devnet',
+      mint: 'not-a-mint-0OIl',
+      treasury: TREASURY,
+    });
+    expect(bad).toMatch(/^payments\.mint: .*base58 Solana address/);
+    // base58 of the right length that does not decode to 32 bytes
+    const [overflow] = check({
+      chain: 'rpc',
+      cluster: 'devnet',
+      mint: MINT,
+      treasury: 'z'.repeat(44),
+    });
+    expect(overflow).toMatch(/^payments\.treasury: .*32 bytes/);
+  });
+
+  it('rejects the local cluster, an unknown commitment and an unknown chain', () => {
+    expect(
+      check({ chain: 'rpc', cluster: 'local', mint: MINT, treasury: TREASURY }).join('\n'),
+    ).toMatch(/^payments\.cluster: .*devnet, testnet or mainnet-beta/);
+    expect(
+      check({
+        chain: 'rpc',
+        cluster: 'devnet',
+        commitment: 'instant',
+        mint: MINT,
+        treasury: TREASURY,
+      }).join('\n'),
+    ).toMatch(/^payments\.commitment: /);
+    expect(check({ chain: 'on' })).toEqual(['payments.chain: "off" or "rpc"']);
+  });
+
+  it('turns payments on for one environment from an override file, with the defaults filled in', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'infra-')), 'payments.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        staging: { payments: { chain: 'rpc', cluster: 'devnet', mint: MINT, treasury: TREASURY } },
+      }),
+    );
+    expect(loadEnvConfig('staging', file).payments).toEqual({
+      chain: 'rpc',
+      cluster: 'devnet',
+      commitment: 'confirmed',
+      mint: MINT,
+      treasury: TREASURY,
+      symbol: 'PARDON',
+      intentTtlMinutes: 10,
+    });
+    expect(loadEnvConfig('prod', file).payments).toEqual({ chain: 'off' });
+    writeFileSync(
+      file,
+      JSON.stringify({ prod: { payments: { chain: 'rpc', cluster: 'devnet' } } }),
+    );
+    expect(() => loadEnvConfig('prod', file)).toThrow(
+      /invalid config for prod: .*payments\.mint: required when payments\.chain is rpc/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 // Locks in the CLI end to end against a real AWS emulator (see tools/test-env): apply creates
 // the whole topology with the design's settings, a second plan is empty, deploy/rollback move
 // the service between revisions, bad input changes nothing, destroy leaves nothing behind.
+// Premium payments start off (no RPC URL referenced) and an override file turns them on.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,8 +44,8 @@ import { runCli } from '../src/lib/cli';
 jest.setTimeout(120_000);
 
 const ENV = 'staging';
-/** Resources of one environment: 39 plus 13 secrets (6 of them the agents' own). */
-const RESOURCE_COUNT = 52;
+/** Resources of one environment: 39 plus 14 secrets (6 of them the agents' own). */
+const RESOURCE_COUNT = 53;
 const MAIN = join(__dirname, '..', 'src', 'main.ts');
 const TSCONFIG = join(__dirname, '..', 'tsconfig.json');
 const config = ENVIRONMENTS[ENV];
@@ -362,6 +363,7 @@ describe('infra CLI against the AWS emulator', () => {
           'OPS_TOKEN',
           'TOKEN_SECRET',
           'MODEL_API_KEY',
+          'SOLANA_RPC_URL',
         ]).not.toContain(e.name);
       }
     }
@@ -407,6 +409,22 @@ describe('infra CLI against the AWS emulator', () => {
     expect(text).not.toContain('AGENT_API_KEY');
   });
 
+  it('starts with premium payments off: PAYMENT_CHAIN=off and no RPC URL referenced', async () => {
+    const { taskDefinition } = await serviceState();
+    const containers =
+      (await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition
+        ?.containerDefinitions ?? [];
+    const byName = new Map(containers.map((c) => [c.name, c]));
+    for (const name of ['gateway', 'cron-worker']) {
+      const c = byName.get(name);
+      expect((c?.environment ?? []).filter((e) => /^(PAYMENT|SOLANA)_/.test(e.name ?? ''))).toEqual(
+        [{ name: 'PAYMENT_CHAIN', value: 'off' }],
+      );
+    }
+    const secretNames = containers.flatMap((c) => (c.secrets ?? []).map((s) => s.name));
+    expect(secretNames).not.toContain('SOLANA_RPC_URL');
+  });
+
   it('creates the log group, alarm topic, dashboard and every secret, with generated values', async () => {
     const groups = await aws.logs.send(
       new DescribeLogGroupsCommand({ logGroupNamePrefix: `/ecs/pardon-${ENV}` }),
@@ -431,6 +449,7 @@ describe('infra CLI against the AWS emulator', () => {
         'db-master-password',
         'llm-api-key',
         'ops-token',
+        'solana-rpc-url',
         'token-secret',
       ]
         .map((id) => `pardon-${ENV}/${id}`)
@@ -632,6 +651,83 @@ describe('infra CLI against the AWS emulator', () => {
     const deployed = await cli(['deploy', ...common, '--image-tag', 'v3.0.0', '--json']);
     expect(JSON.parse(deployed.stdout)).toMatchObject({ revision: next });
     expect((await serviceState()).revisions).toHaveLength(before.revisions.length + 1);
+  });
+
+  it('turns premium payments on from an override file: the gateway and cron-worker read the RPC URL secret', async () => {
+    const mint = '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU';
+    const treasury = '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM';
+    const paidFile = join(mkdtempSync(join(tmpdir(), 'infra-e2e-')), 'payments.json');
+    writeFileSync(
+      paidFile,
+      JSON.stringify({
+        staging: {
+          certificateArn: CERT,
+          payments: { chain: 'rpc', cluster: 'devnet', mint, treasury },
+        },
+      }),
+    );
+    const paid = ['--env', ENV, '--config', paidFile];
+    const planned = JSON.parse((await cli(['plan', ...paid, '--json'])).stdout) as {
+      changes: { key: string; action: string }[];
+    };
+    expect(planned.changes.map((c) => c.key)).toContain('task-definition');
+    const applied = await cli(['apply', ...paid, '--json']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+
+    const { taskDefinition } = await serviceState();
+    const containers =
+      (await aws.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }))).taskDefinition
+        ?.containerDefinitions ?? [];
+    const rpcArn = (
+      await aws.secrets.send(
+        new ListSecretsCommand({
+          Filters: [{ Key: 'name', Values: [`pardon-${ENV}/solana-rpc-url`] }],
+        }),
+      )
+    ).SecretList?.[0]?.ARN;
+    expect(rpcArn).toBeDefined();
+    const byName = new Map(containers.map((c) => [c.name, c]));
+    for (const name of ['gateway', 'cron-worker']) {
+      const env = Object.fromEntries(
+        (byName.get(name)?.environment ?? []).map((e) => [e.name, e.value]),
+      );
+      expect(env).toMatchObject({
+        PAYMENT_CHAIN: 'rpc',
+        PAYMENT_CLUSTER: 'devnet',
+        SOLANA_COMMITMENT: 'confirmed',
+        PAYMENT_MINT: mint,
+        PAYMENT_TREASURY: treasury,
+        PAYMENT_SYMBOL: 'PARDON',
+        PAYMENT_INTENT_TTL_MS: '600000',
+      });
+      expect(byName.get(name)?.secrets).toContainEqual({
+        name: 'SOLANA_RPC_URL',
+        valueFrom: rpcArn,
+      });
+    }
+    expect(
+      byName.get('cron-worker')?.environment?.find((e) => e.name === 'PAYMENT_CURRENCIES')?.value,
+    ).toBe(mint);
+    for (const id of AGENT_IDS)
+      expect(byName.get(`agent-${id}`)?.secrets?.map((s) => s.name)).not.toContain(
+        'SOLANA_RPC_URL',
+      );
+    expect(JSON.parse((await cli(['plan', ...paid, '--json'])).stdout)).toMatchObject({
+      empty: true,
+    });
+
+    const url = 'https://devnet.example-rpc.test/?api-key=e2e-never-printed';
+    const set = await cliProcess(['secrets', 'set', 'solana-rpc-url', ...paid], `${url}\n`);
+    expect(set.code).toBe(0);
+    expect(set.stdout + set.stderr).not.toContain(url);
+    expect(
+      (
+        await aws.secrets.send(
+          new GetSecretValueCommand({ SecretId: `pardon-${ENV}/solana-rpc-url` }),
+        )
+      ).SecretString,
+    ).toBe(url);
   });
 
   it('shows service counts, deployments, target health and alarms', async () => {

@@ -1,4 +1,5 @@
 import { DEFAULT_POOLING_SETTINGS } from '@pardon/pooling';
+import { isAddress } from '@pardon/solana';
 import { z } from 'zod';
 
 /**
@@ -32,6 +33,66 @@ export const ImageTagSchema = z
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
 export const EnvNameSchema = z.enum(ENV_NAMES);
 export type EnvName = z.infer<typeof EnvNameSchema>;
+
+/** A Solana address as text: base58 (no 0, O, I, l), 32–44 characters (libs/db wallet.ts). */
+export const BASE58_ADDRESS_PATTERN = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
+
+const requiredWithRpc = (what: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? `required when payments.chain is rpc: ${what}` : undefined;
+
+const solanaAddress = (what: string) =>
+  z
+    .string({ error: requiredWithRpc(`the base58 address of ${what}`) })
+    .regex(
+      BASE58_ADDRESS_PATTERN,
+      'a base58 Solana address: 32–44 characters of 1-9 A-H J-N P-Z a-k m-z',
+    )
+    // The check the gateway and the cron-worker run at start (libs/payments settings.ts).
+    .refine(
+      (v) => !BASE58_ADDRESS_PATTERN.test(v) || isAddress(v),
+      'not a Solana address: the base58 text does not decode to 32 bytes',
+    );
+
+/**
+ * Clusters a deployed fleet can pay on. `local` (tools/local-chain) is for `npm start` and tests:
+ * no task in AWS can reach it.
+ */
+export const PAYMENT_CLUSTERS = ['devnet', 'testnet', 'mainnet-beta'] as const;
+
+/**
+ * Premium payments (libs/payments `parsePaymentEnv`): `off` (the default) or verified on a Solana
+ * cluster over JSON-RPC. The RPC URL is not here: it often carries a provider key, so it is the
+ * operator-supplied secret `solana-rpc-url`.
+ */
+export const PaymentsSchema = z.discriminatedUnion(
+  'chain',
+  [
+    z.object({ chain: z.literal('off') }),
+    z.object({
+      chain: z.literal('rpc'),
+      cluster: z.enum(PAYMENT_CLUSTERS, {
+        error: (issue) =>
+          issue.input === undefined
+            ? 'required when payments.chain is rpc: devnet, testnet or mainnet-beta'
+            : 'devnet, testnet or mainnet-beta (a deployed fleet cannot reach a local chain)',
+      }),
+      /** Commitment a transfer must have reached; `finalized` for large amounts. */
+      commitment: z.enum(['processed', 'confirmed', 'finalized']).default('confirmed'),
+      mint: solanaAddress('the token mint'),
+      treasury: solanaAddress('the treasury wallet'),
+      symbol: z.string().min(1).max(16).default('PARDON'),
+      /** How long a payment request stays payable (PAYMENT_INTENT_TTL_MS). */
+      intentTtlMinutes: z.number().int().min(1).max(1440).default(10),
+    }),
+  ],
+  {
+    error: (issue) =>
+      typeof issue.input !== 'object' || issue.input === null || Array.isArray(issue.input)
+        ? 'an object: { "chain": "off" } or { "chain": "rpc", "cluster", "mint", "treasury", … }'
+        : '"off" or "rpc"',
+  },
+);
+export type Payments = z.infer<typeof PaymentsSchema>;
 
 const cidr = z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR block like 10.0.0.0/16');
 
@@ -99,6 +160,8 @@ export const EnvConfigSchema = z
     agents: z
       .object({ brain: z.enum(['scripted', 'openai']), modelName: z.string().min(1).optional() })
       .default({ brain: 'scripted' }),
+    /** Premium payments; off unless an operator sets the mint and treasury (and solana-rpc-url). */
+    payments: PaymentsSchema.default({ chain: 'off' }),
     /** Command of the one-off migration task (runs in the gateway container image). */
     migrateCommand: z.array(z.string().min(1)).min(1),
   })
@@ -156,6 +219,9 @@ const base = {
   },
   logRetentionDays: 30 as const,
   secretRotationDays: 90,
+  // No PARDON mint or treasury is known for any environment yet: payments stay off everywhere
+  // until an operator sets them in the overrides file (apps/infra README, Premium payments).
+  payments: { chain: 'off' as const },
   migrateCommand: [
     'npx',
     'prisma',

@@ -121,6 +121,13 @@ export function secretSpecs(config: EnvConfig): SecretSpec[] {
       source: { kind: 'operator' },
       rotationDays: null,
     },
+    {
+      id: 'solana-rpc-url',
+      description:
+        'Solana JSON-RPC URL of premium payments, often with a provider key (set by the operator)',
+      source: { kind: 'operator' },
+      rotationDays: null,
+    },
   ];
 }
 
@@ -147,6 +154,27 @@ function secretRef(id: string): Json {
   return ref(`secret/${id}`, 'arn');
 }
 
+/** Milliseconds per minute, for `payments.intentTtlMinutes` → `PAYMENT_INTENT_TTL_MS`. */
+const MS_PER_MINUTE = 60_000;
+
+/**
+ * The payment variables of the gateway and the cron-worker (libs/payments `parsePaymentEnv`):
+ * `PAYMENT_CHAIN=off` alone when payments are off, so those tasks start without any Solana setting.
+ */
+export function paymentEnvironment(config: EnvConfig): Record<string, string> {
+  const p = config.payments;
+  if (p.chain === 'off') return { PAYMENT_CHAIN: 'off' };
+  return {
+    PAYMENT_CHAIN: 'rpc',
+    PAYMENT_CLUSTER: p.cluster,
+    SOLANA_COMMITMENT: p.commitment,
+    PAYMENT_MINT: p.mint,
+    PAYMENT_TREASURY: p.treasury,
+    PAYMENT_SYMBOL: p.symbol,
+    PAYMENT_INTENT_TTL_MS: String(p.intentTtlMinutes * MS_PER_MINUTE),
+  };
+}
+
 function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
   const n = names(config.env);
   const image = `${config.imageRepository}:${imageTag}`;
@@ -165,6 +193,11 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
     Object.entries(map).map(([name, value]) => ({ name, value }));
 
   // Variable names are those of each app's env schema (apps/*/src/**/config.ts).
+  const payments = paymentEnvironment(config);
+  // The RPC URL is referenced only when payments use it, so tasks with payments off start
+  // without a value in solana-rpc-url (as scripted agents do without llm-api-key).
+  const rpcUrl: Record<string, string> =
+    config.payments.chain === 'rpc' ? { SOLANA_RPC_URL: 'solana-rpc-url' } : {};
   const gateway: Json = {
     name: GATEWAY_CONTAINER,
     image,
@@ -182,6 +215,7 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       // the per-IP limit is per player, never per balancer node (docs/operations.md, Security model).
       TRUSTED_PROXIES: config.vpcCidr,
       ...GATEWAY_LIMITS,
+      ...payments,
       NODE_ENV: 'production',
     }),
     secrets: secrets({
@@ -192,6 +226,7 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       CRON_SECRET: 'cron-secret',
       OPS_TOKEN: 'ops-token',
       TOKEN_SECRET: 'token-secret',
+      ...rpcUrl,
     }),
     healthCheck: {
       // Node itself does the check: the image needs no curl.
@@ -239,10 +274,13 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       METRICS_SINK: 'cloudwatch',
       METRICS_NAMESPACE,
       AWS_REGION: config.region,
+      ...payments,
+      // PaymentVolume always reports the mint, zero on a day without payments.
+      ...(config.payments.chain === 'rpc' ? { PAYMENT_CURRENCIES: config.payments.mint } : {}),
       NODE_ENV: 'production',
     }),
     // The ops token lets pool-health read which agents each task has (docs/operations.md).
-    secrets: secrets({ DATABASE_URL: 'database-url', OPS_TOKEN: 'ops-token' }),
+    secrets: secrets({ DATABASE_URL: 'database-url', OPS_TOKEN: 'ops-token', ...rpcUrl }),
     dependsOn: [{ containerName: GATEWAY_CONTAINER, condition: 'HEALTHY' }],
     logConfiguration: logs('cron-worker'),
   };
