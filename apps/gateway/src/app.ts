@@ -15,6 +15,7 @@ import { healthRoutes } from './operations/health-routes';
 import { LifecycleJobs } from './operations/jobs';
 import { opsApiRoutes } from './operations/ops-api-routes';
 import { webPlugin } from './pages/plugin';
+import { buildPayments } from './payments/setup';
 import { errorsPlugin } from './plugins/errors';
 import { jsonBodyPlugin } from './plugins/json-body';
 import { limitsPlugin } from './plugins/limits';
@@ -87,6 +88,8 @@ export const buildApp = fp(
     });
 
     // The knot below threads, streams and agent replies: a player thread's life on the buses.
+    const payments = buildPayments({ config, store, gameEvents, log, metrics });
+
     const playerThreads = new PlayerThreads();
     const hub = new MessageHub();
     const latency = new ReplyLatency(metrics.replyLatency);
@@ -98,6 +101,7 @@ export const buildApp = fp(
       extraTools: (server, context) => {
         if (requiredAgents.includes(context.agentId)) {
           registerAwardTool(server, { ...context, scoring });
+          payments.registerTools(server, context);
         }
       },
       presenceGraceMs: config.agentPresenceGraceMs,
@@ -131,8 +135,14 @@ export const buildApp = fp(
       heartbeatMs: config.sseHeartbeatMs,
       openStreams: metrics.sseStreams,
       namedEvents: {
-        subscribe: (threadId, fn) =>
-          gameEvents.subscribe(threadId, (e) => streamEventsOf(e).forEach(fn)),
+        subscribe: (threadId, fn) => {
+          const game = gameEvents.subscribe(threadId, (e) => streamEventsOf(e).forEach(fn));
+          const paid = payments.events.subscribe(threadId, fn);
+          return () => {
+            game();
+            paid();
+          };
+        },
       },
       log,
     });
@@ -157,7 +167,11 @@ export const buildApp = fp(
       store,
       threadBus,
       hints,
-      onRemoteGameEvent: (e) => gameEvents.publish(e),
+      onRemoteGameEvent: (e) => {
+        gameEvents.publish(e);
+        payments.onRemoteGameEvent(e);
+      },
+      onRemotePaymentRequest: (e) => payments.onRemoteRequest(e),
       sweepOrphans: () => jobs.sweepOrphans(),
       notify: opts.notify !== false,
     });
@@ -200,6 +214,7 @@ export const buildApp = fp(
     await app.register(streamRoutes, { streams });
     await app.register(leaderboardRoutes, { store, rules: config.gameRules });
     await app.register(meRoutes, { store, rules: config.gameRules });
+    await payments.register(app, { threadBus, opsToken: config.opsToken });
     await app.register(agentRoutes, {
       pools,
       identities: new AgentIdentities(config.agentSecrets, pools.poolIds),

@@ -14,6 +14,15 @@ const minimal: Record<string, string> = {
   DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db',
 };
 
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+};
+
 describe('loadConfig', () => {
   it('applies the design defaults', () => {
     const c = loadConfig(minimal);
@@ -57,14 +66,6 @@ describe('loadConfig', () => {
   });
 
   it('needs every roster agent’s own secret, long enough and not shared', () => {
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    };
     const withoutCz = { ...minimal };
     delete withoutCz['AGENT_SECRET_CZ'];
     expect(problems(withoutCz)).toEqual([
@@ -80,5 +81,27 @@ describe('loadConfig', () => {
     expect(
       problems({ ...minimal, EXTRA_AGENTS: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU' }),
     ).toEqual([expect.stringMatching(/^EXTRA_AGENTS\.0: agent ids are lower-case/)]);
+    // The server's own messages (a verified payment) are sent as `system`: no agent is `system`.
+    expect(
+      problems({ ...minimal, EXTRA_AGENTS: 'system', AGENT_SECRET_SYSTEM: 'x'.repeat(32) }),
+    ).toEqual(['EXTRA_AGENTS.0: system is reserved for the server']);
+  });
+
+  it('reads the payment settings and names every missing one', () => {
+    expect(loadConfig(minimal).payments).toEqual({ enabled: false });
+    expect(problems({ ...minimal, PAYMENT_CHAIN: 'rpc' })).toEqual([
+      'SOLANA_RPC_URL: required with PAYMENT_CHAIN=rpc',
+      'PAYMENT_MINT: required with PAYMENT_CHAIN=rpc',
+      'PAYMENT_TREASURY: required with PAYMENT_CHAIN=rpc',
+    ]);
+    expect(
+      problems({
+        ...minimal,
+        PAYMENT_CHAIN: 'rpc',
+        SOLANA_RPC_URL: 'http://127.0.0.1:8899',
+        PAYMENT_MINT: 'not-an-address',
+        PAYMENT_TREASURY: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU',
+      }),
+    ).toEqual(['PAYMENT_MINT: PAYMENT_MINT must be a base58 Solana address']);
   });
 });

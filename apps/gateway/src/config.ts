@@ -4,9 +4,11 @@ import {
   AGENT_ID_PATTERN,
   GAME_AGENT_IDS,
   MIN_AGENT_SECRET_CHARS,
+  SYSTEM_SENDER,
   agentSecretEnvName,
 } from '@pardon/coral';
 import { GameEnvSchema, type GameRules } from '@pardon/game';
+import { parsePaymentEnv, type PaymentConfig } from '@pardon/payments';
 import { TrustedProxiesSchema } from './shared/trusted-proxies';
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
@@ -29,7 +31,11 @@ const list = (def: readonly string[], min: number) =>
     .pipe(
       z
         .array(
-          z.string().regex(AGENT_ID_PATTERN, 'agent ids are lower-case letters, digits, _ and -'),
+          z
+            .string()
+            .regex(AGENT_ID_PATTERN, 'agent ids are lower-case letters, digits, _ and -')
+            // The server's own messages are sent as SYSTEM_SENDER: no agent may speak as it.
+            .refine((id) => id !== SYSTEM_SENDER, `${SYSTEM_SENDER} is reserved for the server`),
         )
         .min(min),
     );
@@ -144,6 +150,8 @@ export type GatewayConfig = z.output<typeof EnvSchema> & {
   agentSecrets: ReadonlyMap<string, string>;
   /** The game's rules (`GAME_*`, shared with the cron-worker through libs/game). */
   gameRules: GameRules;
+  /** Premium payments (`PAYMENT_*`, `SOLANA_*`, shared with the cron-worker through libs/payments). */
+  payments: PaymentConfig;
 };
 
 /** Each roster agent's secret from `AGENT_SECRET_<ID>`; every missing or short one is a problem. */
@@ -197,6 +205,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   if (!game.success) {
     problems.push(...game.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  if (!parsed.success || !game.success || problems.length > 0) throw new ConfigError(problems);
-  return { ...parsed.data, agentSecrets: agents.secrets, gameRules: game.data };
+  const payments = game.success ? parsePaymentEnv(env, game.data.tokenDecimals) : undefined;
+  problems.push(...(payments?.problems ?? []));
+  if (!parsed.success || !game.success || !payments || problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return {
+    ...parsed.data,
+    agentSecrets: agents.secrets,
+    gameRules: game.data,
+    payments: payments.config,
+  };
 }

@@ -93,6 +93,82 @@ export const GW_ERR = {
     error: 'shutting_down',
     message: 'This server is shutting down.',
   },
+  // Premium payments (payments/): each refusal its own code; none records a payment as verified.
+  GW_ERR_PAYMENTS_DISABLED: {
+    status: 404,
+    error: 'payments_disabled',
+    message: 'Premium payments are not enabled on this server (PAYMENT_CHAIN=off).',
+  },
+  GW_ERR_INTENT_NOT_FOUND: {
+    status: 404,
+    error: 'intent_not_found',
+    message: 'No such payment request of yours.',
+  },
+  GW_ERR_INTENT_EXPIRED: {
+    status: 410,
+    error: 'intent_expired',
+    message: 'The payment request has expired; ask the agent again.',
+  },
+  GW_ERR_INTENT_ALREADY_PAID: {
+    status: 409,
+    error: 'intent_already_paid',
+    message: 'This payment request is paid already.',
+  },
+  GW_ERR_PAYMENT_NOT_FOUND: {
+    status: 409,
+    error: 'payment_not_found',
+    message: 'The transaction is not on chain yet; try again in a few seconds.',
+  },
+  GW_ERR_PAYMENT_FAILED: {
+    status: 400,
+    error: 'payment_failed',
+    message: 'The transaction failed on chain.',
+  },
+  GW_ERR_PAYMENT_MISSING_REFERENCE: {
+    status: 400,
+    error: 'payment_missing_reference',
+    message: 'The transaction does not carry this request’s reference.',
+  },
+  GW_ERR_PAYMENT_WRONG_MINT: {
+    status: 400,
+    error: 'payment_wrong_mint',
+    message: 'The transaction moves another token than the one asked for.',
+  },
+  GW_ERR_PAYMENT_WRONG_RECIPIENT: {
+    status: 400,
+    error: 'payment_wrong_recipient',
+    message: 'The transaction pays another account than the treasury.',
+  },
+  GW_ERR_PAYMENT_SHORT: {
+    status: 400,
+    error: 'payment_short',
+    message: 'The transaction pays less than the price.',
+  },
+  GW_ERR_PAYMENT_TOO_OLD: {
+    status: 400,
+    error: 'payment_too_old',
+    message: 'The transaction is older than the payment request.',
+  },
+  GW_ERR_PAYMENT_REPLAYED: {
+    status: 409,
+    error: 'payment_replayed',
+    message: 'This transaction already paid another request.',
+  },
+  GW_ERR_PAYMENT_NOT_YOURS: {
+    status: 403,
+    error: 'payment_not_yours',
+    message: 'The transaction was not paid from your wallet.',
+  },
+  GW_ERR_PAYMENT_REJECTED: {
+    status: 400,
+    error: 'payment_rejected',
+    message: 'The cluster refused the transaction.',
+  },
+  GW_ERR_CHAIN_UNAVAILABLE: {
+    status: 503,
+    error: 'chain_unavailable',
+    message: 'The Solana cluster is unavailable; try again shortly.',
+  },
 } as const;
 
 export type GatewayErrorCode = keyof typeof GW_ERR;

@@ -72,7 +72,7 @@ export type {
 export { CORAL_ERROR_CODES, CoralError, isCoralError } from './lib/errors';
 export type { CoralErrorCode } from './lib/errors';
 
-export { PoolBus, DEFAULT_PRESENCE_GRACE_MS } from './lib/pool-bus';
+export { PoolBus, DEFAULT_PRESENCE_GRACE_MS, SYSTEM_SENDER } from './lib/pool-bus';
 export type { AgentConnection } from './lib/agent-presence';
 export type { MessageFilter, WaitRequest } from './lib/read-cursors';
 export type {

@@ -10,13 +10,14 @@ import {
   type LifecycleSettings,
 } from '@pardon/lifecycle';
 import { GameEnvSchema, type GameRules } from '@pardon/game';
+import { parsePaymentEnv, type PaymentConfig } from '@pardon/payments';
 import { z } from 'zod';
 
 /**
- * The worker's jobs: libs/lifecycle's three and the game's weekly-close (scheduled, led and run
- * by hand the same way).
+ * The worker's jobs: libs/lifecycle's three, the game's weekly-close and the payments'
+ * payment-reconcile (scheduled, led and run by hand the same way).
  */
-export const WORKER_JOB_NAMES = [...JOB_NAMES, 'weekly-close'] as const;
+export const WORKER_JOB_NAMES = [...JOB_NAMES, 'weekly-close', 'payment-reconcile'] as const;
 export type WorkerJobName = (typeof WORKER_JOB_NAMES)[number];
 
 /** Environment variable holding each job's schedule. */
@@ -25,6 +26,7 @@ export const SCHEDULE_ENV: Record<WorkerJobName, string> = {
   'thread-cleanup': 'THREAD_CLEANUP_SCHEDULE',
   'pool-health': 'POOL_HEALTH_SCHEDULE',
   'weekly-close': 'WEEKLY_CLOSE_SCHEDULE',
+  'payment-reconcile': 'PAYMENT_RECONCILE_SCHEDULE',
 };
 
 // weekly-close runs every 10 minutes all week: closing an already closed week is one locked
@@ -35,6 +37,8 @@ const DEFAULT_SCHEDULES: Record<WorkerJobName, string> = {
   'thread-cleanup': '*/30 * * * *',
   'pool-health': '*/5 * * * *',
   'weekly-close': '*/10 * * * *',
+  // A player who paid and lost the page waits at most a minute for the settlement.
+  'payment-reconcile': '* * * * *',
 };
 
 // Six fields (with seconds) are accepted on top of libs/lifecycle's five-field cron and minute
@@ -101,6 +105,7 @@ export const EnvSchema = z.object({
   THREAD_CLEANUP_SCHEDULE: Schedule('thread-cleanup'),
   POOL_HEALTH_SCHEDULE: Schedule('pool-health'),
   WEEKLY_CLOSE_SCHEDULE: Schedule('weekly-close'),
+  PAYMENT_RECONCILE_SCHEDULE: Schedule('payment-reconcile'),
   SESSION_IDLE: Duration('60m'),
   THREAD_IDLE: Duration('30m'),
   POOL_LOAD_THRESHOLD: z.coerce.number().gt(0).lte(1).default(0.9),
@@ -136,6 +141,8 @@ export interface WorkerConfig {
   schedules: Record<WorkerJobName, JobSchedule>;
   /** The game's rules weekly-close closes weeks by (GAME_* variables, as the gateway's). */
   gameRules: GameRules;
+  /** Premium payments (PAYMENT_*, SOLANA_*, as the gateway's): what payment-reconcile checks. */
+  payments: PaymentConfig;
   batchSize: number;
   healthTimeoutMs: number;
   /** Bearer for the per-agent detail of the gateways' /health. */
@@ -171,12 +178,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = EnvSchema.safeParse(present);
   // The game's settings are libs/game's, read the same way by the gateway.
   const game = GameEnvSchema.safeParse(present);
-  if (!parsed.success || !game.success) {
-    throw new ConfigError(
-      [...(parsed.error?.issues ?? []), ...(game.error?.issues ?? [])].map(
+  const payments = game.success ? parsePaymentEnv(present, game.data.tokenDecimals) : undefined;
+  if (!parsed.success || !game.success || !payments || payments.problems.length > 0) {
+    throw new ConfigError([
+      ...[...(parsed.error?.issues ?? []), ...(game.error?.issues ?? [])].map(
         (issue) => `${issue.path.join('.') || 'env'}: ${issue.message}`,
       ),
-    );
+      ...(payments?.problems ?? []),
+    ]);
   }
   const e = parsed.data;
   const region = e.AWS_REGION ?? e.AWS_DEFAULT_REGION;
@@ -203,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     schedules,
     gameRules: game.data,
+    payments: payments.config,
     batchSize: e.CLEANUP_BATCH_SIZE,
     healthTimeoutMs: e.HEALTH_TIMEOUT_MS,
     opsToken: e.OPS_TOKEN,

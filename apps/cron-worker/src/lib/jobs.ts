@@ -1,4 +1,5 @@
 import {
+  recorded,
   runPoolHealth,
   runSessionCleanup,
   runThreadCleanup,
@@ -8,6 +9,8 @@ import {
   type LifecycleNotifier,
 } from '@pardon/db';
 import type { Logger } from 'pino';
+import { runPaymentReconcile } from '@pardon/payments';
+import { createRpcChain } from '@pardon/solana';
 import { request } from 'undici';
 import type { WorkerConfig, WorkerJobName } from './config';
 import { buildMetrics, type MetricsSink } from './metrics';
@@ -58,6 +61,25 @@ export async function runJob(
       return { ...(await runThreadCleanup(db, { ...common, settings: config.settings })) };
     case 'weekly-close':
       return { ...(await runWeeklyClose({ db, rules: config.gameRules, now, logger: log })) };
+    case 'payment-reconcile': {
+      const settings = config.payments;
+      if (!settings.enabled)
+        return { job, skipped: 'premium payments are off (PAYMENT_CHAIN=off)' };
+      const chain = createRpcChain({ url: settings.rpcUrl, commitment: settings.commitment });
+      return recorded(db, job, { now, logger: log }, async () => ({
+        ...(await runPaymentReconcile(
+          {
+            payments: db.payments,
+            chain,
+            settings,
+            rules: config.gameRules,
+            now: () => now,
+            logger: log,
+          },
+          { limit: config.batchSize },
+        )),
+      }));
+    }
     case 'pool-health': {
       const result = await runPoolHealth(db, {
         now,

@@ -9,6 +9,7 @@ const LOCK_IDS: Record<JobName, number> = {
   'thread-cleanup': 2,
   'pool-health': 3,
   'weekly-close': 4,
+  'payment-reconcile': 5,
 };
 
 /**

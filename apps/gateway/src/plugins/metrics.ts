@@ -64,6 +64,24 @@ export class GatewayMetrics {
     help: 'Pardons granted (one per player and week)',
     registers: [this.registry],
   });
+  readonly paymentIntents = new Counter({
+    name: 'gateway_payment_intents_total',
+    help: 'Payment requests of agents, by outcome (created, refused)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly paymentSettlements = new Counter({
+    name: 'gateway_payment_settlements_total',
+    help: 'Payments settled by this task, by status (verified, late)',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
+  readonly paymentFailures = new Counter({
+    name: 'gateway_payment_failures_total',
+    help: 'Reported payments refused, by error code',
+    labelNames: ['code'],
+    registers: [this.registry],
+  });
   readonly agentSessions = new Gauge({
     name: 'gateway_agent_mcp_sessions',
     help: 'Open MCP sessions of agent connections, by transport',

@@ -65,6 +65,10 @@ export class DbStore implements Store {
     return this.db.game;
   }
 
+  get payments(): Db['payments'] {
+    return this.db.payments;
+  }
+
   /**
    * @param taskId announces every message this task stores (libs/db `announceAs`), so the other
    *   tasks' event streams pick it up.

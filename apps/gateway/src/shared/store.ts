@@ -1,4 +1,4 @@
-import type { GameRepository, WeeklyCloseResult } from '@pardon/db';
+import type { GameRepository, PaymentsRepository, WeeklyCloseResult } from '@pardon/db';
 import type { GameRules } from '@pardon/game';
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { StoredMessage } from './messages';
@@ -61,6 +61,8 @@ export type ThreadAdmission =
 export interface Store {
   /** The game's storage (libs/db): evaluations, players' weeks, the board, prizes. */
   readonly game: GameRepository;
+  /** Premium payments (libs/db): intents, the verified ledger, settlements. */
+  readonly payments: PaymentsRepository;
   /** True when the database answers; never throws. */
   ping(): Promise<boolean>;
   /** Stores a nonce; the wallet keeps at most `maxLivePerWallet` live ones (oldest replaced). */

@@ -1,9 +1,12 @@
 import {
   decodeGameEvent,
   decodeMessageAppended,
+  decodePaymentRequestEvent,
   GAME_CHANNEL,
   MESSAGES_CHANNEL,
+  PAYMENTS_CHANNEL,
   type GameEvent,
+  type PaymentRequestEvent,
 } from '@pardon/db';
 import type { FastifyBaseLogger } from 'fastify';
 import { Client } from 'pg';
@@ -22,6 +25,7 @@ export class MessageListener {
   private listener: Client | undefined;
   private readonly remotes = new Set<RemoteListener>();
   private readonly games = new Set<(event: GameEvent) => void>();
+  private readonly paymentRequests = new Set<(event: PaymentRequestEvent) => void>();
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -38,6 +42,11 @@ export class MessageListener {
   /** Evaluations other tasks stored (GAME_CHANNEL), for the streams of their threads here. */
   onGameEvent(fn: (event: GameEvent) => void): void {
     this.games.add(fn);
+  }
+
+  /** Payment requests other tasks stored (PAYMENTS_CHANNEL), for the streams of their threads. */
+  onPaymentRequest(fn: (event: PaymentRequestEvent) => void): void {
+    this.paymentRequests.add(fn);
   }
 
   async start(): Promise<void> {
@@ -63,6 +72,13 @@ export class MessageListener {
         if (game && game.origin !== this.taskId) for (const fn of this.games) fn(game);
         return;
       }
+      if (n.channel === PAYMENTS_CHANNEL && n.payload) {
+        const request = decodePaymentRequestEvent(n.payload);
+        if (request && request.origin !== this.taskId) {
+          for (const fn of this.paymentRequests) fn(request);
+        }
+        return;
+      }
       if (n.channel !== MESSAGES_CHANNEL || !n.payload) return;
       const event = decodeMessageAppended(n.payload);
       if (!event) {
@@ -75,6 +91,7 @@ export class MessageListener {
     await client.connect();
     await client.query(`LISTEN ${MESSAGES_CHANNEL}`);
     await client.query(`LISTEN ${GAME_CHANNEL}`);
+    await client.query(`LISTEN ${PAYMENTS_CHANNEL}`);
     if (this.closed) {
       await client.end();
       return;

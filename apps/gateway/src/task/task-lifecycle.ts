@@ -1,4 +1,4 @@
-import type { GameEvent } from '@pardon/db';
+import type { GameEvent, PaymentRequestEvent } from '@pardon/db';
 import { listenLifecycleEvents, type LifecycleListener } from '@pardon/db';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config';
@@ -25,6 +25,8 @@ export interface TaskLifecycleOptions {
   hints: RemoteHints;
   /** Evaluations other tasks stored, for this task's streams of their threads. */
   onRemoteGameEvent?: (event: GameEvent) => void;
+  /** Payment requests other tasks stored, for this task's streams of their threads. */
+  onRemotePaymentRequest?: (event: PaymentRequestEvent) => void;
   /** A fleet-wide sweep request (libs/db) runs this task's orphan sweep. */
   sweepOrphans: () => Promise<number>;
   /** Cross-task LISTEN/NOTIFY (default on; off in tests that run one task without it). */
@@ -56,6 +58,8 @@ export async function startTaskLifecycle(
     });
     const onGame = options.onRemoteGameEvent;
     if (onGame) messages.onGameEvent(onGame);
+    const onPaymentRequest = options.onRemotePaymentRequest;
+    if (onPaymentRequest) messages.onPaymentRequest(onPaymentRequest);
     await messages.start();
     lifecycle = listenLifecycleEvents(
       config.databaseUrl,

@@ -1,4 +1,4 @@
-import { isCoralError, type PoolBusEvent } from '@pardon/coral';
+import { isCoralError, SYSTEM_SENDER, type PoolBusEvent } from '@pardon/coral';
 import type { FastifyBaseLogger } from 'fastify';
 import { GatewayError } from '../errors';
 import type { StoredMessage } from '../shared/messages';
@@ -107,7 +107,10 @@ export class ThreadBus {
     this.options.latency.playerMessageStored(message.threadId);
   }
 
-  /** Delivers a stored player message to the agent (the bus ignores an id it already holds). */
+  /**
+   * Delivers a stored player message, or a system message of the server (a settled payment), to
+   * the agent; the bus ignores an id it already holds.
+   */
   async deliverPlayerMessage(pool: string, message: StoredMessage): Promise<void> {
     try {
       await this.options.pools.bus(pool).sendMessage(
@@ -117,7 +120,11 @@ export class ThreadBus {
           content: message.content,
           mentions: message.mentions,
         },
-        { id: message.id, timestamp: message.createdAt.getTime() },
+        {
+          id: message.id,
+          timestamp: message.createdAt.getTime(),
+          system: message.senderId === SYSTEM_SENDER,
+        },
       );
     } catch (err) {
       if (isCoralError(err) && (err.code === 'thread_closed' || err.code === 'thread_not_found')) {

@@ -14,7 +14,8 @@ export interface GatewayFixture {
  * in `afterAll`. Read `db` and `gw` inside tests (they exist once `beforeAll` ran).
  */
 export function useGateway(
-  env: Record<string, string | undefined> = {},
+  // A function when the environment is known only once other beforeAll hooks ran (a chain's URL).
+  env: Record<string, string | undefined> | (() => Record<string, string | undefined>) = {},
   options: { agents?: boolean; echo?: boolean; logStream?: { write(line: string): void } } = {},
 ): GatewayFixture {
   let db: TestDb | undefined;
@@ -23,7 +24,9 @@ export function useGateway(
   const echoes: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     db = await openTestDb();
-    gw = await startGateway(db.url, env, { logStream: options.logStream });
+    gw = await startGateway(db.url, typeof env === 'function' ? env() : env, {
+      logStream: options.logStream,
+    });
     if (options.agents !== false) {
       agents = await connectRoster(
         gw.url,

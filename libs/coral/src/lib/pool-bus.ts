@@ -135,7 +135,15 @@ export interface SendMessageOptions {
    */
   id?: string;
   timestamp?: number;
+  /**
+   * The server's own voice on a thread (a verified payment, say): sent as `SYSTEM_SENDER`,
+   * which is no participant. Only in-process callers can set it; agents' tools never do.
+   */
+  system?: boolean;
 }
+
+/** The sender id of the server's own messages on a thread (`SendMessageOptions.system`). */
+export const SYSTEM_SENDER = 'system';
 
 export interface PoolBusStats {
   poolId: string;
@@ -505,7 +513,8 @@ export class PoolBus {
       const duplicate = state.messagesById.get(options.id);
       if (duplicate) return duplicate;
     }
-    if (!state.participants.has(input.senderId)) {
+    const asServer = options.system === true && input.senderId === SYSTEM_SENDER;
+    if (!asServer && !state.participants.has(input.senderId)) {
       throw new CoralError(
         'not_participant',
         `Sender ${input.senderId} is not a participant of thread ${state.id}`,

@@ -1,6 +1,7 @@
 import { DEFAULT_GAME_RULES, weekOf, type GameRules, type PremiumUsage } from '@pardon/game';
 import { Prisma } from '../generated/prisma/client';
 import { isUuid, type RepoContext } from './context';
+import { PAYMENTS_CHANNEL, type PaymentRequestEvent } from './payment-channel';
 import { InvalidInputError, NotFoundError, ThreadClosedError } from './errors';
 import { INTENT_SQL_COLUMNS, requireBaseUnits, toIntent, type IntentRow } from './payment-rows';
 import { settledResult, settleIntent, type SettleInput } from './payment-settle';
@@ -58,6 +59,8 @@ export interface CreateIntentInput {
   catalogueVersion: number;
   /** The week of `at` is computed with these (the gateway's); default DEFAULT_GAME_RULES. */
   rules?: GameRules;
+  /** Who announces it on PAYMENTS_CHANNEL (the task's id): a task skips its own announcements. */
+  announceAs?: string;
 }
 
 export type { SettleInput } from './payment-settle';
@@ -323,6 +326,15 @@ export function paymentsRepository(ctx: RepoContext): PaymentsRepository {
         });
         const row = rows[0];
         if (!row) throw new InvalidInputError('reference', 'reference is already used');
+        // The task holding the player's stream may not be this one: it shows the card on this.
+        const event: PaymentRequestEvent = {
+          kind: 'request',
+          intentId: row.id,
+          threadId,
+          origin: input.announceAs ?? null,
+        };
+        await ctx.writer
+          .$executeRaw`SELECT pg_notify(${PAYMENTS_CHANNEL}, ${JSON.stringify(event)})`;
         return toIntent(row);
       });
     },

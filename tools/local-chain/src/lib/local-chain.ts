@@ -39,6 +39,7 @@ import { listen } from './server';
 export const LAMPORTS_PER_SOL = 1_000_000_000n;
 /** What the faucet (and fund) airdrops with the tokens, so a wallet can pay fees and rent. */
 export const FAUCET_LAMPORTS = LAMPORTS_PER_SOL;
+const COMPUTE_BUDGET_PROGRAM = 'ComputeBudget111111111111111111111111111111';
 /** The chain's own bank: pays every setup transaction and every airdrop. */
 const BANK_LAMPORTS = 1_000_000n * LAMPORTS_PER_SOL;
 
@@ -85,8 +86,20 @@ export async function startLocalChain(opts: LocalChainOptions = {}): Promise<Loc
     space: 0n,
   });
 
+  // Two identical setup transactions under one blockhash would be one transaction (a second
+  // fund of the same wallet, say): each carries its own compute-unit price, as a nonce.
+  let setupNonce = 0n;
+  const uniqueSetup = (): Instruction => {
+    setupNonce += 1n;
+    const data = new Uint8Array(9);
+    data[0] = 3; // ComputeBudgetInstruction::SetComputeUnitPrice(u64 micro-lamports)
+    new DataView(data.buffer).setBigUint64(1, setupNonce, true);
+    return { programAddress: COMPUTE_BUDGET_PROGRAM as Address, data };
+  };
+
   /** Builds, signs (bank + extra keypairs) and lands a setup transaction. */
   const run = (instructions: Instruction[], extraSigners: nacl.SignKeyPair[] = []): string => {
+    instructions = [uniqueSetup(), ...instructions];
     const { blockhash, lastValidBlockHeight } = ledger.latestBlockhash();
     const message = pipe(
       createTransactionMessage({ version: 0 }),

@@ -13,6 +13,7 @@ import {
   type PostgresReplica,
   type PostgresServer,
 } from '@pardon/test-env';
+import { startLocalChain, type LocalChain } from '@pardon/local-chain';
 import pg from 'pg';
 import { prepareApps, type AppBundles } from './bundles';
 import { fetchHealth, type Health } from './health';
@@ -51,6 +52,12 @@ export interface TopologyOptions {
   replica?: boolean | { port?: number };
   /** Start the AWS emulator (`@pardon/test-env`) and point the cron-workers' metrics at it. */
   aws?: boolean;
+  /**
+   * Premium payments on a local Solana chain (`@pardon/local-chain`: LiteSVM behind a real
+   * JSON-RPC server, in this process) with the game's token and a treasury; the gateways verify
+   * on it and fund the page's local test wallet from its faucet. Default on.
+   */
+  payments?: boolean;
   /**
    * Port of the players' entry point: the gateway itself with one task, a sticky load balancer in
    * front of the tasks with more (the tasks then take the next ports). Default: free ports.
@@ -114,6 +121,8 @@ export interface Topology {
   /** The gateways' `DATABASE_READ_URL` (the replica's `databaseUrl` database); undefined without. */
   readonly databaseReadUrl: string | undefined;
   readonly aws: AwsEmulator | undefined;
+  /** The local Solana chain the payments settle on (with `payments`). */
+  readonly chain: LocalChain | undefined;
   readonly secrets: LocalSecrets;
   readonly pools: string[];
   readonly group: ProcessGroup;
@@ -182,8 +191,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       'a read replica follows the embedded PostgreSQL only, not postgres: { url } (drop replica)',
     );
   }
+  const withPayments = options.payments !== false;
   const total =
     3 +
+    (withPayments ? 1 : 0) +
     (wantReplica ? 1 : 0) +
     (options.aws ? 1 : 0) +
     taskCount * 2 +
@@ -204,6 +215,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
   let postgres: PostgresServer | undefined;
   let replica: PostgresReplica | undefined;
   let aws: AwsEmulator | undefined;
+  let chain: LocalChain | undefined;
   let apps: AppBundles | undefined;
   let proxy: StickyProxy | undefined;
   const tasks: Task[] = [];
@@ -228,6 +240,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       await replica?.close().catch(() => undefined);
       await postgres?.close();
       await aws?.stop();
+      await chain?.close();
       apps?.remove();
     })());
 
@@ -267,6 +280,17 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         })
       : undefined;
     if (options.aws) aws = await step('AWS emulator', () => startAwsEmulator());
+    if (withPayments) chain = await step('local Solana chain (LiteSVM)', () => startLocalChain());
+    const paymentEnv: Env = chain
+      ? {
+          PAYMENT_CHAIN: 'rpc',
+          SOLANA_RPC_URL: chain.url,
+          PAYMENT_CLUSTER: 'local',
+          PAYMENT_MINT: chain.mint,
+          PAYMENT_TREASURY: chain.treasury,
+          PAYMENT_CURRENCIES: chain.mint,
+        }
+      : {};
     apps = await step(options.web ? 'app bundles and web pages' : 'app bundles', () =>
       prepareApps(options.runner, { web: options.web ?? false }),
     );
@@ -299,6 +323,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       TRUSTED_PROXIES: `${BALANCER_SOURCE_ADDRESS}/32`,
       LOG_LEVEL: logLevel,
       ...(bundles.webDir ? { WEB_DIR: bundles.webDir } : {}),
+      ...paymentEnv,
+      ...(chain ? { PAYMENT_LOCAL_FAUCET_URL: `${chain.url}/faucet` } : {}),
       ...options.env?.gateway,
     });
     const startGateway = (index: number, port: number): Promise<ManagedProcess> => {
@@ -377,6 +403,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
           SHUTDOWN_GRACE_MS: '5000',
           LOG_LEVEL: logLevel,
           ...(aws ? awsEmulatorEnv(aws) : {}),
+          ...paymentEnv,
           ...options.env?.cronWorker,
           ...cronExtra,
         },
@@ -445,6 +472,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       replica,
       databaseReadUrl,
       aws,
+      chain,
       secrets,
       pools,
       group,
