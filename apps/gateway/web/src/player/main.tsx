@@ -15,6 +15,9 @@ import { paymentEventOf, Payments, type PaymentCard } from './payments';
 import { PardonBanner, ScoreMeter, WeeklyBoard } from './score';
 import { gameEventOf, StandingStore, type Standing } from './standing';
 
+/** The sender of the server's own notices on a thread (a verified payment). */
+const SYSTEM_SENDER = 'system';
+
 interface Auth {
   kind: Wallet['kind'];
   address: string;
@@ -470,11 +473,20 @@ function ChatPane(props: {
           ) : item.kind === 'message' ? (
             <div
               key={item.message.id}
-              class={`msg ${item.message.senderId === props.wallet ? 'mine' : 'theirs'}`}
+              class={`msg ${
+                item.message.senderId === props.wallet
+                  ? 'mine'
+                  : item.message.senderId === SYSTEM_SENDER
+                    ? 'system'
+                    : 'theirs'
+              }`}
               data-testid="message"
               data-sender={item.message.senderId === props.wallet ? 'me' : item.message.senderId}
             >
-              {item.message.content}
+              {item.message.senderId === SYSTEM_SENDER
+                ? // The server's notice: its first line is for people, the JSON after it for the agent.
+                  item.message.content.split('\n')[0]
+                : item.message.content}
             </div>
           ) : null,
         )}
