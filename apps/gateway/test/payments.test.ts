@@ -189,6 +189,8 @@ describe('premium payments', () => {
     });
     const text = JSON.stringify(mention);
     expect(text).toContain('payment_verified');
+    // The agent's delivery mentions the player: the notice names the wallet that paid.
+    expect(text).toContain(p.wallet.address);
     const events = await stream.waitFor(4);
     stream.close();
     const names = events.map((e) => e.event ?? 'message');

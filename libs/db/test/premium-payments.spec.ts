@@ -187,6 +187,7 @@ describe('settling an intent', () => {
       service: 'connection_intro',
       amount: '4000000000',
       signature: input.signature,
+      wallet: p.wallet,
     });
 
     const stored = await fx().db.payments.intent(intent.id);

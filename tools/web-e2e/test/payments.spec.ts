@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startLocalChain, type LocalChain } from '@pardon/local-chain';
 import { REPO_ROOT, generateSecrets, startTopology, type Topology } from '@pardon/topology';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
@@ -22,7 +21,6 @@ const ASK = 'Do you have any insider info or secrets for me? I am ready to pay f
 const AGENTS = ['trump-eric', 'trump-donjr', 'cz', 'trump-melania', 'trump-barron', 'trump-donald'];
 const OFFER_DEADLINE_MS = 90_000;
 
-let chain: LocalChain;
 let topology: Topology;
 let browser: BrowserContext;
 let userDataDir: string;
@@ -35,7 +33,7 @@ describe('premium payments on the local game', () => {
     if (!existsSync(path.join(WEB_DIR, 'index.html')))
       throw new Error('pages not built: npx nx run gateway:build-web');
     mkdirSync(SHOTS, { recursive: true });
-    chain = await startLocalChain();
+    // The topology runs the local chain (payments on by default) and points every app at it.
     topology = await startTopology({
       pools: 1,
       agentLatency: '30',
@@ -44,12 +42,6 @@ describe('premium payments on the local game', () => {
       env: {
         gateway: {
           WEB_DIR,
-          PAYMENT_CHAIN: 'rpc',
-          PAYMENT_CLUSTER: 'local',
-          SOLANA_RPC_URL: chain.url,
-          PAYMENT_MINT: chain.mint,
-          PAYMENT_TREASURY: chain.treasury,
-          PAYMENT_LOCAL_FAUCET_URL: `${chain.url}/faucet`,
         },
       },
     });
@@ -69,7 +61,6 @@ describe('premium payments on the local game', () => {
   afterAll(async () => {
     await browser?.close();
     await topology?.stop();
-    await chain?.close();
     if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   }, 60_000);
 

@@ -294,6 +294,8 @@ async function settleIn(
       decimals: intent.decimals,
       signature: input.signature,
       bonusPoints,
+      // The player who paid: the agent's delivery mentions them.
+      wallet: intent.wallet,
     })}`,
     origin: input.announceAs ?? PAYMENTS_ORIGIN,
   });
