@@ -117,14 +117,17 @@ export const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: PositiveInt(20_000, 600_000),
   METRICS_SINK: z.enum(['auto', 'cloudwatch', 'emf', 'off']).default('auto'),
   METRICS_NAMESPACE: z.string().min(1).default('PardonSimulator'),
+  // Default: the configured payment mint (none while payments are off).
   PAYMENT_CURRENCIES: z
     .string()
-    .default('USDC')
+    .optional()
     .transform((v) =>
-      v
-        .split(',')
-        .map((c) => c.trim())
-        .filter((c) => c !== ''),
+      v === undefined
+        ? undefined
+        : v
+            .split(',')
+            .map((c) => c.trim())
+            .filter((c) => c !== ''),
     ),
   AWS_ENDPOINT_URL: z.url({ error: 'must be a URL such as http://127.0.0.1:5000' }).optional(),
   AWS_REGION: z.string().min(1).optional(),
@@ -155,7 +158,7 @@ export interface WorkerConfig {
     namespace: string;
     region: string | undefined;
     endpoint: string | undefined;
-    /** Currencies always reported (0 when no payment), so the series has no gaps. */
+    /** Mints (or currencies) always reported (0 when no payment), so the series has no gaps. */
     currencies: string[];
   };
   workerId: string;
@@ -223,7 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: e.METRICS_NAMESPACE,
       region: region ?? (e.AWS_ENDPOINT_URL ? 'us-east-1' : undefined),
       endpoint: e.AWS_ENDPOINT_URL,
-      currencies: e.PAYMENT_CURRENCIES,
+      currencies: e.PAYMENT_CURRENCIES ?? (payments.config.enabled ? [payments.config.mint] : []),
     },
     workerId: e.WORKER_ID,
     logLevel: e.LOG_LEVEL,

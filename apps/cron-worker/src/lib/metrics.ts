@@ -32,7 +32,8 @@ export interface MetricsInput {
 
 /**
  * The custom metrics of DESIGN.md §7: `ActiveThreads` and `ActiveSessions` per (Pool, TaskId),
- * `PoolHealthy` 1/0 per Pool, and `PaymentVolume` per Currency over the interval just ended; and
+ * `PoolHealthy` 1/0 per Pool, and `PaymentVolume` (in tokens) per mint — the `Currency` dimension —
+ * over the interval just ended; and
  * the game's `PointsAwarded` (positive points) and `PardonsGranted` over the same interval, with
  * no dimension (0 when nothing happened, so the series has no gaps).
  */
@@ -51,8 +52,12 @@ export function buildMetrics(input: MetricsInput): Metric[] {
       dimensions: { Pool: pool },
     });
   }
+  // Per mint (the token paid); payments recorded without one keep their currency's name.
   const totals = new Map<string, number>(input.currencies.map((c) => [c, 0]));
-  for (const p of input.payments) totals.set(p.currency, Number(p.total.toString()));
+  for (const p of input.payments) {
+    const key = p.mint ?? p.currency;
+    totals.set(key, (totals.get(key) ?? 0) + Number(p.total.toString()));
+  }
   for (const [currency, value] of totals) {
     metrics.push({
       name: 'PaymentVolume',
