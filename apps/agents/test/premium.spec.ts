@@ -19,7 +19,13 @@ import {
   type PaymentVerified,
 } from '../src/lib/premium';
 import { ScriptedBrain } from '../src/lib/scripted-brain';
-import { formatBaseUnits, isVariableService, PREMIUM_SERVICES } from '../src/lib/services';
+import { DEFAULT_PREMIUM_CATALOGUE } from '@pardon/game';
+import {
+  formatBaseUnits,
+  isVariableService,
+  PREMIUM_SERVICES,
+  VARIABLE_MINIMUM_TOKENS,
+} from '../src/lib/services';
 import { containsTemplate } from '../src/lib/template';
 
 const WALLET = '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU';
@@ -362,5 +368,19 @@ describe('the scripted brain delivering', () => {
     );
     expect(reply.consult?.agentId).toBe('trump-donald');
     expect(reply.consult?.content).toMatch(/recommend/i);
+  });
+});
+
+describe('the services the agents sell', () => {
+  it('are the ids of libs/game’s catalogue, with its minimums', () => {
+    expect([...PREMIUM_SERVICES].sort()).toEqual(
+      Object.keys(DEFAULT_PREMIUM_CATALOGUE.services).sort(),
+    );
+    expect(VARIABLE_MINIMUM_TOKENS).toEqual({
+      donation: 1_000,
+      bribe: 7_500,
+      campaign_contribution: 2_500,
+      gift: 1_000,
+    });
   });
 });

@@ -3,7 +3,11 @@
 // both tasks, two cron-workers. The scenarios run in order on one topology and leave it healthy
 // for the next; afterAll stops every process, and the processes stop by themselves should this
 // run die (parent-watch preload, stdin-bound PostgreSQL and moto).
-import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
+import {
+  CloudWatchClient,
+  GetMetricStatisticsCommand,
+  ListMetricsCommand,
+} from '@aws-sdk/client-cloudwatch';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -392,6 +396,79 @@ test("the run's custom metrics are readable from the AWS emulator", async () => 
     cloudwatch.destroy();
   }
 }, 60_000);
+
+test('a premium service paid through the balancer is delivered once, and PaymentVolume counts it', async () => {
+  const chain = topology.chain;
+  const aws = topology.aws;
+  if (!chain || !aws) throw new Error('the topology was started without its local chain or AWS');
+  const player = await newPlayer().signIn();
+  const agentId = 'trump-eric';
+  const threadId = await player.openThread(agentId);
+  const stream = player.follow(threadId);
+  const requests: Array<{ intentId: string; amount: string }> = [];
+  const settled: unknown[] = [];
+  stream.onNamed((name, data) => {
+    if (name === 'payment_request') requests.push(data as { intentId: string; amount: string });
+    if (name === 'payment_settled') settled.push(data);
+  });
+  try {
+    await player.say(threadId, 'Do you have any insider info or secrets for me? I can pay for it.');
+    await stream.until(() => requests.length > 0, REPLY_TIMEOUT_MS, `${agentId}'s payment request`);
+    const [offer] = requests;
+    if (!offer) throw new Error('no payment request');
+    const paid = await player.payWithLocalWallet(offer.intentId);
+    expect(paid.status).toBe(200);
+    expect(paid.json).toMatchObject({ created: true, payment: { status: 'verified' } });
+    // The agent delivers the service after the server's notice, on whichever task holds it.
+    await stream.until(
+      (ms) => {
+        const notice = ms.findIndex((m) => m.senderId === 'system');
+        return notice >= 0 && ms.slice(notice + 1).some((m) => m.senderId === agentId);
+      },
+      REPLY_TIMEOUT_MS,
+      `${agentId}'s delivery after the payment`,
+    );
+    const rows = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM payments WHERE intent_id = $1 AND verified`,
+      [offer.intentId],
+    );
+    expect(rows.rows[0]?.n).toBe(1);
+
+    const cloudwatch = new CloudWatchClient({
+      endpoint: aws.endpoint,
+      region: aws.region,
+      credentials: aws.credentials,
+    });
+    try {
+      const expected = Number(BigInt(offer.amount) / 10n ** BigInt(chain.decimals));
+      let sum = 0;
+      await waitUntil(
+        'PaymentVolume of the payment in the emulator',
+        async () => {
+          const stats = await cloudwatch.send(
+            new GetMetricStatisticsCommand({
+              Namespace: 'PardonSimulator',
+              MetricName: 'PaymentVolume',
+              Dimensions: [{ Name: 'Currency', Value: chain.mint }],
+              StartTime: new Date(Date.now() - 10 * 60_000),
+              EndTime: new Date(Date.now() + 60_000),
+              Period: 60,
+              Statistics: ['Sum'],
+            }),
+          );
+          sum = (stats.Datapoints ?? []).reduce((total, d) => total + (d.Sum ?? 0), 0);
+          return sum >= expected;
+        },
+        30_000,
+      );
+      expect(sum).toBe(expected);
+    } finally {
+      cloudwatch.destroy();
+    }
+  } finally {
+    await stream.close();
+  }
+}, 90_000);
 
 test('a PostgreSQL restart during traffic gives clean 503s with Retry-After and the platform recovers by itself', async () => {
   const postgres = topology.postgres;

@@ -1,7 +1,9 @@
+import { DEFAULT_PREMIUM_CATALOGUE } from '@pardon/game';
 import { z } from 'zod';
 
 // The premium catalogue's ids as the agents know them (no imports of the agent's other modules:
-// personas.ts reads it). Prices, labels and usage limits are the gateway's.
+// personas.ts reads it). The catalogue itself is libs/game's; the gateway's (PREMIUM_CATALOGUE)
+// decides prices, labels and usage limits, and refuses what it does not sell.
 
 /** Production's nine services (elevenyellow/pardon-simulator `premium-services.json.example`). */
 export const PREMIUM_SERVICES = [
@@ -18,13 +20,13 @@ export const PREMIUM_SERVICES = [
 export const PremiumServiceSchema = z.enum(PREMIUM_SERVICES);
 export type PremiumService = z.infer<typeof PremiumServiceSchema>;
 
-/** Variable-price services and their minimum, in whole PARDON tokens. */
-export const VARIABLE_MINIMUM_TOKENS: Readonly<Partial<Record<PremiumService, number>>> = {
-  donation: 1_000,
-  bribe: 7_500,
-  campaign_contribution: 2_500,
-  gift: 1_000,
-};
+/** Variable-price services and their minimum, in whole PARDON tokens (libs/game's default catalogue). */
+export const VARIABLE_MINIMUM_TOKENS: Readonly<Partial<Record<PremiumService, number>>> =
+  Object.fromEntries(
+    Object.entries(DEFAULT_PREMIUM_CATALOGUE.services).flatMap(([id, entry]) =>
+      entry.price.kind === 'variable' ? [[id, Number(entry.price.minTokens)]] : [],
+    ),
+  );
 
 export function isVariableService(service: string): boolean {
   return Object.hasOwn(VARIABLE_MINIMUM_TOKENS, service);

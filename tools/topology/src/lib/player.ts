@@ -2,6 +2,7 @@
 // sticky cookie kept like a cookie jar, retries of a message with the same clientMessageId after a
 // 502/503 or a cut connection, and event streams that reconnect with Last-Event-ID.
 import { randomUUID } from 'node:crypto';
+import { transactionMessageBytes, transactionSignature, withSignature } from '@pardon/solana';
 import bs58 from 'bs58';
 import nacl from 'tweetnacl';
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
@@ -244,6 +245,33 @@ export class Player {
       202,
     );
     return String(sent['messageId']);
+  }
+
+  /**
+   * Pays a premium service's payment request as the page's "Pay (local test wallet)" does, on
+   * the local game: tokens from the local chain's faucet, the transaction request, signed with
+   * this wallet, handed to the gateway. Returns the `POST /api/payments` answer, as it is.
+   */
+  async payWithLocalWallet(intentId: string): Promise<ApiResponse> {
+    this.expect('faucet', await this.callRetrying('POST', '/api/payments/local-faucet'), 200);
+    const request = this.expect(
+      'transaction request',
+      await this.callRetrying('POST', `/api/payments/intents/${intentId}/transaction`, {
+        account: this.wallet,
+      }),
+      200,
+    );
+    const unsigned = String(request['transaction']);
+    const signed = withSignature(
+      unsigned,
+      this.wallet,
+      nacl.sign.detached(transactionMessageBytes(unsigned), this.secretKey),
+    );
+    return this.callRetrying('POST', '/api/payments', {
+      intentId,
+      signature: transactionSignature(signed),
+      transaction: signed,
+    });
   }
 
   async messages(threadId: string): Promise<ApiMessage[]> {
