@@ -3,7 +3,8 @@
 // continues the last one). With a message it sends it, prints the agent's reply and exits; without
 // one it is a conversation: the thread so far, then each line you type is sent and replies are
 // printed as they arrive, until Ctrl-D. After each reply it shows the agent's name and the player's
-// score for the week (the thread's `score` events, or /api/me) and announces a pardon.
+// score for the week (the thread's `score` events, or /api/me) and announces a pardon. An agent's
+// offer of a premium service is printed, and `/pay` pays it with the wallet (the local chain).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,6 +25,7 @@ import {
   waitFor,
   type GameEvent,
 } from './play-score';
+import { followPayments, PAY_COMMAND, payResultLine } from './play-payments';
 
 const REPLY_TIMEOUT_MS = 60_000;
 const IDLE_WAIT_MS = 3_600_000;
@@ -50,6 +52,8 @@ function isUnreachable(error: unknown): boolean {
 }
 
 function line(m: ApiMessage, wallet: string): string {
+  // The server's notices (a verified payment) carry JSON for the agent after their first line.
+  if (m.senderId === 'system') return `system: ${m.content.split('\n')[0] ?? ''}`;
   return `${m.senderId === wallet ? 'you' : m.senderId}: ${m.content}`;
 }
 
@@ -112,10 +116,19 @@ async function printArrivals(
   }
 }
 
+/** A call that never got an answer, as the gateway's error shape. */
+const failed = (error: unknown) => ({
+  status: 0,
+  headers: new Headers(),
+  json: { error: 'unreachable', message: error instanceof Error ? error.message : String(error) },
+});
+
 /** The conversation: history, then typed lines out and replies in until end of input. */
 async function converse(player: Player, threadId: string, agent: string): Promise<void> {
   const tty = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  console.log(`Talking to ${agent}. Type a message and press Enter; Ctrl-D leaves.`);
+  console.log(
+    `Talking to ${agent}. Type a message and press Enter; ${PAY_COMMAND} pays the latest offer; Ctrl-D leaves.`,
+  );
   const past = await player.messages(threadId);
   const history = past.length;
   const me = await fetchMe(player);
@@ -166,6 +179,7 @@ async function converse(player: Player, threadId: string, agent: string): Promis
       })
     : undefined;
   const ticker = me ? setInterval(() => flush(false), 250) : undefined;
+  const payments = followPayments(stream, show);
   const arrivals = printArrivals(
     stream,
     player.wallet,
@@ -179,6 +193,7 @@ async function converse(player: Player, threadId: string, agent: string): Promis
   prompt();
   let sending = Promise.resolve();
   let lastSent = 0;
+  let deliveryOwed = false;
   rl.on('line', (text) => {
     const content = text.trim();
     if (content === '') {
@@ -186,6 +201,17 @@ async function converse(player: Player, threadId: string, agent: string): Promis
       return;
     }
     sending = sending.then(async () => {
+      if (content === PAY_COMMAND) {
+        const offer = await payments.open(lastSent > 0 ? REPLY_TIMEOUT_MS : 0);
+        if (!offer) show('no open offer to pay: ask an agent for a premium service first');
+        else {
+          const paid = await player.payWithLocalWallet(offer.intentId).catch(failed);
+          show(payResultLine(paid));
+          if (paid.status === 200) deliveryOwed = true;
+        }
+        prompt();
+        return;
+      }
       try {
         lastSent = messageSeq(await player.say(threadId, content));
       } catch (error) {
@@ -207,12 +233,26 @@ async function converse(player: Player, threadId: string, agent: string): Promis
       .catch(() => undefined);
     if (unfollow) await waitFor(() => scoredSeq >= lastSent, SCORE_WAIT_MS);
   }
+  // A service paid for is delivered after the server's notice: that reply is printed too.
+  if (deliveryOwed) {
+    await stream
+      .until(
+        (messages) => {
+          const notice = messages.findLastIndex((m) => m.senderId === 'system');
+          return notice >= 0 && messages.slice(notice + 1).some((m) => m.senderId === agent);
+        },
+        REPLY_TIMEOUT_MS,
+        `${agent}'s delivery`,
+      )
+      .catch(() => undefined);
+  }
   left = true;
   await stream.close();
   await arrivals;
   if (ticker) clearInterval(ticker);
   flush(true);
   unfollow?.();
+  payments.unfollow();
   if (tty) console.log('');
 }
 
