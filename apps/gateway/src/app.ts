@@ -155,6 +155,7 @@ export const buildApp = fp(
       taskId,
       requiredAgents,
       log,
+      paymentReconcile: payments.reconcile,
     });
 
     let shuttingDown = false;

@@ -16,7 +16,7 @@ import { createDb } from '@pardon/db';
 import { DEFAULT_GAME_RULES } from '@pardon/game';
 import { connectAgent, type TestAgent } from './support/agents';
 import { useGateway } from './support/fixture';
-import { agentSecretOf, startGateway, type TestGateway } from './support/gateway';
+import { agentSecretOf, CRON_SECRET, startGateway, type TestGateway } from './support/gateway';
 import { SseReader } from './support/sse';
 import { newWallet, request, signIn, type TestWallet } from './support/wallet';
 
@@ -425,6 +425,63 @@ describe('premium payments', () => {
   });
 });
 
+describe('payment-reconcile by hand on the gateway', () => {
+  const f = useGateway(paymentEnv, { agents: false });
+
+  it('POST /api/cron/payment-reconcile settles an unreported transfer and records the run', async () => {
+    const agents: TestAgent[] = [];
+    try {
+      for (const pool of ['pool-0', 'pool-1']) {
+        for (const id of ['agent-a', 'agent-b']) {
+          agents.push(await connectAgent(f.gw.url, agentSecretOf, pool, id, 'streamable'));
+        }
+      }
+      const wallet = newWallet();
+      const token = await signIn(f.gw.url, wallet);
+      const session = await request('POST', `${f.gw.url}/api/sessions`, { token });
+      const thread = await request('POST', `${f.gw.url}/api/threads`, {
+        token,
+        body: { agentId: 'agent-a' },
+      });
+      const agent = agents.find(
+        (a) => a.pool === session.json.pool && a.id === 'agent-a',
+      ) as TestAgent;
+      const r = await agent.client.callTool({
+        name: REQUEST,
+        arguments: { threadId: thread.json.threadId, service: 'strategy_advice' },
+      });
+      const asked = JSON.parse((r.content as Array<{ text: string }>)[0]?.text ?? '{}');
+      await chain.fund(wallet.address, 5_000n);
+      const signature = await makeTransfer({
+        chain,
+        payerSecret: wallet.secretKey,
+        mint: chain.mint,
+        toOwner: chain.treasury,
+        amount: BigInt(asked.amount),
+        reference: asked.reference,
+      });
+      const unauthorized = await request('POST', `${f.gw.url}/api/cron/payment-reconcile`, {});
+      expect(unauthorized.status).toBe(401);
+      const run = await request('POST', `${f.gw.url}/api/cron/payment-reconcile`, {
+        headers: { authorization: `Bearer ${CRON_SECRET}` },
+      });
+      expect(run.status).toBe(200);
+      expect(run.json).toMatchObject({ job: 'payment-reconcile', settled: 1, failed: 0 });
+      const rows = await f.db.query(`SELECT status FROM payments WHERE signature = $1`, [
+        signature,
+      ]);
+      expect(rows).toEqual([{ status: 'verified' }]);
+      // The agent is told, by the task that owns the player's session (this one).
+      const mention = await agent.tools.waitForMentions({ timeoutMs: 10_000 });
+      expect(JSON.stringify(mention)).toContain('payment_verified');
+      const runs = await f.db.query(`SELECT ok FROM cron_runs WHERE job = 'payment-reconcile'`);
+      expect(runs).toEqual([{ ok: true }]);
+    } finally {
+      await Promise.all(agents.map((a) => a.close()));
+    }
+  });
+});
+
 describe('premium payments, late and off', () => {
   const f = useGateway(paymentEnv, { agents: false });
   let agent: TestAgent | undefined;
@@ -500,5 +557,10 @@ describe('premium payments switched off', () => {
     });
     expect(post.status).toBe(404);
     expect(post.json.error).toBe('payments_disabled');
+    const reconcile = await request('POST', `${f.gw.url}/api/cron/payment-reconcile`, {
+      headers: { authorization: `Bearer ${CRON_SECRET}` },
+    });
+    expect(reconcile.status).toBe(404);
+    expect(reconcile.json.error).toBe('payments_disabled');
   });
 });

@@ -8,8 +8,8 @@ const cronSchema = {
 } as const;
 
 /**
- * `POST /api/cron/{session-cleanup,thread-cleanup,pool-health,weekly-close}`: the lifecycle jobs
- * and the game's week close run by hand on this task, behind `Authorization: Bearer CRON_SECRET`
+ * `POST /api/cron/{session-cleanup,thread-cleanup,pool-health,weekly-close,payment-reconcile}`:
+ * the lifecycle jobs, the game's week close and the payments' reconcile run by hand on this task, behind `Authorization: Bearer CRON_SECRET`
  * (unset = disabled, 404).
  */
 export async function cronRoutes(
@@ -38,4 +38,6 @@ export async function cronRoutes(
   }));
   // Closes the week that ended last; idempotent (a second call returns created: false).
   app.post('/api/cron/weekly-close', route, async () => jobs.weeklyClose());
+  // Settles unreported payments and closes expired intents; idempotent (payments_disabled if off).
+  app.post('/api/cron/payment-reconcile', route, async () => jobs.paymentReconcile());
 }

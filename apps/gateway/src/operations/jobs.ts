@@ -1,6 +1,8 @@
 import type { GameRules } from '@pardon/game';
 import { classifyPoolHealth, summarizePoolHealth, type LifecycleSettings } from '@pardon/lifecycle';
+import type { PaymentReconcileResult, ReconcileDeps } from '@pardon/payments';
 import type { FastifyBaseLogger } from 'fastify';
+import { GatewayError } from '../errors';
 import type { PoolManager, PoolStatus } from '../shared/pools';
 import type { Store } from '../shared/store';
 import type { ThreadBus } from '../thread-bus/thread-bus';
@@ -16,6 +18,7 @@ export interface LifecycleJobsOptions {
     | 'activeCounts'
     | 'writePoolHealth'
     | 'runWeeklyClose'
+    | 'runPaymentReconcile'
     | 'game'
   >;
   pools: PoolManager;
@@ -26,6 +29,8 @@ export interface LifecycleJobsOptions {
   log: FastifyBaseLogger;
   /** The configured game rules (weekly-close, the ops page's game). */
   rules: GameRules;
+  /** What payment-reconcile checks against (the chain and settings); absent while payments are off. */
+  paymentReconcile?: Omit<ReconcileDeps, 'payments' | 'now' | 'logger'> | undefined;
 }
 
 export interface PoolHealthReport {
@@ -57,6 +62,21 @@ export class LifecycleJobs {
    */
   async weeklyClose(now = Date.now()): Promise<WeeklyCloseReport> {
     return weeklyCloseReport(await this.options.store.runWeeklyClose(now, this.rules), this.rules);
+  }
+
+  /** Whether premium payments are on (payment-reconcile has something to do). */
+  get paymentsEnabled(): boolean {
+    return this.options.paymentReconcile !== undefined;
+  }
+
+  /**
+   * payment-reconcile: settles what players paid but never reported and closes expired intents
+   * (libs/payments, the runner the cron-worker schedules), recorded in cron_runs.
+   */
+  async paymentReconcile(now = Date.now()): Promise<PaymentReconcileResult> {
+    const deps = this.options.paymentReconcile;
+    if (!deps) throw new GatewayError('GW_ERR_PAYMENTS_DISABLED');
+    return this.options.store.runPaymentReconcile(now, deps);
   }
 
   async sessionCleanup(now = Date.now()): Promise<{

@@ -9,7 +9,13 @@ import type { Store } from '../shared/store';
 import type { LifecycleJobs } from './jobs';
 import { prizesCsv, type GameOps } from './weekly-close';
 
-const JOBS = ['session-cleanup', 'thread-cleanup', 'pool-health', 'weekly-close'] as const;
+const JOBS = [
+  'session-cleanup',
+  'thread-cleanup',
+  'pool-health',
+  'weekly-close',
+  'payment-reconcile',
+] as const;
 type Job = (typeof JOBS)[number];
 
 /** A task is live while its heartbeat is this recent (three default heartbeats). */
@@ -166,21 +172,24 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
           agentsConnected: s.agentsConnected,
           takenAt: s.takenAt.toISOString(),
         })),
-        cron: JOBS.map((job) => {
-          const r = byJob.get(job);
-          return {
-            job,
-            lastRun: r
-              ? {
-                  startedAt: r.startedAt.toISOString(),
-                  finishedAt: r.finishedAt.toISOString(),
-                  ok: r.ok,
-                  summary: r.summary,
-                  error: r.error,
-                }
-              : null,
-          };
-        }),
+        // payment-reconcile only where payments are on: elsewhere it has nothing to run.
+        cron: JOBS.filter((job) => job !== 'payment-reconcile' || jobs.paymentsEnabled).map(
+          (job) => {
+            const r = byJob.get(job);
+            return {
+              job,
+              lastRun: r
+                ? {
+                    startedAt: r.startedAt.toISOString(),
+                    finishedAt: r.finishedAt.toISOString(),
+                    ok: r.ok,
+                    summary: r.summary,
+                    error: r.error,
+                  }
+                : null,
+            };
+          },
+        ),
         game: gameView,
       };
     },
@@ -245,6 +254,7 @@ export async function opsApiRoutes(app: FastifyInstance, opts: OpsApiOptions): P
       if (job === 'session-cleanup') return { job, result: await jobs.sessionCleanup(now) };
       if (job === 'thread-cleanup') return { job, result: await jobs.threadCleanup(now) };
       if (job === 'weekly-close') return { job, result: await jobs.weeklyClose(now) };
+      if (job === 'payment-reconcile') return { job, result: await jobs.paymentReconcile(now) };
       const db = dbOf();
       // Fleet-wide, as the cron-worker runs it: every live task's /health, one snapshot per pool.
       if (!db) return { job, result: await jobs.poolHealth(now) };

@@ -1,7 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { AgentConnection, PoolBus } from '@pardon/coral';
 import type { GameEvent, PaymentRequestEvent } from '@pardon/db';
-import { createRpcChain } from '@pardon/solana';
+import type { GameRules } from '@pardon/game';
+import type { PaymentSettings } from '@pardon/payments';
+import { createRpcChain, type Chain } from '@pardon/solana';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../config';
 import type { GameEventHub } from '../game/game-events';
@@ -20,6 +22,8 @@ import { Settlement } from './settlement';
 export interface PaymentsModule {
   /** The thread streams' payment events (empty while payments are off). */
   readonly events: PaymentEventHub;
+  /** What the payment-reconcile job checks against; undefined while payments are off. */
+  readonly reconcile: { chain: Chain; settings: PaymentSettings; rules: GameRules } | undefined;
   /** The agents' `pardon_request_payment`, on a game agent's connection (none while off). */
   registerTools(server: McpServer, context: { bus: PoolBus; connection: AgentConnection }): void;
   /** The routes (player and ops) and the settlement, once the thread bus exists. */
@@ -66,6 +70,7 @@ export function buildPayments(deps: {
 
   return {
     events,
+    reconcile: settings && chain ? { chain, settings, rules: config.gameRules } : undefined,
     registerTools(server, context) {
       if (requests) registerRequestPaymentTool(server, { ...context, payments: requests });
     },

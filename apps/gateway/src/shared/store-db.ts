@@ -6,6 +6,7 @@ import {
   parseMessageId,
   runSessionCleanup,
   runThreadCleanup,
+  recorded,
   runWeeklyClose,
   type Db,
   type LifecycleNotifier,
@@ -15,6 +16,7 @@ import {
 } from '@pardon/db';
 import type { GameRules } from '@pardon/game';
 import type { LifecycleSettings } from '@pardon/lifecycle';
+import { runPaymentReconcile, type ReconcileDeps } from '@pardon/payments';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig } from '../config';
 import { GatewayError } from '../errors';
@@ -28,6 +30,9 @@ import type {
   ThreadAdmission,
   ThreadRow,
 } from './store';
+
+/** Intents one payment-reconcile run looks at (the cron-worker's CLEANUP_BATCH_SIZE default). */
+const RECONCILE_BATCH = 1000;
 
 function toMessage(m: Message): StoredMessage {
   return {
@@ -174,6 +179,15 @@ export class DbStore implements Store {
         out[c.pool] = { threads: c.activeThreads, sessions: c.activeSessions };
     }
     return out;
+  }
+
+  runPaymentReconcile(now: number, deps: Omit<ReconcileDeps, 'payments' | 'now' | 'logger'>) {
+    return recorded(this.db, 'payment-reconcile', { now, logger: this.log }, () =>
+      runPaymentReconcile(
+        { ...deps, payments: this.db.payments, now: () => now, logger: this.log },
+        { limit: RECONCILE_BATCH },
+      ),
+    );
   }
 
   runWeeklyClose(now: number, rules: GameRules) {

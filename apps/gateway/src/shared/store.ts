@@ -1,5 +1,6 @@
 import type { GameRepository, PaymentsRepository, WeeklyCloseResult } from '@pardon/db';
 import type { GameRules } from '@pardon/game';
+import type { PaymentReconcileResult, ReconcileDeps } from '@pardon/payments';
 import type { LifecycleSettings } from '@pardon/lifecycle';
 import type { StoredMessage } from './messages';
 
@@ -109,6 +110,14 @@ export interface Store {
     notifications: number;
     purgedNonces: number;
   }>;
+  /**
+   * payment-reconcile (libs/payments): settles transfers of open intents found on chain by their
+   * reference and closes expired ones, recorded in cron_runs as the cron-worker records it.
+   */
+  runPaymentReconcile(
+    now: number,
+    deps: Omit<ReconcileDeps, 'payments' | 'now' | 'logger'>,
+  ): Promise<PaymentReconcileResult>;
   /** weekly-close (libs/db runner): closes the week that ended last, once, recorded in cron_runs. */
   runWeeklyClose(now: number, rules: GameRules): Promise<WeeklyCloseResult>;
   /** thread-cleanup (libs/db runner): closes threads of ended sessions and idle threads. */
