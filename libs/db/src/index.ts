@@ -20,6 +20,7 @@ export {
   parseMessageId,
   MAX_MESSAGE_SEQ,
   MESSAGES_CHANNEL,
+  SYSTEM_SENDER,
   decodeMessageAppended,
 } from './lib/messages';
 export type { MessageAppendedEvent } from './lib/messages';

@@ -435,6 +435,19 @@ describe('settling an intent', () => {
   });
 });
 
+describe('the system message and unanswered player messages', () => {
+  test('a settlement’s system message does not count as the agent’s answer', async () => {
+    const p = await playerThread('cz');
+    const intent = await intentFor(p);
+    const waiting = await say(p, 'still waiting for your answer');
+    await fx().db.payments.settle(settleInput(intent));
+    const unanswered = await fx().db.messages.findUnanswered({ pool: 'pool-0' });
+    expect(unanswered.filter((m) => m.threadId === p.threadId).map((m) => m.id)).toEqual([
+      waiting.id,
+    ]);
+  });
+});
+
 describe('the payment jobs and the ops page', () => {
   test('expireIntents closes pending intents past their expiry; an on-time transfer still settles them', async () => {
     const p = await playerThread();

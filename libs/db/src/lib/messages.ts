@@ -19,6 +19,9 @@ const SEQ_DIGITS = 10;
  */
 export const MESSAGES_CHANNEL = 'pardon_messages';
 
+/** The sender id of the server's own messages on a thread (a settled payment's notice). */
+export const SYSTEM_SENDER = 'system';
+
 /** What listeners hear on {@link MESSAGES_CHANNEL}. */
 export interface MessageAppendedEvent {
   threadId: string;
@@ -83,7 +86,9 @@ WITH th AS (
   UPDATE threads SET
     last_seq = nxt.seq,
     last_player_seq = CASE WHEN nxt.from_player THEN nxt.seq ELSE last_player_seq END,
-    last_agent_seq = CASE WHEN nxt.from_player THEN last_agent_seq ELSE nxt.seq END,
+    -- The server's own notices (a verified payment) answer no player message.
+    last_agent_seq = CASE WHEN nxt.from_player OR $2 = '${SYSTEM_SENDER}' THEN last_agent_seq
+                          ELSE nxt.seq END,
     last_message_at = nxt.at,
     updated_at = nxt.at
   FROM nxt

@@ -10,7 +10,7 @@ import { inTransaction, isUuid, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError } from './errors';
 import { GAME_CHANNEL, type GameEvent } from './game/events';
 import { lockWeekRow, readWeekState } from './game/week-row';
-import { APPEND_SQL, parseMessageId } from './messages';
+import { APPEND_SQL, parseMessageId, SYSTEM_SENDER } from './messages';
 import { INTENT_SQL_COLUMNS, requireBaseUnits, toIntent } from './payment-rows';
 import { requireText } from './sessions';
 import type { PaymentIntent, SettleResult } from './types';
@@ -379,7 +379,7 @@ async function appendSystemMessage(
     text: APPEND_SQL,
     values: [
       intent.threadId,
-      'system',
+      SYSTEM_SENDER,
       message.content,
       [intent.agentId],
       `payment:${intent.id}`,
