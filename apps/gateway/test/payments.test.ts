@@ -325,7 +325,7 @@ describe('premium payments', () => {
   });
 
   it('settles once when posted twice, from two gateways at once, and found by the reconcile job', async () => {
-    const second = await startGateway(f.db.url, paymentEnv());
+    const second = await startGateway(f.db.url, { ...paymentEnv(), TASK_ID: 'second-task' });
     try {
       const p = await player();
       await fund(p);
@@ -378,6 +378,41 @@ describe('premium payments', () => {
         [p.threadId],
       );
       expect(systemMessages[0]?.n).toBe(1);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('a stream on another gateway shows the card and the settlement', async () => {
+    const second = await startGateway(f.db.url, { ...paymentEnv(), TASK_ID: 'second-task' });
+    try {
+      const p = await player();
+      await fund(p);
+      // The player's stream is on the second task; the agent asks on the first.
+      const stream = await SseReader.open(`${second.url}/api/threads/${p.threadId}/events`, {
+        authorization: `Bearer ${p.token}`,
+      });
+      const asked = await intent(p, 'gift', '1500');
+      const [card] = await stream.waitFor(1);
+      expect(card?.event).toBe('payment_request');
+      expect(JSON.parse(card?.data ?? '{}')).toMatchObject({
+        intentId: asked.intentId,
+        amountDisplay: '1,500 PARDON',
+      });
+      const signature = await makeTransfer({
+        chain,
+        payerSecret: p.wallet.secretKey,
+        mint: chain.mint,
+        toOwner: chain.treasury,
+        amount: BigInt(asked.amount),
+        reference: asked.reference,
+      });
+      expect((await post(p, { intentId: asked.intentId, signature })).status).toBe(200);
+      const events = await stream.waitFor(4);
+      stream.close();
+      expect(events.map((e) => e.event ?? 'message')).toEqual(
+        expect.arrayContaining(['payment_settled', 'score', 'message']),
+      );
     } finally {
       await second.close();
     }
