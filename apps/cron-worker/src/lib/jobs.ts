@@ -13,7 +13,7 @@ import { runPaymentReconcile } from '@pardon/payments';
 import { createRpcChain } from '@pardon/solana';
 import { request } from 'undici';
 import type { WorkerConfig, WorkerJobName } from './config';
-import { buildMetrics, type MetricsSink } from './metrics';
+import { buildMetrics, metricsWindow, type MetricsSink } from './metrics';
 
 export interface JobContext {
   db: Db;
@@ -21,6 +21,8 @@ export interface JobContext {
   metrics: MetricsSink;
   config: WorkerConfig;
   log: Logger;
+  /** Where the interval metrics this worker last published end (see `metricsWindow`). */
+  metricsWindowEnd?: number;
 }
 
 /** GET `<baseUrl>/health` with a deadline; resolves to the JSON body whatever the status. */
@@ -89,7 +91,8 @@ export async function runJob(
         logger: log,
       });
       const intervalMs = config.settings.schedules['pool-health'].intervalMs;
-      const window = { from: new Date(now - intervalMs), to: new Date(now) };
+      const span = metricsWindow(ctx.metricsWindowEnd, now, intervalMs);
+      const window = { from: new Date(span.from), to: new Date(span.to) };
       const [payments, game] = await Promise.all([
         db.payments.volume(window),
         db.game.intervalTotals(window),
@@ -104,6 +107,8 @@ export async function runJob(
       let metricsError: string | undefined;
       try {
         await ctx.metrics.publish(metrics, new Date(now));
+        // Published: the next span starts here. A failed publish is covered by the next one.
+        ctx.metricsWindowEnd = span.to;
       } catch (err) {
         // Snapshots are stored; a metrics outage must not fail the health check itself.
         metricsError = err instanceof Error ? err.message : String(err);
@@ -114,7 +119,7 @@ export async function runJob(
         metrics: {
           sink: ctx.metrics.kind,
           published: metricsError === undefined ? metrics.length : 0,
-          paymentWindowMs: intervalMs,
+          paymentWindowMs: span.to - span.from,
           ...(metricsError !== undefined ? { error: metricsError } : {}),
         },
       };

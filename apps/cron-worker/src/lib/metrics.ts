@@ -31,6 +31,22 @@ export interface MetricsInput {
 }
 
 /**
+ * The span the interval metrics (PaymentVolume, PointsAwarded, PardonsGranted) cover: from where
+ * the last published span ended, so a tick that runs late or is skipped (a run still busy) loses
+ * nothing and counts nothing twice; one interval back on a worker's first run (or after a gap
+ * longer than `maxMs`, e.g. a long outage, which is then cut to the last interval).
+ */
+export function metricsWindow(
+  lastEnd: number | undefined,
+  now: number,
+  intervalMs: number,
+  maxMs = 10 * intervalMs,
+): { from: number; to: number } {
+  const contiguous = lastEnd !== undefined && lastEnd < now && now - lastEnd <= maxMs;
+  return { from: contiguous ? lastEnd : now - intervalMs, to: now };
+}
+
+/**
  * The custom metrics of DESIGN.md §7: `ActiveThreads` and `ActiveSessions` per (Pool, TaskId),
  * `PoolHealthy` 1/0 per Pool, and `PaymentVolume` (in tokens) per mint — the `Currency` dimension —
  * over the interval just ended; and
