@@ -7,5 +7,12 @@ export { DEFAULT_POOLING_SETTINGS } from './lib/settings';
 export type { PoolingSettings } from './lib/settings';
 export { fleetCapacity, monthlyCost, tasksForPlayers } from './lib/capacity';
 export type { FleetCapacity, MonthlyCost, TasksNeeded } from './lib/capacity';
-export { erlangC, estimateReplyTime, maxThreadsPerPool } from './lib/erlang';
-export type { ReplyTimeEstimate } from './lib/erlang';
+export {
+  DEFAULT_ADMISSION_MODEL,
+  erlangC,
+  estimateReplyTime,
+  maxThreadsPerPool,
+} from './lib/erlang';
+export type { AdmissionModel, ReplyTimeEstimate } from './lib/erlang';
+export { formatLatencyDistribution, parseLatencyDistribution, serviceTime } from './lib/latency';
+export type { LatencyDistribution, ServiceTime } from './lib/latency';
