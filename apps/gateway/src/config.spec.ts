@@ -1,7 +1,9 @@
 // Locks in that the gateway's configuration fails fast and names every bad variable at once,
-// and that defaults are the design's (5 pools × 30 threads, the six agents, port 5555).
+// that defaults are the design's (5 pools, the six agents, port 5555), and that POOL_CAPACITY
+// defaults to libs/pooling's admission model on the agents' concurrency and the LLM's latency.
 import { agentSecretEnvName } from '@pardon/coral';
-import { ConfigError, DEFAULT_REQUIRED_AGENTS, loadConfig } from './config';
+import { DEFAULT_ADMISSION_MODEL, maxThreadsPerPool } from '@pardon/pooling';
+import { ConfigError, DEFAULT_REQUIRED_AGENTS, describePoolCapacity, loadConfig } from './config';
 
 const secretsOf = (ids: readonly string[]): Record<string, string> =>
   Object.fromEntries(
@@ -29,7 +31,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       port: 5555,
       poolCount: 5,
-      poolCapacity: 30,
+      poolCapacity: 2504,
       requiredAgents: [...DEFAULT_REQUIRED_AGENTS],
       maxMessageChars: 2000,
       cronSecret: undefined,
@@ -103,5 +105,81 @@ describe('loadConfig', () => {
         PAYMENT_TREASURY: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU',
       }),
     ).toEqual(['PAYMENT_MINT: PAYMENT_MINT must be a base58 Solana address']);
+  });
+});
+
+describe('POOL_CAPACITY', () => {
+  it('defaults to the admission model: 64 replies per agent, six agents, a fixed 1.5 s LLM, a message per 10 s, 3 s P95', () => {
+    const c = loadConfig(minimal);
+    expect(c.poolCapacity).toBe(maxThreadsPerPool(DEFAULT_ADMISSION_MODEL));
+    expect(c.poolCapacityBasis).toEqual({
+      source: 'model',
+      model: {
+        agentConcurrency: 64,
+        agentsPerPool: 6,
+        llmLatency: { kind: 'fixed', medianMs: 1500 },
+        messageIntervalMs: 10_000,
+        p95TargetMs: 3000,
+      },
+      modelThreadsPerPool: 2504,
+      p95ReplyMsAtCapacity: expect.closeTo(2987, 0),
+    });
+    expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toBe(
+      'pool capacity 2504 threads (admission model: AGENT_CONCURRENCY=64 × 6 agents, LLM_LATENCY_MS=fixed:1500, PLAYER_MESSAGE_INTERVAL_MS=10000, REPLY_P95_TARGET_MS=3000; modelled P95 2987 ms)',
+    );
+  });
+
+  it('follows the model inputs: concurrency, LLM latency in the agents’ grammar, message interval, target, roster size', () => {
+    const capacity = (env: Record<string, string>) =>
+      loadConfig({ ...minimal, ...env }).poolCapacity;
+    expect(capacity({ AGENT_CONCURRENCY: '4' })).toBe(115);
+    expect(capacity({ LLM_LATENCY_MS: 'lognormal:1500:0.4' })).toBe(2007);
+    expect(capacity({ LLM_LATENCY_MS: '1500' })).toBe(2504);
+    expect(capacity({ PLAYER_MESSAGE_INTERVAL_MS: '20000' })).toBeGreaterThan(2504);
+    expect(capacity({ REPLY_P95_TARGET_MS: '1600' })).toBeLessThan(2504);
+    expect(
+      loadConfig({ ...minimal, ...secretsOf(['a-1', 'b-2']), REQUIRED_AGENTS: 'a-1,b-2' })
+        .poolCapacityBasis.model.agentsPerPool,
+    ).toBe(2);
+  });
+
+  it('takes an explicit POOL_CAPACITY over the model, and still shows what the model says', () => {
+    const c = loadConfig({ ...minimal, POOL_CAPACITY: '30' });
+    expect(c.poolCapacity).toBe(30);
+    expect(c.poolCapacityBasis).toMatchObject({
+      source: 'POOL_CAPACITY',
+      modelThreadsPerPool: 2504,
+    });
+    expect(c.poolCapacityBasis.p95ReplyMsAtCapacity).toBe(1500);
+    expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toMatch(
+      /^pool capacity 30 threads \(POOL_CAPACITY; the model gives 2504 for AGENT_CONCURRENCY=64 .*modelled P95 there 1500 ms\)$/,
+    );
+    // Even when the model would admit nobody.
+    expect(
+      loadConfig({ ...minimal, POOL_CAPACITY: '30', LLM_LATENCY_MS: 'exponential:1500' })
+        .poolCapacity,
+    ).toBe(30);
+    const beyond = loadConfig({ ...minimal, POOL_CAPACITY: '9999' });
+    expect(describePoolCapacity(beyond.poolCapacity, beyond.poolCapacityBasis)).toMatch(
+      /unbounded\)$/,
+    );
+  });
+
+  it('refuses to start when the LLM alone misses the target and no POOL_CAPACITY is set', () => {
+    expect(problems({ ...minimal, LLM_LATENCY_MS: 'exponential:1500' })).toEqual([
+      expect.stringMatching(
+        /^POOL_CAPACITY: unset, and the admission model allows no thread: LLM_LATENCY_MS=exponential:1500 alone misses REPLY_P95_TARGET_MS=3000/,
+      ),
+    ]);
+  });
+
+  it('names a bad latency or model input', () => {
+    expect(problems({ ...minimal, LLM_LATENCY_MS: 'gamma:1:2' })).toEqual([
+      expect.stringMatching(/^LLM_LATENCY_MS: invalid latency "gamma:1:2": unknown distribution/),
+    ]);
+    expect(problems({ ...minimal, AGENT_CONCURRENCY: '0', POOL_CAPACITY: '0' })).toEqual([
+      expect.stringMatching(/^POOL_CAPACITY: /),
+      expect.stringMatching(/^AGENT_CONCURRENCY: /),
+    ]);
   });
 });

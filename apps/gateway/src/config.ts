@@ -9,6 +9,14 @@ import {
 } from '@pardon/coral';
 import { GameEnvSchema, type GameRules } from '@pardon/game';
 import { parsePaymentEnv, type PaymentConfig } from '@pardon/payments';
+import {
+  DEFAULT_ADMISSION_MODEL,
+  estimateReplyTime,
+  formatLatencyDistribution,
+  maxThreadsPerPool,
+  parseLatencyDistribution,
+  type AdmissionModel,
+} from '@pardon/pooling';
 import { TrustedProxiesSchema } from './shared/trusted-proxies';
 
 /** The six agents of the production game; every pool needs all of them before it takes players. */
@@ -40,6 +48,43 @@ const list = (def: readonly string[], min: number) =>
         .min(min),
     );
 
+const latency = z
+  .string()
+  .trim()
+  .default(formatLatencyDistribution(DEFAULT_ADMISSION_MODEL.llmLatency))
+  .transform((spec, ctx) => {
+    try {
+      return parseLatencyDistribution(spec);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** Where the gateway's `POOL_CAPACITY` came from, shown at start and in the config. */
+export interface PoolCapacityBasis {
+  /** `POOL_CAPACITY` when set, else `model`: libs/pooling's admission model on the inputs below. */
+  source: 'POOL_CAPACITY' | 'model';
+  /** The admission model's inputs (`AGENT_CONCURRENCY`, the roster size, `LLM_LATENCY_MS`, …). */
+  model: AdmissionModel;
+  /** The threads per pool the model allows (what `POOL_CAPACITY` defaults to). */
+  modelThreadsPerPool: number;
+  /** The model's P95 reply at the chosen capacity, in ms (Infinity: beyond what the agents answer). */
+  p95ReplyMsAtCapacity: number;
+}
+
+/** One line for the start-up log: the capacity and what it was sized from. */
+export function describePoolCapacity(capacity: number, basis: PoolCapacityBasis): string {
+  const m = basis.model;
+  const inputs = `AGENT_CONCURRENCY=${m.agentConcurrency} × ${m.agentsPerPool} agents, LLM_LATENCY_MS=${formatLatencyDistribution(m.llmLatency)}, PLAYER_MESSAGE_INTERVAL_MS=${m.messageIntervalMs}, REPLY_P95_TARGET_MS=${m.p95TargetMs}`;
+  const p95 = Number.isFinite(basis.p95ReplyMsAtCapacity)
+    ? `${Math.round(basis.p95ReplyMsAtCapacity)} ms`
+    : 'unbounded';
+  return basis.source === 'POOL_CAPACITY'
+    ? `pool capacity ${capacity} threads (POOL_CAPACITY; the model gives ${basis.modelThreadsPerPool} for ${inputs}; modelled P95 there ${p95})`
+    : `pool capacity ${capacity} threads (admission model: ${inputs}; modelled P95 ${p95})`;
+}
+
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
 
 const optionalString = z
@@ -56,7 +101,15 @@ export const EnvSchema = z
     PORT: int(5555).pipe(z.number().max(65535)),
     HOST: z.string().min(1).default('0.0.0.0'),
     POOL_COUNT: int(5, 1).pipe(z.number().max(100)),
-    POOL_CAPACITY: int(30, 1),
+    // Unset: sized by libs/pooling's admission model from the five settings below.
+    POOL_CAPACITY: z.coerce.number().int().min(1).optional(),
+    // Replies each agent works on at once per pool: keep it equal to the agents' own setting.
+    AGENT_CONCURRENCY: int(DEFAULT_ADMISSION_MODEL.agentConcurrency, 1),
+    // The LLM's time per reply, in the agents' AGENT_LATENCY_MS grammar (plus exponential:<mean>).
+    LLM_LATENCY_MS: latency,
+    // Between two messages of one thread: the player's think time plus the reply.
+    PLAYER_MESSAGE_INTERVAL_MS: int(DEFAULT_ADMISSION_MODEL.messageIntervalMs, 1),
+    REPLY_P95_TARGET_MS: int(DEFAULT_ADMISSION_MODEL.p95TargetMs, 1),
     REQUIRED_AGENTS: list(DEFAULT_REQUIRED_AGENTS, 1),
     // Agents that may connect (each with its own secret) but that no pool waits for.
     EXTRA_AGENTS: list([], 0),
@@ -103,47 +156,74 @@ export const EnvSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
   })
-  .transform((e) => ({
-    port: e.PORT,
-    host: e.HOST,
-    poolCount: e.POOL_COUNT,
-    poolCapacity: e.POOL_CAPACITY,
-    requiredAgents: e.REQUIRED_AGENTS,
-    rosterAgents: [...new Set([...e.REQUIRED_AGENTS, ...e.EXTRA_AGENTS])],
-    agentPresenceGraceMs: e.AGENT_PRESENCE_GRACE_MS,
-    agentKeepaliveMs: e.AGENT_KEEPALIVE_MS,
-    mcpSessionIdleMs: e.MCP_SESSION_IDLE_MS,
-    agentBodyLimitBytes: e.AGENT_BODY_LIMIT_BYTES,
-    tokenSecret: e.TOKEN_SECRET,
-    tokenTtlS: e.TOKEN_TTL_S,
-    nonceTtlS: e.NONCE_TTL_S,
-    noncesPerWallet: e.NONCES_PER_WALLET,
-    cronSecret: e.CRON_SECRET,
-    opsToken: e.OPS_TOKEN,
-    webDir: e.WEB_DIR,
-    taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
-    publicUrl: e.PUBLIC_URL,
-    databaseUrl: e.DATABASE_URL,
-    databaseReadUrl: e.DATABASE_READ_URL,
-    databasePoolSize: e.DATABASE_POOL_SIZE,
-    maxMessageChars: e.MAX_MESSAGE_CHARS,
-    bodyLimitBytes: e.BODY_LIMIT_BYTES,
-    rateLimitIpPerMin: e.RATE_LIMIT_IP_PER_MIN,
-    rateLimitWalletPerMin: e.RATE_LIMIT_WALLET_PER_MIN,
-    trustedProxies: e.TRUSTED_PROXIES,
-    maxOpenThreadsPerWallet: e.MAX_OPEN_THREADS_PER_WALLET ?? e.REQUIRED_AGENTS.length,
-    sseConnectionsPerThread: e.SSE_CONNECTIONS_PER_THREAD,
-    sseConnectionsPerWallet: e.SSE_CONNECTIONS_PER_WALLET,
-    closedThreadGraceMs: e.CLOSED_THREAD_GRACE_MS,
-    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
-    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
-    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
-    dbRetryAfterS: e.DB_RETRY_AFTER_S,
-    dbRetryBudgetMs: e.DB_RETRY_BUDGET_MS,
-    logLevel: e.LOG_LEVEL,
-  }));
+  .transform((e, ctx) => {
+    // A thread is answered by its one agent: the required agents share a pool's threads.
+    const model: AdmissionModel = {
+      agentConcurrency: e.AGENT_CONCURRENCY,
+      agentsPerPool: e.REQUIRED_AGENTS.length,
+      llmLatency: e.LLM_LATENCY_MS,
+      messageIntervalMs: e.PLAYER_MESSAGE_INTERVAL_MS,
+      p95TargetMs: e.REPLY_P95_TARGET_MS,
+    };
+    const modelThreadsPerPool = maxThreadsPerPool(model);
+    if (e.POOL_CAPACITY === undefined && modelThreadsPerPool === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['POOL_CAPACITY'],
+        message: `unset, and the admission model allows no thread: LLM_LATENCY_MS=${formatLatencyDistribution(model.llmLatency)} alone misses REPLY_P95_TARGET_MS=${model.p95TargetMs}; set POOL_CAPACITY or a reachable target`,
+      });
+      return z.NEVER;
+    }
+    const poolCapacity = e.POOL_CAPACITY ?? modelThreadsPerPool;
+    const poolCapacityBasis: PoolCapacityBasis = {
+      source: e.POOL_CAPACITY === undefined ? 'model' : 'POOL_CAPACITY',
+      model,
+      modelThreadsPerPool,
+      p95ReplyMsAtCapacity: estimateReplyTime(poolCapacity, model).p95ReplyMs,
+    };
+    return {
+      port: e.PORT,
+      host: e.HOST,
+      poolCount: e.POOL_COUNT,
+      poolCapacity,
+      poolCapacityBasis,
+      requiredAgents: e.REQUIRED_AGENTS,
+      rosterAgents: [...new Set([...e.REQUIRED_AGENTS, ...e.EXTRA_AGENTS])],
+      agentPresenceGraceMs: e.AGENT_PRESENCE_GRACE_MS,
+      agentKeepaliveMs: e.AGENT_KEEPALIVE_MS,
+      mcpSessionIdleMs: e.MCP_SESSION_IDLE_MS,
+      agentBodyLimitBytes: e.AGENT_BODY_LIMIT_BYTES,
+      tokenSecret: e.TOKEN_SECRET,
+      tokenTtlS: e.TOKEN_TTL_S,
+      nonceTtlS: e.NONCE_TTL_S,
+      noncesPerWallet: e.NONCES_PER_WALLET,
+      cronSecret: e.CRON_SECRET,
+      opsToken: e.OPS_TOKEN,
+      webDir: e.WEB_DIR,
+      taskId: e.TASK_ID ?? `${hostname()}-${process.pid}`,
+      publicUrl: e.PUBLIC_URL,
+      databaseUrl: e.DATABASE_URL,
+      databaseReadUrl: e.DATABASE_READ_URL,
+      databasePoolSize: e.DATABASE_POOL_SIZE,
+      maxMessageChars: e.MAX_MESSAGE_CHARS,
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      rateLimitIpPerMin: e.RATE_LIMIT_IP_PER_MIN,
+      rateLimitWalletPerMin: e.RATE_LIMIT_WALLET_PER_MIN,
+      trustedProxies: e.TRUSTED_PROXIES,
+      maxOpenThreadsPerWallet: e.MAX_OPEN_THREADS_PER_WALLET ?? e.REQUIRED_AGENTS.length,
+      sseConnectionsPerThread: e.SSE_CONNECTIONS_PER_THREAD,
+      sseConnectionsPerWallet: e.SSE_CONNECTIONS_PER_WALLET,
+      closedThreadGraceMs: e.CLOSED_THREAD_GRACE_MS,
+      sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      heartbeatIntervalMs: e.HEARTBEAT_INTERVAL_MS,
+      reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+      dbRetryAfterS: e.DB_RETRY_AFTER_S,
+      dbRetryBudgetMs: e.DB_RETRY_BUDGET_MS,
+      logLevel: e.LOG_LEVEL,
+    };
+  });
 
 export type GatewayConfig = z.output<typeof EnvSchema> & {
   /** Every roster agent's own secret, by agent id. */
