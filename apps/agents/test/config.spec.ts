@@ -1,5 +1,6 @@
 // Locks in the environment contract: defaults, parsing, and fail-fast messages naming each variable.
-import { ConfigError, loadConfig } from '../src/lib/config';
+import { DEFAULT_ADMISSION_MODEL } from '@pardon/pooling';
+import { ConfigError, DEFAULT_AGENT_CONCURRENCY, loadConfig } from '../src/lib/config';
 
 const BASE = {
   AGENT_ID: 'trump-donald',
@@ -25,13 +26,18 @@ describe('loadConfig', () => {
       CORAL_SESSIONS: ['pool-0', 'pool-1', 'pool-2', 'pool-3', 'pool-4'],
       CORAL_DIALECT: 'coral-1.2',
       CORAL_TRANSPORT: 'sse',
-      AGENT_CONCURRENCY: 4,
+      AGENT_CONCURRENCY: 64,
       AGENT_LATENCY_MS: { kind: 'fixed', ms: 1500 },
       AGENT_BRAIN: 'scripted',
       MODEL_TIMEOUT_MS: 20_000,
       MODEL_MAX_RETRIES: 2,
     });
     expect(config.HEALTH_PORT).toBeUndefined();
+  });
+
+  it('answers 64 threads at once per pool by default, the figure the gateway sizes POOL_CAPACITY by', () => {
+    expect(DEFAULT_AGENT_CONCURRENCY).toBe(64);
+    expect(loadConfig(BASE).AGENT_CONCURRENCY).toBe(DEFAULT_ADMISSION_MODEL.agentConcurrency);
   });
 
   it('parses lists, numbers and latency distributions', () => {

@@ -1,4 +1,5 @@
-// Locks in the reply ordering guarantees: in order within a thread, concurrent across threads, bounded.
+// Locks in the reply ordering guarantees: in order within a thread, concurrent across threads,
+// bounded, also at the default concurrency of 64 slots per pool.
 import { ThreadScheduler } from '../src/lib/scheduler';
 
 function deferred() {
@@ -92,6 +93,33 @@ describe('ThreadScheduler', () => {
     gate.resolve();
     await waiting;
     expect(scheduler.size).toBeLessThan(2);
+  });
+
+  it('keeps every thread in order, one reply at a time, at the default 64 slots and hundreds of threads', async () => {
+    const scheduler = new ThreadScheduler(64, () => undefined);
+    const runningPerThread = new Map<string, number>();
+    const done = new Map<string, number[]>();
+    let running = 0;
+    let peak = 0;
+    for (let j = 0; j < 4; j++) {
+      for (let t = 0; t < 300; t++) {
+        const thread = `t${t}`;
+        scheduler.enqueue(thread, async () => {
+          running++;
+          peak = Math.max(peak, running);
+          runningPerThread.set(thread, (runningPerThread.get(thread) ?? 0) + 1);
+          expect(runningPerThread.get(thread)).toBe(1);
+          await new Promise((r) => setTimeout(r, (t * 7 + j * 3) % 5));
+          runningPerThread.set(thread, (runningPerThread.get(thread) ?? 0) - 1);
+          done.set(thread, [...(done.get(thread) ?? []), j]);
+          running--;
+        });
+      }
+    }
+    await scheduler.whenIdle();
+    expect(peak).toBe(64);
+    expect(done.size).toBe(300);
+    for (const order of done.values()) expect(order).toEqual([0, 1, 2, 3]);
   });
 
   it('refuses a concurrency below one', () => {

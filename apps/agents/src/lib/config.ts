@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_AGENT_SECRET_CHARS } from '@pardon/coral';
+import { DEFAULT_ADMISSION_MODEL } from '@pardon/pooling';
 import { CORAL_DIALECTS } from './coral/port';
 import { parseCoralEndpoint } from './coral/urls';
 import { parseLatency } from './latency';
@@ -35,6 +36,12 @@ const optionalString = z
   .trim()
   .optional()
   .transform((s) => (s === '' ? undefined : s));
+
+/**
+ * Per pool. At 1.5 s per LLM call, 64 replies in flight are 43 replies/s: ~4 % of a core and
+ * 1–4 MB here, so five pools fill the agent container's 0.19 vCPU (README, "Concurrency").
+ */
+export const DEFAULT_AGENT_CONCURRENCY = DEFAULT_ADMISSION_MODEL.agentConcurrency;
 
 const SECRET_REQUIRED =
   "required: this agent's own secret, the value the gateway has in AGENT_SECRET_<AGENT_ID> (the shared AGENT_API_KEY is gone)";
@@ -104,7 +111,12 @@ export const AgentEnvSchema = z
           message: `too short (${secret.length} characters): it must have at least ${MIN_AGENT_SECRET_CHARS}, as the gateway's AGENT_SECRET_<AGENT_ID> does`,
         });
       }),
-    AGENT_CONCURRENCY: int(1, 1000).default(4),
+    /**
+     * Replies worked on at once per pool. A reply mostly waits on the LLM (I/O), so the default is
+     * sized by this process's CPU and memory per reply (README, "Concurrency"); the gateway's
+     * admission model (libs/pooling `DEFAULT_ADMISSION_MODEL`) assumes the same figure.
+     */
+    AGENT_CONCURRENCY: int(1, 1000).default(DEFAULT_AGENT_CONCURRENCY),
     AGENT_LATENCY_MS: latency.default(parseLatency('1500')),
     AGENT_BRAIN: z.enum(['scripted', 'openai']).default('scripted'),
     AGENT_SEED: z.string().default('pardon'),
