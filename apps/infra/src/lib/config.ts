@@ -1,14 +1,57 @@
-import { DEFAULT_POOLING_SETTINGS } from '@pardon/pooling';
+import {
+  DEFAULT_ADMISSION_MODEL,
+  DEFAULT_POOLING_SETTINGS,
+  fleetCapacity,
+  formatLatencyDistribution,
+  maxThreadsPerPool,
+  parseLatencyDistribution,
+  type AdmissionModel,
+  type FleetCapacity,
+} from '@pardon/pooling';
+import { GAME_AGENT_IDS } from '@pardon/coral';
 import { isAddress } from '@pardon/solana';
 import { z } from 'zod';
 
+/** Why `spec` is not a latency, or undefined when it is one. */
+function latencyProblem(spec: string): string | undefined {
+  try {
+    parseLatencyDistribution(spec);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const latencySpec = z.string().superRefine((spec, ctx) => {
+  const problem = latencyProblem(spec);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /**
- * The capacity settings infra needs: pools per task (every agent connects to each), threads per
- * pool, and the service's task range. Defaults come from libs/pooling, which owns the maths.
+ * The capacity settings infra needs: pools per task (every agent connects to each), the service's
+ * task range, and what a pool's threads are sized from — libs/pooling's admission model on the
+ * agents' concurrency (`AGENT_CONCURRENCY` of the agents and the gateway) and the LLM's latency.
+ * `threadsPerPool` (the gateway's `POOL_CAPACITY`) is the model's figure unless set.
  */
 export const CapacitySchema = z.object({
   poolsPerTask: z.number().int().min(1).max(20),
-  threadsPerPool: z.number().int().min(1),
+  /** Overrides the model's threads per pool; leave it out to follow the four settings below. */
+  threadsPerPool: z.number().int().min(1).optional(),
+  /** Replies each agent works on at once per pool. */
+  agentConcurrency: z.number().int().min(1).max(1000),
+  /** The LLM's time per reply, in the agents' AGENT_LATENCY_MS grammar (plus exponential:<mean>). */
+  llmLatency: latencySpec,
+  /** Between two messages of one thread: the player's think time plus the reply. */
+  messageIntervalMs: z.number().int().min(1),
+  /** P95 of player message → agent reply the pools are sized for. */
+  replyP95TargetMs: z.number().int().min(1),
+  /**
+   * The task's CPU per player message and its reply (gateway + agent), in ms: bounds the threads
+   * a task's 2 vCPU answer, whatever the model allows.
+   */
+  cpuMsPerReply: z.number().positive(),
+  /** Task CPU the threads may use, in %: above the scale-out threshold, so tasks are added first. */
+  maxCpuPercent: z.number().min(1).max(100),
   tasksMin: z.number().int().min(1),
   tasksMax: z.number().int().min(1),
 });
@@ -16,10 +59,80 @@ export type Capacity = z.infer<typeof CapacitySchema>;
 
 export const DEFAULT_CAPACITY: Capacity = {
   poolsPerTask: DEFAULT_POOLING_SETTINGS.poolsPerTask,
-  threadsPerPool: DEFAULT_POOLING_SETTINGS.threadsPerPool,
+  agentConcurrency: DEFAULT_ADMISSION_MODEL.agentConcurrency,
+  llmLatency: formatLatencyDistribution(DEFAULT_ADMISSION_MODEL.llmLatency),
+  messageIntervalMs: DEFAULT_ADMISSION_MODEL.messageIntervalMs,
+  replyP95TargetMs: DEFAULT_ADMISSION_MODEL.p95TargetMs,
+  // Measured on 2 cores: the gateway 2.7 ms per round trip at 1,000 players (2.2 at 2,000,
+  // apps/gateway README), an agent ≤ 0.9 ms per reply (apps/agents README, Concurrency).
+  cpuMsPerReply: 3.6,
+  maxCpuPercent: 90,
   tasksMin: DEFAULT_POOLING_SETTINGS.minTasks,
   tasksMax: DEFAULT_POOLING_SETTINGS.maxTasks,
 };
+
+/** The admission model of a capacity: one queue per agent of the six (a thread has one agent). */
+export function admissionModelOf(capacity: Capacity): AdmissionModel {
+  return {
+    agentConcurrency: capacity.agentConcurrency,
+    agentsPerPool: GAME_AGENT_IDS.length,
+    llmLatency: parseLatencyDistribution(capacity.llmLatency),
+    messageIntervalMs: capacity.messageIntervalMs,
+    p95TargetMs: capacity.replyP95TargetMs,
+  };
+}
+
+export interface PoolSizing {
+  /** What the gateway's POOL_CAPACITY is: the smallest of the bounds, or `threadsPerPool` when set. */
+  readonly threadsPerPool: number;
+  /** libs/pooling's admission model: the agents' concurrency against the LLM's latency. */
+  readonly modelThreadsPerPool: number;
+  /** The task's CPU: messages per second × `cpuMsPerReply` within `maxCpuPercent` of the task. */
+  readonly cpuThreadsPerPool: number;
+  readonly limitedBy: 'threadsPerPool' | 'model' | 'cpu';
+}
+
+/** Threads per pool of a config and the bounds they come from. */
+export function poolSizingOf(config: Pick<EnvConfig, 'capacity' | 'taskCpu'>): PoolSizing {
+  const c = config.capacity;
+  const modelThreadsPerPool = maxThreadsPerPool(admissionModelOf(c));
+  const repliesPerSecond =
+    ((config.taskCpu / 1024) * (c.maxCpuPercent / 100) * 1000) / c.cpuMsPerReply;
+  const cpuThreadsPerPool = Math.floor(
+    (repliesPerSecond * c.messageIntervalMs) / 1000 / c.poolsPerTask,
+  );
+  if (c.threadsPerPool !== undefined) {
+    return {
+      threadsPerPool: c.threadsPerPool,
+      modelThreadsPerPool,
+      cpuThreadsPerPool,
+      limitedBy: 'threadsPerPool',
+    };
+  }
+  const limitedBy = cpuThreadsPerPool < modelThreadsPerPool ? 'cpu' : 'model';
+  return {
+    threadsPerPool: Math.min(modelThreadsPerPool, cpuThreadsPerPool),
+    modelThreadsPerPool,
+    cpuThreadsPerPool,
+    limitedBy,
+  };
+}
+
+/** Threads per pool (the gateway's POOL_CAPACITY): `threadsPerPool` when set, else the bounds'. */
+export function threadsPerPoolOf(config: Pick<EnvConfig, 'capacity' | 'taskCpu'>): number {
+  return poolSizingOf(config).threadsPerPool;
+}
+
+/** Concurrent players (one open thread each) per pool, per task and at tasksMin / tasksMax. */
+export function fleetCapacityOf(config: Pick<EnvConfig, 'capacity' | 'taskCpu'>): FleetCapacity {
+  return fleetCapacity({
+    ...DEFAULT_POOLING_SETTINGS,
+    poolsPerTask: config.capacity.poolsPerTask,
+    threadsPerPool: threadsPerPoolOf(config),
+    minTasks: config.capacity.tasksMin,
+    maxTasks: config.capacity.tasksMax,
+  });
+}
 
 /** Docker image tag rules: 1–128 chars of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 export const IMAGE_TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -173,11 +286,29 @@ export const EnvConfigSchema = z
         message: 'tasksMin exceeds tasksMax',
       });
     }
+    if (
+      c.capacity.threadsPerPool === undefined &&
+      latencyProblem(c.capacity.llmLatency) === undefined &&
+      threadsPerPoolOf(c) === 0
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['capacity', 'llmLatency'],
+        message: `the LLM alone misses replyP95TargetMs (${c.capacity.replyP95TargetMs} ms): the model admits no thread; set capacity.threadsPerPool or a reachable target`,
+      });
+    }
     if (c.agents.brain === 'openai' && !c.agents.modelName) {
       ctx.addIssue({
         code: 'custom',
         path: ['agents', 'modelName'],
         message: 'required when agents.brain is openai',
+      });
+    }
+    if (c.capacity.maxCpuPercent <= c.scaling.scaleOutCpuPercent) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['capacity', 'maxCpuPercent'],
+        message: 'must be above scaling.scaleOutCpuPercent: tasks are added before pools fill',
       });
     }
     if (c.scaling.scaleInCpuPercent >= c.scaling.scaleOutCpuPercent) {

@@ -1,5 +1,5 @@
 import { poolIds } from '@pardon/pooling';
-import type { EnvConfig } from './config';
+import { threadsPerPoolOf, type EnvConfig } from './config';
 import {
   type DesiredState,
   type Json,
@@ -210,7 +210,13 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       HOST: '0.0.0.0',
       PORT: String(GATEWAY_PORT),
       POOL_COUNT: String(config.capacity.poolsPerTask),
-      POOL_CAPACITY: String(config.capacity.threadsPerPool),
+      // Sized by the admission model; the model's inputs go along so /health and the start-up
+      // line show what the capacity came from.
+      POOL_CAPACITY: String(threadsPerPoolOf(config)),
+      AGENT_CONCURRENCY: String(config.capacity.agentConcurrency),
+      LLM_LATENCY_MS: config.capacity.llmLatency,
+      PLAYER_MESSAGE_INTERVAL_MS: String(config.capacity.messageIntervalMs),
+      REPLY_P95_TARGET_MS: String(config.capacity.replyP95TargetMs),
       // The ALB connects from inside the VPC: only it may name the client (X-Forwarded-For), so
       // the per-IP limit is per player, never per balancer node (docs/operations.md, Security model).
       TRUSTED_PROXIES: config.vpcCidr,
@@ -250,6 +256,8 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       AGENT_ID: id,
       CORAL_SSE_URL: `http://localhost:${GATEWAY_PORT}/sse/v1/devmode/pardon/${config.env}`,
       CORAL_SESSIONS: pools,
+      // The concurrency the gateway's POOL_CAPACITY was sized by.
+      AGENT_CONCURRENCY: String(config.capacity.agentConcurrency),
       AGENT_BRAIN: config.agents.brain,
       ...(llm && config.agents.modelName ? { MODEL_NAME: config.agents.modelName } : {}),
       NODE_ENV: 'production',
