@@ -5,8 +5,8 @@ export { assignPool } from './lib/assign';
 export type { AssignOptions, Assignment } from './lib/assign';
 export { DEFAULT_POOLING_SETTINGS } from './lib/settings';
 export type { PoolingSettings } from './lib/settings';
-export { fleetCapacity, monthlyCost, tasksForPlayers } from './lib/capacity';
-export type { FleetCapacity, MonthlyCost, TasksNeeded } from './lib/capacity';
+export { cpuThreadsPerPool, fleetCapacity, monthlyCost, tasksForPlayers } from './lib/capacity';
+export type { CpuBudget, FleetCapacity, MonthlyCost, TasksNeeded } from './lib/capacity';
 export {
   DEFAULT_ADMISSION_MODEL,
   erlangC,

@@ -1,6 +1,7 @@
 // Locks in the design's sizing table and cost line (DESIGN.md §1, §4, §7).
 import {
   DEFAULT_POOLING_SETTINGS,
+  cpuThreadsPerPool,
   fleetCapacity,
   monthlyCost,
   tasksForPlayers,
@@ -87,5 +88,32 @@ describe('monthlyCost', () => {
   it('rejects negative tasks or players', () => {
     expect(() => monthlyCost(-1)).toThrow(/averageTasks/);
     expect(() => monthlyCost(3, { concurrentPlayers: -5 })).toThrow(/concurrentPlayers/);
+  });
+});
+
+describe('cpuThreadsPerPool', () => {
+  const gateway = {
+    cpuMsPerReply: 20,
+    cores: 1,
+    maxUtilisation: 0.9,
+    messageIntervalMs: 10_000,
+    pools: 5,
+  };
+
+  it('shares the replies a core answers over the pools: 45 replies/s × 10 s / 5 pools = 90', () => {
+    expect(cpuThreadsPerPool(gateway)).toBe(90);
+    expect(cpuThreadsPerPool({ ...gateway, pools: 10 })).toBe(45);
+    expect(cpuThreadsPerPool({ ...gateway, cores: 2, cpuMsPerReply: 33.3 })).toBe(108);
+  });
+
+  it.each([
+    { cpuMsPerReply: 0 },
+    { cores: -1 },
+    { messageIntervalMs: Infinity },
+    { maxUtilisation: 0 },
+    { maxUtilisation: 1.5 },
+    { pools: 0 },
+  ])('rejects %j', (overrides) => {
+    expect(() => cpuThreadsPerPool({ ...gateway, ...overrides })).toThrow(RangeError);
   });
 });

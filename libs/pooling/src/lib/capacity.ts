@@ -82,3 +82,40 @@ export function monthlyCost(
   const usdPerPlayer = players > 0 ? usd / players : usd > 0 ? Infinity : 0;
   return { taskHours, usd, usdPerPlayer };
 }
+
+export interface CpuBudget {
+  /** CPU time one player message and its reply cost the process (or task), in ms. */
+  readonly cpuMsPerReply: number;
+  /** Cores it may use: 1 for one Node process (one event loop), the vCPUs for a whole task. */
+  readonly cores: number;
+  /** Share of those cores the pools may fill, in (0, 1]: headroom for bursts and GC. */
+  readonly maxUtilisation: number;
+  /** Time between two messages of one thread (player think time + reply), in ms. */
+  readonly messageIntervalMs: number;
+  /** Pools sharing the budget (a gateway's `POOL_COUNT`). */
+  readonly pools: number;
+}
+
+/**
+ * Threads per pool a CPU budget answers: replies per second within `maxUtilisation` of `cores`
+ * (cores × maxUtilisation × 1000 / cpuMsPerReply), each thread sending one message per
+ * `messageIntervalMs`, shared by `pools`. Use it beside `maxThreadsPerPool(model)`: the smaller
+ * of the two is what a pool can hold.
+ */
+export function cpuThreadsPerPool(budget: CpuBudget): number {
+  const { cpuMsPerReply, cores, maxUtilisation, messageIntervalMs, pools } = budget;
+  for (const [name, value] of Object.entries({ cpuMsPerReply, cores, messageIntervalMs })) {
+    if (!(value > 0) || !Number.isFinite(value)) {
+      throw new RangeError(`${name} must be a finite number > 0, got ${value}`);
+    }
+  }
+  if (!(maxUtilisation > 0 && maxUtilisation <= 1)) {
+    throw new RangeError(`maxUtilisation must be in (0, 1], got ${maxUtilisation}`);
+  }
+  if (!Number.isInteger(pools) || pools < 1) {
+    throw new RangeError(`pools must be a positive integer, got ${pools}`);
+  }
+  // Rounded to a micro-thread first, so that 0.9 × 1000 / 20 × 10 / 5 is 90, not 89.99….
+  const threads = (cores * maxUtilisation * messageIntervalMs) / cpuMsPerReply / pools;
+  return Math.floor(Math.round(threads * 1e6) / 1e6);
+}
