@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       port: 5555,
       poolCount: 5,
-      poolCapacity: 2504,
+      poolCapacity: 90,
       requiredAgents: [...DEFAULT_REQUIRED_AGENTS],
       maxMessageChars: 2000,
       cronSecret: undefined,
@@ -109,11 +109,11 @@ describe('loadConfig', () => {
 });
 
 describe('POOL_CAPACITY', () => {
-  it('defaults to the admission model: 64 replies per agent, six agents, a fixed 1.5 s LLM, a message per 10 s, 3 s P95', () => {
+  it('defaults to the smaller of the admission model (2,504) and what one gateway core answers (90 at 5 pools)', () => {
     const c = loadConfig(minimal);
-    expect(c.poolCapacity).toBe(maxThreadsPerPool(DEFAULT_ADMISSION_MODEL));
+    expect(c.poolCapacity).toBe(90);
     expect(c.poolCapacityBasis).toEqual({
-      source: 'model',
+      limitedBy: 'gateway_cpu',
       model: {
         agentConcurrency: 64,
         agentsPerPool: 6,
@@ -121,38 +121,57 @@ describe('POOL_CAPACITY', () => {
         messageIntervalMs: 10_000,
         p95TargetMs: 3000,
       },
-      modelThreadsPerPool: 2504,
-      p95ReplyMsAtCapacity: expect.closeTo(2987, 0),
+      modelThreadsPerPool: maxThreadsPerPool(DEFAULT_ADMISSION_MODEL),
+      cpuThreadsPerPool: 90,
+      p95ReplyMsAtCapacity: 1500,
     });
+    expect(c.poolCapacityBasis.modelThreadsPerPool).toBe(2504);
     expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toBe(
-      'pool capacity 2504 threads (admission model: AGENT_CONCURRENCY=64 × 6 agents, LLM_LATENCY_MS=fixed:1500, PLAYER_MESSAGE_INTERVAL_MS=10000, REPLY_P95_TARGET_MS=3000; modelled P95 2987 ms)',
+      "pool capacity 90 threads (limited by the gateway's CPU; the model gives 2504 for AGENT_CONCURRENCY=64 × 6 agents, LLM_LATENCY_MS=fixed:1500, PLAYER_MESSAGE_INTERVAL_MS=10000, REPLY_P95_TARGET_MS=3000, P95 1500 ms at 90; the gateway's CPU 90)",
     );
   });
 
-  it('follows the model inputs: concurrency, LLM latency in the agents’ grammar, message interval, target, roster size', () => {
+  it('shares the gateway core over its pools and follows GATEWAY_CPU_*', () => {
     const capacity = (env: Record<string, string>) =>
       loadConfig({ ...minimal, ...env }).poolCapacity;
+    expect(capacity({ POOL_COUNT: '10' })).toBe(45);
+    expect(capacity({ GATEWAY_CPU_MS_PER_REPLY: '2.5' })).toBe(720);
+    expect(capacity({ GATEWAY_CPU_MAX_PERCENT: '45' })).toBe(45);
+    expect(capacity({ PLAYER_MESSAGE_INTERVAL_MS: '20000' })).toBe(180);
+  });
+
+  it('follows the model where it is the tighter bound: concurrency, LLM latency in the agents’ grammar, target, roster size', () => {
+    const cheap = { GATEWAY_CPU_MS_PER_REPLY: '0.01' };
+    const basis = (env: Record<string, string>) =>
+      loadConfig({ ...minimal, ...cheap, ...env }).poolCapacityBasis;
+    const capacity = (env: Record<string, string>) =>
+      loadConfig({ ...minimal, ...cheap, ...env }).poolCapacity;
+    expect(capacity({})).toBe(2504);
+    expect(basis({}).limitedBy).toBe('model');
     expect(capacity({ AGENT_CONCURRENCY: '4' })).toBe(115);
     expect(capacity({ LLM_LATENCY_MS: 'lognormal:1500:0.4' })).toBe(2007);
     expect(capacity({ LLM_LATENCY_MS: '1500' })).toBe(2504);
-    expect(capacity({ PLAYER_MESSAGE_INTERVAL_MS: '20000' })).toBeGreaterThan(2504);
     expect(capacity({ REPLY_P95_TARGET_MS: '1600' })).toBeLessThan(2504);
+    expect(loadConfig({ ...minimal, AGENT_CONCURRENCY: '1' }).poolCapacityBasis).toMatchObject({
+      limitedBy: 'model',
+      modelThreadsPerPool: 9,
+    });
     expect(
-      loadConfig({ ...minimal, ...secretsOf(['a-1', 'b-2']), REQUIRED_AGENTS: 'a-1,b-2' })
-        .poolCapacityBasis.model.agentsPerPool,
+      basis({ ...secretsOf(['a-1', 'b-2']), REQUIRED_AGENTS: 'a-1,b-2' }).model.agentsPerPool,
     ).toBe(2);
   });
 
-  it('takes an explicit POOL_CAPACITY over the model, and still shows what the model says', () => {
+  it('takes an explicit POOL_CAPACITY over both bounds, and still shows them', () => {
     const c = loadConfig({ ...minimal, POOL_CAPACITY: '30' });
     expect(c.poolCapacity).toBe(30);
     expect(c.poolCapacityBasis).toMatchObject({
-      source: 'POOL_CAPACITY',
+      limitedBy: 'POOL_CAPACITY',
       modelThreadsPerPool: 2504,
+      cpuThreadsPerPool: 90,
+      p95ReplyMsAtCapacity: 1500,
     });
-    expect(c.poolCapacityBasis.p95ReplyMsAtCapacity).toBe(1500);
     expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toMatch(
-      /^pool capacity 30 threads \(POOL_CAPACITY; the model gives 2504 for AGENT_CONCURRENCY=64 .*modelled P95 there 1500 ms\)$/,
+      /^pool capacity 30 threads \(POOL_CAPACITY; the model gives 2504 for AGENT_CONCURRENCY=64 .*P95 1500 ms at 30; the gateway's CPU 90\)$/,
     );
     // Even when the model would admit nobody.
     expect(
@@ -161,15 +180,18 @@ describe('POOL_CAPACITY', () => {
     ).toBe(30);
     const beyond = loadConfig({ ...minimal, POOL_CAPACITY: '9999' });
     expect(describePoolCapacity(beyond.poolCapacity, beyond.poolCapacityBasis)).toMatch(
-      /unbounded\)$/,
+      /P95 unbounded at 9999/,
     );
   });
 
-  it('refuses to start when the LLM alone misses the target and no POOL_CAPACITY is set', () => {
+  it('refuses to start when no thread fits and no POOL_CAPACITY is set', () => {
     expect(problems({ ...minimal, LLM_LATENCY_MS: 'exponential:1500' })).toEqual([
       expect.stringMatching(
         /^POOL_CAPACITY: unset, and the admission model allows no thread: LLM_LATENCY_MS=exponential:1500 alone misses REPLY_P95_TARGET_MS=3000/,
       ),
+    ]);
+    expect(problems({ ...minimal, GATEWAY_CPU_MS_PER_REPLY: '100000' })).toEqual([
+      expect.stringMatching(/^POOL_CAPACITY: unset, and GATEWAY_CPU_MS_PER_REPLY=100000 leaves/),
     ]);
   });
 
@@ -177,9 +199,17 @@ describe('POOL_CAPACITY', () => {
     expect(problems({ ...minimal, LLM_LATENCY_MS: 'gamma:1:2' })).toEqual([
       expect.stringMatching(/^LLM_LATENCY_MS: invalid latency "gamma:1:2": unknown distribution/),
     ]);
-    expect(problems({ ...minimal, AGENT_CONCURRENCY: '0', POOL_CAPACITY: '0' })).toEqual([
+    expect(
+      problems({
+        ...minimal,
+        AGENT_CONCURRENCY: '0',
+        POOL_CAPACITY: '0',
+        GATEWAY_CPU_MAX_PERCENT: '0',
+      }),
+    ).toEqual([
       expect.stringMatching(/^POOL_CAPACITY: /),
       expect.stringMatching(/^AGENT_CONCURRENCY: /),
+      expect.stringMatching(/^GATEWAY_CPU_MAX_PERCENT: /),
     ]);
   });
 });

@@ -11,6 +11,7 @@ import { GameEnvSchema, type GameRules } from '@pardon/game';
 import { parsePaymentEnv, type PaymentConfig } from '@pardon/payments';
 import {
   DEFAULT_ADMISSION_MODEL,
+  cpuThreadsPerPool,
   estimateReplyTime,
   formatLatencyDistribution,
   maxThreadsPerPool,
@@ -61,14 +62,26 @@ const latency = z
     }
   });
 
+/**
+ * The gateway's CPU per player message and its reply, in ms: 19.9 ms measured end to end by
+ * `npm run capacity` (docs/capacity.md, 125 players: 0.272 cores at 13.6 replies/s). One Node
+ * process has one event loop, so this bounds the threads of all its pools to one core's worth.
+ */
+export const DEFAULT_GATEWAY_CPU_MS_PER_REPLY = 20;
+
 /** Where the gateway's `POOL_CAPACITY` came from, shown at start and in the config. */
 export interface PoolCapacityBasis {
-  /** `POOL_CAPACITY` when set, else `model`: libs/pooling's admission model on the inputs below. */
-  source: 'POOL_CAPACITY' | 'model';
+  /**
+   * `POOL_CAPACITY` when set; else the smaller bound: `model` (libs/pooling's admission model on
+   * the inputs below) or `gateway_cpu` (the threads one core answers at `GATEWAY_CPU_*`).
+   */
+  limitedBy: 'POOL_CAPACITY' | 'model' | 'gateway_cpu';
   /** The admission model's inputs (`AGENT_CONCURRENCY`, the roster size, `LLM_LATENCY_MS`, …). */
   model: AdmissionModel;
-  /** The threads per pool the model allows (what `POOL_CAPACITY` defaults to). */
+  /** The threads per pool the model allows. */
   modelThreadsPerPool: number;
+  /** The threads per pool this process's one core answers (`GATEWAY_CPU_MS_PER_REPLY`, `_MAX_PERCENT`). */
+  cpuThreadsPerPool: number;
   /** The model's P95 reply at the chosen capacity, in ms (Infinity: beyond what the agents answer). */
   p95ReplyMsAtCapacity: number;
 }
@@ -80,9 +93,12 @@ export function describePoolCapacity(capacity: number, basis: PoolCapacityBasis)
   const p95 = Number.isFinite(basis.p95ReplyMsAtCapacity)
     ? `${Math.round(basis.p95ReplyMsAtCapacity)} ms`
     : 'unbounded';
-  return basis.source === 'POOL_CAPACITY'
-    ? `pool capacity ${capacity} threads (POOL_CAPACITY; the model gives ${basis.modelThreadsPerPool} for ${inputs}; modelled P95 there ${p95})`
-    : `pool capacity ${capacity} threads (admission model: ${inputs}; modelled P95 ${p95})`;
+  const why = {
+    POOL_CAPACITY: 'POOL_CAPACITY',
+    model: 'limited by the admission model',
+    gateway_cpu: "limited by the gateway's CPU",
+  }[basis.limitedBy];
+  return `pool capacity ${capacity} threads (${why}; the model gives ${basis.modelThreadsPerPool} for ${inputs}, P95 ${p95} at ${capacity}; the gateway's CPU ${basis.cpuThreadsPerPool})`;
 }
 
 const secret = (min: number) => z.string().min(min, `must be at least ${min} characters`);
@@ -110,6 +126,12 @@ export const EnvSchema = z
     // Between two messages of one thread: the player's think time plus the reply.
     PLAYER_MESSAGE_INTERVAL_MS: int(DEFAULT_ADMISSION_MODEL.messageIntervalMs, 1),
     REPLY_P95_TARGET_MS: int(DEFAULT_ADMISSION_MODEL.p95TargetMs, 1),
+    // This process's CPU per message + reply, and how much of its one core the pools may fill.
+    GATEWAY_CPU_MS_PER_REPLY: z.coerce
+      .number()
+      .positive()
+      .default(DEFAULT_GATEWAY_CPU_MS_PER_REPLY),
+    GATEWAY_CPU_MAX_PERCENT: z.coerce.number().min(1).max(100).default(90),
     REQUIRED_AGENTS: list(DEFAULT_REQUIRED_AGENTS, 1),
     // Agents that may connect (each with its own secret) but that no pool waits for.
     EXTRA_AGENTS: list([], 0),
@@ -166,19 +188,36 @@ export const EnvSchema = z
       p95TargetMs: e.REPLY_P95_TARGET_MS,
     };
     const modelThreadsPerPool = maxThreadsPerPool(model);
-    if (e.POOL_CAPACITY === undefined && modelThreadsPerPool === 0) {
+    const cpuThreadsPerPoolOfGateway = cpuThreadsPerPool({
+      cpuMsPerReply: e.GATEWAY_CPU_MS_PER_REPLY,
+      cores: 1,
+      maxUtilisation: e.GATEWAY_CPU_MAX_PERCENT / 100,
+      messageIntervalMs: e.PLAYER_MESSAGE_INTERVAL_MS,
+      pools: e.POOL_COUNT,
+    });
+    const bound = Math.min(modelThreadsPerPool, cpuThreadsPerPoolOfGateway);
+    if (e.POOL_CAPACITY === undefined && bound === 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['POOL_CAPACITY'],
-        message: `unset, and the admission model allows no thread: LLM_LATENCY_MS=${formatLatencyDistribution(model.llmLatency)} alone misses REPLY_P95_TARGET_MS=${model.p95TargetMs}; set POOL_CAPACITY or a reachable target`,
+        message:
+          modelThreadsPerPool === 0
+            ? `unset, and the admission model allows no thread: LLM_LATENCY_MS=${formatLatencyDistribution(model.llmLatency)} alone misses REPLY_P95_TARGET_MS=${model.p95TargetMs}; set POOL_CAPACITY or a reachable target`
+            : `unset, and GATEWAY_CPU_MS_PER_REPLY=${e.GATEWAY_CPU_MS_PER_REPLY} leaves less than one thread per pool; set POOL_CAPACITY`,
       });
       return z.NEVER;
     }
-    const poolCapacity = e.POOL_CAPACITY ?? modelThreadsPerPool;
+    const poolCapacity = e.POOL_CAPACITY ?? bound;
     const poolCapacityBasis: PoolCapacityBasis = {
-      source: e.POOL_CAPACITY === undefined ? 'model' : 'POOL_CAPACITY',
+      limitedBy:
+        e.POOL_CAPACITY !== undefined
+          ? 'POOL_CAPACITY'
+          : cpuThreadsPerPoolOfGateway < modelThreadsPerPool
+            ? 'gateway_cpu'
+            : 'model',
       model,
       modelThreadsPerPool,
+      cpuThreadsPerPool: cpuThreadsPerPoolOfGateway,
       p95ReplyMsAtCapacity: estimateReplyTime(poolCapacity, model).p95ReplyMs,
     };
     return {
