@@ -1,5 +1,5 @@
 // Locks in how a task's pools are sized: libs/pooling's admission model (the agents' concurrency
-// against the LLM's latency) bounded by the task's CPU per reply, passed to the gateway as
+// against the LLM's latency) bounded by the gateway's and the task's CPU per reply, passed to the gateway as
 // POOL_CAPACITY with the model's inputs and to every agent as the same AGENT_CONCURRENCY; and
 // that the fleet table in apps/infra/README.md is the one these settings give.
 import { readFileSync } from 'node:fs';
@@ -33,37 +33,43 @@ function containerEnv(config: EnvConfig): Map<string, Record<string, string>> {
 }
 
 describe('pool sizing', () => {
-  it('holds 1,000 threads per pool by default: the task CPU bound, below the model’s 2,504', () => {
+  it('holds 90 threads per pool by default: the gateway’s one core, below the task’s 108 and the model’s 2,504', () => {
     expect(DEFAULT_CAPACITY).toMatchObject({
       agentConcurrency: 64,
       llmLatency: 'fixed:1500',
       messageIntervalMs: 10_000,
       replyP95TargetMs: 3000,
-      cpuMsPerReply: 3.6,
+      gatewayCpuMsPerReply: 20,
+      taskCpuMsPerReply: 33.3,
       maxCpuPercent: 90,
     });
     expect(poolSizingOf(prod)).toEqual({
-      threadsPerPool: 1000,
+      threadsPerPool: 90,
       modelThreadsPerPool: 2504,
-      cpuThreadsPerPool: 1000,
-      limitedBy: 'cpu',
+      gatewayCpuThreadsPerPool: 90,
+      taskCpuThreadsPerPool: 108,
+      limitedBy: 'gateway_cpu',
     });
     expect(fleetCapacityOf(prod)).toEqual({
-      perPool: 1000,
-      perTask: 5000,
-      fleetMin: 15_000,
-      fleetMax: 50_000,
+      perPool: 90,
+      perTask: 450,
+      fleetMin: 1350,
+      fleetMax: 4500,
     });
   });
 
-  it('follows the model when it is the tighter bound (4 replies per agent: 115 per pool)', () => {
-    expect(poolSizingOf(withCapacity({ agentConcurrency: 4 }))).toMatchObject({
-      threadsPerPool: 115,
+  it('follows the tighter bound: the model at 1 reply per agent, the task when the gateway is cheap', () => {
+    expect(poolSizingOf(withCapacity({ agentConcurrency: 1 }))).toMatchObject({
+      threadsPerPool: 9,
       limitedBy: 'model',
     });
+    expect(poolSizingOf(withCapacity({ gatewayCpuMsPerReply: 10 }))).toMatchObject({
+      threadsPerPool: 108,
+      limitedBy: 'task_cpu',
+    });
   });
 
-  it('takes threadsPerPool over both bounds when it is set', () => {
+  it('takes threadsPerPool over every bound when it is set', () => {
     expect(poolSizingOf(withCapacity({ threadsPerPool: 30 }))).toMatchObject({
       threadsPerPool: 30,
       limitedBy: 'threadsPerPool',
@@ -74,20 +80,20 @@ describe('pool sizing', () => {
     const env = containerEnv(prod);
     expect(env.get('gateway')).toMatchObject({
       POOL_COUNT: '5',
-      POOL_CAPACITY: '1000',
+      POOL_CAPACITY: '90',
       AGENT_CONCURRENCY: '64',
       LLM_LATENCY_MS: 'fixed:1500',
       PLAYER_MESSAGE_INTERVAL_MS: '10000',
       REPLY_P95_TARGET_MS: '3000',
+      GATEWAY_CPU_MS_PER_REPLY: '20',
+      GATEWAY_CPU_MAX_PERCENT: '90',
     });
     const agents = [...env].filter(([name]) => name.startsWith('agent-'));
     expect(agents).toHaveLength(6);
     for (const [, e] of agents) expect(e['AGENT_CONCURRENCY']).toBe('64');
-    const narrow = containerEnv(withCapacity({ agentConcurrency: 8 }));
-    expect(narrow.get('gateway')?.['POOL_CAPACITY']).toBe(
-      String(poolSizingOf(withCapacity({ agentConcurrency: 8 })).threadsPerPool),
-    );
-    expect(narrow.get('agent-cz')?.['AGENT_CONCURRENCY']).toBe('8');
+    const narrow = containerEnv(withCapacity({ agentConcurrency: 1 }));
+    expect(narrow.get('gateway')?.['POOL_CAPACITY']).toBe('9');
+    expect(narrow.get('agent-cz')?.['AGENT_CONCURRENCY']).toBe('1');
   });
 
   it('names a latency the LLM alone cannot meet, a bad spec, and a CPU cap at or below the scale-out threshold', () => {
@@ -122,14 +128,14 @@ describe('pool sizing', () => {
           .map((cell) => cell.trim().replace(/[$,]/g, '')),
       );
     const { perTask } = fleetCapacityOf(prod);
-    const model = fleetCapacityOf(withCapacity({ cpuMsPerReply: 0.001 })).perTask;
-    const four = fleetCapacityOf(withCapacity({ agentConcurrency: 4 })).perTask;
+    const model = fleetCapacityOf(
+      withCapacity({ gatewayCpuMsPerReply: 0.001, taskCpuMsPerReply: 0.001 }),
+    ).perTask;
     expect(rows).toEqual(
       [3, 4, 5, 6, 7, 8, 9, 10].map((tasks) => [
         String(tasks),
         String(tasks * perTask),
         String(tasks * model),
-        String(tasks * four),
         String(tasks * 150),
         String(monthlyCost(tasks).usd),
       ]),

@@ -1,6 +1,7 @@
 import {
   DEFAULT_ADMISSION_MODEL,
   DEFAULT_POOLING_SETTINGS,
+  cpuThreadsPerPool,
   fleetCapacity,
   formatLatencyDistribution,
   maxThreadsPerPool,
@@ -45,12 +46,11 @@ export const CapacitySchema = z.object({
   messageIntervalMs: z.number().int().min(1),
   /** P95 of player message → agent reply the pools are sized for. */
   replyP95TargetMs: z.number().int().min(1),
-  /**
-   * The task's CPU per player message and its reply (gateway + agent), in ms: bounds the threads
-   * a task's 2 vCPU answer, whatever the model allows.
-   */
-  cpuMsPerReply: z.number().positive(),
-  /** Task CPU the threads may use, in %: above the scale-out threshold, so tasks are added first. */
+  /** The gateway's CPU per player message and its reply, in ms: one event loop, one core. */
+  gatewayCpuMsPerReply: z.number().positive(),
+  /** The task's CPU per message and reply (gateway, six agents, cron-worker), in ms: 2 vCPU. */
+  taskCpuMsPerReply: z.number().positive(),
+  /** CPU the threads may use, in %: above the scale-out threshold, so tasks are added first. */
   maxCpuPercent: z.number().min(1).max(100),
   tasksMin: z.number().int().min(1),
   tasksMax: z.number().int().min(1),
@@ -63,9 +63,10 @@ export const DEFAULT_CAPACITY: Capacity = {
   llmLatency: formatLatencyDistribution(DEFAULT_ADMISSION_MODEL.llmLatency),
   messageIntervalMs: DEFAULT_ADMISSION_MODEL.messageIntervalMs,
   replyP95TargetMs: DEFAULT_ADMISSION_MODEL.p95TargetMs,
-  // Measured on 2 cores: the gateway 2.7 ms per round trip at 1,000 players (2.2 at 2,000,
-  // apps/gateway README), an agent ≤ 0.9 ms per reply (apps/agents README, Concurrency).
-  cpuMsPerReply: 3.6,
+  // Measured end to end by `npm run capacity` (docs/capacity.md, 2026-12-02, 125 players at
+  // 13.6 replies/s): gateway 19.9 ms, six agents 13.3 ms, cron-worker 0.02 ms per reply.
+  gatewayCpuMsPerReply: 20,
+  taskCpuMsPerReply: 33.3,
   maxCpuPercent: 90,
   tasksMin: DEFAULT_POOLING_SETTINGS.minTasks,
   tasksMax: DEFAULT_POOLING_SETTINGS.maxTasks,
@@ -87,34 +88,38 @@ export interface PoolSizing {
   readonly threadsPerPool: number;
   /** libs/pooling's admission model: the agents' concurrency against the LLM's latency. */
   readonly modelThreadsPerPool: number;
-  /** The task's CPU: messages per second × `cpuMsPerReply` within `maxCpuPercent` of the task. */
-  readonly cpuThreadsPerPool: number;
-  readonly limitedBy: 'threadsPerPool' | 'model' | 'cpu';
+  /** The gateway's one event loop: one core within `maxCpuPercent` at `gatewayCpuMsPerReply`. */
+  readonly gatewayCpuThreadsPerPool: number;
+  /** The whole task: its vCPUs within `maxCpuPercent` at `taskCpuMsPerReply`. */
+  readonly taskCpuThreadsPerPool: number;
+  readonly limitedBy: 'threadsPerPool' | 'model' | 'gateway_cpu' | 'task_cpu';
 }
 
 /** Threads per pool of a config and the bounds they come from. */
 export function poolSizingOf(config: Pick<EnvConfig, 'capacity' | 'taskCpu'>): PoolSizing {
   const c = config.capacity;
-  const modelThreadsPerPool = maxThreadsPerPool(admissionModelOf(c));
-  const repliesPerSecond =
-    ((config.taskCpu / 1024) * (c.maxCpuPercent / 100) * 1000) / c.cpuMsPerReply;
-  const cpuThreadsPerPool = Math.floor(
-    (repliesPerSecond * c.messageIntervalMs) / 1000 / c.poolsPerTask,
-  );
-  if (c.threadsPerPool !== undefined) {
-    return {
-      threadsPerPool: c.threadsPerPool,
-      modelThreadsPerPool,
-      cpuThreadsPerPool,
-      limitedBy: 'threadsPerPool',
-    };
-  }
-  const limitedBy = cpuThreadsPerPool < modelThreadsPerPool ? 'cpu' : 'model';
+  const budget = (cpuMsPerReply: number, cores: number) =>
+    cpuThreadsPerPool({
+      cpuMsPerReply,
+      cores,
+      maxUtilisation: c.maxCpuPercent / 100,
+      messageIntervalMs: c.messageIntervalMs,
+      pools: c.poolsPerTask,
+    });
+  const bounds = {
+    model: maxThreadsPerPool(admissionModelOf(c)),
+    gateway_cpu: budget(c.gatewayCpuMsPerReply, 1),
+    task_cpu: budget(c.taskCpuMsPerReply, config.taskCpu / 1024),
+  };
+  const [limitedBy, threads] = (
+    Object.entries(bounds) as Array<[keyof typeof bounds, number]>
+  ).reduce((min, bound) => (bound[1] < min[1] ? bound : min));
   return {
-    threadsPerPool: Math.min(modelThreadsPerPool, cpuThreadsPerPool),
-    modelThreadsPerPool,
-    cpuThreadsPerPool,
-    limitedBy,
+    threadsPerPool: c.threadsPerPool ?? threads,
+    modelThreadsPerPool: bounds.model,
+    gatewayCpuThreadsPerPool: bounds.gateway_cpu,
+    taskCpuThreadsPerPool: bounds.task_cpu,
+    limitedBy: c.threadsPerPool === undefined ? limitedBy : 'threadsPerPool',
   };
 }
 

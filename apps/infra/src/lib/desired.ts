@@ -217,6 +217,8 @@ function containerDefinitions(config: EnvConfig, imageTag: string): Json[] {
       LLM_LATENCY_MS: config.capacity.llmLatency,
       PLAYER_MESSAGE_INTERVAL_MS: String(config.capacity.messageIntervalMs),
       REPLY_P95_TARGET_MS: String(config.capacity.replyP95TargetMs),
+      GATEWAY_CPU_MS_PER_REPLY: String(config.capacity.gatewayCpuMsPerReply),
+      GATEWAY_CPU_MAX_PERCENT: String(config.capacity.maxCpuPercent),
       // The ALB connects from inside the VPC: only it may name the client (X-Forwarded-For), so
       // the per-IP limit is per player, never per balancer node (docs/operations.md, Security model).
       TRUSTED_PROXIES: config.vpcCidr,
