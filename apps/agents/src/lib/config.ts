@@ -38,8 +38,9 @@ const optionalString = z
   .transform((s) => (s === '' ? undefined : s));
 
 /**
- * Per pool. At 1.5 s per LLM call, 64 replies in flight are 43 replies/s: ~4 % of a core and
- * 1–4 MB here, so five pools fill the agent container's 0.19 vCPU (README, "Concurrency").
+ * Per pool. A slot waiting on the LLM costs no CPU and ≤ 63 KB, so 64 (≤ 20 MB over five pools)
+ * never binds before the gateway's CPU does, even with one persona drawing a pool's every thread
+ * and a slow LLM (README, "Concurrency").
  */
 export const DEFAULT_AGENT_CONCURRENCY = DEFAULT_ADMISSION_MODEL.agentConcurrency;
 
