@@ -1,71 +1,80 @@
 // `npm run capacity`: the largest number of concurrent players one task (one gateway, six agents,
-// a cron-worker, on this machine) serves within the design's targets, for 5 and 10 pools, next to
-// the design's sizing and libs/pooling's predictions. Writes docs/capacity.md and
-// reports/bench/capacity.json; each step's load-test report goes to reports/load-tests/.
+// a cron-worker, on this machine) serves within the design's targets, with the players coming
+// through the sticky balancer from their own addresses and the gateway's default rate limits, and
+// where each component's CPU and memory go. Stops on the targets or on the CPU, never on
+// admission. Writes docs/capacity.md and reports/bench/capacity.json; each step's load-test report
+// goes to reports/load-tests/.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
-import { REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
+import { AGENT_IDS, REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
 import {
   capacityOf,
+  isSaturated,
+  machineCoresOf,
   nextPlayers,
-  predict,
-  renderCapacityDoc,
-  type CapacityRun,
-  type PoolCountResult,
-  type Prediction,
+  projectTask,
+  stoppedBy,
+  sumCores,
+  usageOf,
+  type Component,
   type SearchPlan,
   type StepRecord,
 } from '../src/lib/capacity';
+import { renderCapacityDoc, type CapacityRun } from '../src/lib/capacity-doc';
 import { parseDuration } from '../src/lib/duration';
 import { DEFAULT_MIX } from '../src/lib/mix';
 import { parseRange } from '../src/lib/options';
+import { ProcSampler, parsePostmasterPid, type Sample, type Tracked } from '../src/lib/procfs';
 import { writeReports } from '../src/lib/reports';
 import { runLoadTest, type Summary } from '../src/lib/runner';
 import { DESIGN_TARGETS } from '../src/lib/verdict';
 
-/** The agents' default (apps/agents README): concurrent replies per agent per pool. */
-const AGENT_CONCURRENCY = 4;
-const POOL_CAPACITY = 30;
-const AGENTS = 6;
-
-function meanLatencyMs(spec: string): number {
-  const parts = spec.split(':');
-  if (parts.length === 1) return Number(parts[0]);
-  const [kind, a, b] = parts;
-  if (kind === 'fixed' || kind === 'lognormal') return Number(a); // lognormal: its median
-  if (kind === 'uniform') return (Number(a) + Number(b)) / 2;
-  throw new RangeError(`unknown latency spec ${spec}`);
+/** Sustain-window replies and requests per second, from the run's 5 s timeline buckets. */
+function sustainRates(summary: Summary, fromS: number, toS: number) {
+  const buckets = summary.timeline.filter((b) => b.tS >= fromS && b.tS < toS);
+  const seconds = Math.max(1, toS - fromS);
+  return {
+    repliesPerS: Number((buckets.reduce((a, b) => a + b.replies, 0) / seconds).toFixed(3)),
+    requestsPerS: Number((buckets.reduce((a, b) => a + b.requests, 0) / seconds).toFixed(3)),
+  };
 }
 
-function stepRecord(summary: Summary, report: string): StepRecord {
-  const totals = summary.pools.samples.map((s) =>
-    Object.values(s.activeThreads).reduce((a, b) => a + b, 0),
-  );
-  // Mean over the sustain phase only: the ramp-up would dilute it.
-  const sustainFrom = summary.config.phases.rampUpMs / 1000;
-  const sustained = summary.pools.samples
-    .filter((s) => s.tS >= sustainFrom)
-    .map((s) => Object.values(s.activeThreads).reduce((a, b) => a + b, 0));
+function threadsOf(summary: Summary, fromS: number) {
+  const total = (s: { activeThreads: Record<string, number> }) =>
+    Object.values(s.activeThreads).reduce((a, b) => a + b, 0);
+  const sustained = summary.pools.samples.filter((s) => s.tS >= fromS).map(total);
   return {
-    players: summary.config.players,
-    pass: summary.verdict.pass,
-    failed: summary.verdict.checks.filter((c) => !c.pass).map((c) => c.name),
-    p50Ms: summary.latency.p50Ms,
-    p95Ms: summary.latency.p95Ms,
-    p99Ms: summary.latency.p99Ms,
-    errorRate: summary.errorRate,
-    errorsByKind: summary.errorsByKind,
-    repliesPerS: summary.throughput.repliesPerS,
-    messagesPerS: summary.throughput.messagesPerS,
-    peakThreads: Math.max(0, ...totals),
+    peakThreads: Math.max(0, ...summary.pools.samples.map(total)),
     meanThreads: sustained.length
       ? Math.round((sustained.reduce((a, b) => a + b, 0) / sustained.length) * 10) / 10
       : 0,
-    report: path.relative(REPO_ROOT, report),
   };
+}
+
+/** The processes measured: the task's, PostgreSQL's and this one (players and the balancer). */
+function trackedOf(topo: Topology): Tracked[] {
+  const task = topo.tasks[0] as Topology['tasks'][number];
+  const postmaster = (): number | undefined => {
+    if (!topo.postgres) return undefined;
+    try {
+      return parsePostmasterPid(
+        readFileSync(path.join(topo.postgres.dataDir, 'postmaster.pid'), 'utf8'),
+      );
+    } catch {
+      return undefined;
+    }
+  };
+  return [
+    { name: 'gateway', inTask: true, pid: () => task.gateway.pid },
+    ...AGENT_IDS.map((id) => ({ name: id, inTask: true, pid: () => task.agents.get(id)?.pid })),
+    { name: 'cron-worker', inTask: true, pid: () => topo.cronWorkers[0]?.pid },
+    { name: 'postgres', inTask: false, pid: postmaster, withDescendants: true },
+    { name: 'load generator', inTask: false, pid: () => process.pid },
+  ];
 }
 
 /** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
@@ -79,16 +88,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(): Promise<void> {
   const program = new Command('capacity')
-    .description('Steps the load on one local task until it misses the design targets.')
-    .option('--pools <list>', 'pool counts to measure', '5,10')
-    .option('--start <n>', 'first load (players)', '50')
-    .option('--step <n>', 'load added per step', '50')
-    .option('--max <n>', 'highest load tried', '400')
+    .description(
+      'Steps the load on one local task until it misses the design targets or saturates the CPU.',
+    )
+    .option('--pools <n>', 'pools of the task', '5')
+    .option('--loads <list>', 'loads tried in order (players)', '250,500,1000,1500,2000,2500')
     .option('--refine <n>', 'bisection steps after the first failure', '1')
     .option('--confirm <n>', 'extra attempts at a failing load (passes if any attempt passes)', '1')
+    .option(
+      '--pool-capacity <n>',
+      "the gateway's POOL_CAPACITY (large: admission must not be the limit)",
+      '100000',
+    )
+    .option('--agent-concurrency <n>', "the agents' AGENT_CONCURRENCY", '64')
     .option('--warmup <d>', 'unjudged warm-up run after the task starts', '20s')
-    .option('--step-duration <d>', 'length of each step', '75s')
-    .option('--ramp-up <d>', 'ramp-up within each step', '15s')
+    .option('--idle <d>', 'measure the components with no player for this long first', '10s')
+    .option('--step-duration <d>', 'length of each step', '80s')
+    .option('--ramp-up <d>', 'ramp-up within each step (not measured)', '20s')
     .option(
       '--agent-latency <spec>',
       'AGENT_LATENCY_MS of the agents (the simulated LLM)',
@@ -106,158 +122,186 @@ async function main(): Promise<void> {
       'where the JSON goes',
       path.join(REPO_ROOT, 'reports/bench/capacity.json'),
     )
+    .option('--note <text>', 'a remark printed at the top of the document')
     .option('--seed <s>', 'seed of the players', 'capacity')
-    .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)");
+    .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)")
+    .option(
+      '--rewrite-json',
+      'with --render, also write the run with its figures derived again to --json',
+    );
   program.parse(process.argv);
   const o = program.opts<Record<string, string>>();
   if (o.render) {
-    const saved = JSON.parse(readFileSync(o.render, 'utf8')) as CapacityRun & {
-      predictions: Record<string, Prediction>;
+    const saved = JSON.parse(readFileSync(o.render, 'utf8')) as CapacityRun;
+    // The figures are derived again from the steps, so a run drawn by a newer version gets its rules.
+    const run = {
+      ...saved,
+      ...derived(saved.steps, saved.idle),
+      ...(o.note ? { note: o.note } : {}),
     };
-    const predictions = new Map(
-      Object.entries(saved.predictions).map(([pools, p]) => [Number(pools), p] as const),
-    );
-    await writeDoc(o.doc as string, renderCapacityDoc(saved, predictions));
+    await writeDoc(o.doc as string, renderCapacityDoc(run));
+    if (program.opts<{ rewriteJson?: boolean }>().rewriteJson) {
+      writeFileSync(o.json as string, `${JSON.stringify(run, null, 2)}\n`);
+    }
     console.log(`wrote ${path.relative(REPO_ROOT, o.doc as string)} from ${o.render}`);
     return;
   }
   const plan: SearchPlan = {
-    start: Number(o.start),
-    step: Number(o.step),
-    max: Number(o.max),
+    loads: (o.loads as string).split(',').map(Number),
     refine: Number(o.refine),
     confirm: Number(o.confirm),
   };
+  if (plan.loads.some((n) => !Number.isInteger(n) || n <= 0)) {
+    throw new RangeError(`--loads must be positive integers, got ${o.loads}`);
+  }
   const stepMs = parseDuration(o.stepDuration as string);
   const rampUpMs = parseDuration(o.rampUp as string);
   const think = parseRange(o.think as string);
   const messages = Number(o.messages);
-  const poolCounts = (o.pools as string).split(',').map(Number);
+  const pools = Number(o.pools);
+  const poolCapacity = Number(o.poolCapacity);
+  const agentConcurrency = Number(o.agentConcurrency);
   const agentLatency = o.agentLatency as string;
+  const cpus = os.cpus().length;
   const command = `npm run capacity -- ${process.argv.slice(2).join(' ')}`.trim();
 
   const startedAt = new Date().toISOString();
   const loadBefore = os.loadavg();
-  const results: PoolCountResult[] = [];
-  const measuredRates: number[] = [];
-  for (const pools of poolCounts) {
-    console.log(`\n== ${pools} pools: starting one task (agents at ${agentLatency}) ==`);
-    const topo = await startTopology({
-      pools,
-      agentLatency,
-      logLevel: 'warn',
-      // Through the balancer with the default rate limits: each virtual player has its own
-      // loopback address (the load test's playerSourceAddress), as real players have their own.
-      proxy: true,
-      env: {
-        gateway: { POOL_CAPACITY: String(POOL_CAPACITY) },
-        agents: { AGENT_CONCURRENCY: String(AGENT_CONCURRENCY) },
-      },
-    });
-    current = topo;
-    const steps: StepRecord[] = [];
-    const configFor = (players: number, phases: { rampUpMs: number; sustainMs: number }) => ({
-      url: topo.url,
-      players,
-      phases: { ...phases, rampDownMs: 0 },
-      mix: { ...DEFAULT_MIX },
-      thinkMs: think,
-      messagesPerConversation: messages,
-      replyTimeoutMs: 10_000,
-      requestTimeoutMs: 10_000,
-      maxRequests: players * Math.ceil((phases.rampUpMs + phases.sustainMs) / 1000) * 5 + 1000,
-      returningWallets: players * 2,
-      seed: `${o.seed}-${pools}`,
-      bucketMs: 5000,
-      healthIntervalMs: 2000,
-      targets: { ...DESIGN_TARGETS },
-    });
-    try {
-      // JIT, connection pools and PostgreSQL caches warm up on a small unjudged load first.
-      const warmupMs = parseDuration(o.warmup as string);
-      if (warmupMs > 0) {
-        const warm = await runLoadTest(
-          configFor(Math.max(5, Math.round(plan.start / 5)), {
-            rampUpMs: Math.round(warmupMs / 4),
-            sustainMs: warmupMs - Math.round(warmupMs / 4),
-          }),
-        );
-        console.log(
-          `warm-up: ${warm.totals.replies} replies, p95 ${warm.latency.p95Ms} ms (not judged)`,
-        );
-        await drain(topo.url);
-      }
-      for (
-        let players = nextPlayers(plan, steps);
-        players !== undefined;
-        players = nextPlayers(plan, steps)
-      ) {
-        const bar = new SingleBar({
-          format: `${String(players).padStart(4)} players {bar} {value}/{total}s | req {requests} | p95 {p95} ms | errors {errors}`,
-          noTTYOutput: true,
-          notTTYSchedule: 15_000,
-        });
-        bar.start(Math.ceil(stepMs / 1000), 0, { requests: 0, p95: 0, errors: 0 });
-        const summary = await runLoadTest(
-          configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
-          {
-            onProgress: (p) =>
-              bar.update(Math.min(Math.ceil(stepMs / 1000), Math.floor(p.elapsedMs / 1000)), {
-                requests: p.requests,
-                p95: p.p95Ms,
-                errors: p.errors,
-              }),
-          },
-        );
-        bar.stop();
-        const dir = writeReports(summary, path.join(REPO_ROOT, 'reports/load-tests'));
-        const record = stepRecord(summary, dir);
-        steps.push(record);
-        console.log(
-          `${String(players).padStart(4)} players: ${record.pass ? 'pass' : `FAIL (${record.failed.join(', ')})`}` +
-            ` p50 ${record.p50Ms} p95 ${record.p95Ms} p99 ${record.p99Ms} ms, errors ${(record.errorRate * 100).toFixed(2)} %` +
-            ` ${JSON.stringify(record.errorsByKind)}, threads peak ${record.peakThreads}`,
-        );
-        // Let the previous step's threads close before the next one is judged.
-        await drain(topo.url);
-      }
-    } finally {
-      await topo.stop();
-      current = undefined;
-    }
-    const capacity = capacityOf(steps);
-    const best = steps.find((s) => s.players === capacity && s.pass);
-    if (best && best.meanThreads > 0) measuredRates.push(best.messagesPerS / best.meanThreads);
-    results.push({ pools, poolCapacity: POOL_CAPACITY, capacity, steps });
-    console.log(`== ${pools} pools: capacity ${capacity} players ==`);
-  }
-  const messagesPerThreadPerSec = measuredRates.length
-    ? measuredRates.reduce((a, b) => a + b, 0) / measuredRates.length
-    : 1 / ((think.min + think.max) / 2 / 1000 + meanLatencyMs(agentLatency) / 1000);
-  const predictions = new Map<number, Prediction>(
-    poolCounts.map((pools) => [
-      pools,
-      predict(pools, {
-        llmLatencyMs: meanLatencyMs(agentLatency),
-        agentConcurrencyPerPool: AGENTS * AGENT_CONCURRENCY,
-        messagesPerThreadPerSec,
-      }),
-    ]),
+  console.log(
+    `== one task, ${pools} pools, agents at ${agentLatency}, POOL_CAPACITY ${poolCapacity}, AGENT_CONCURRENCY ${agentConcurrency} ==`,
   );
+  const topo = await startTopology({
+    pools,
+    agentLatency,
+    logLevel: 'warn',
+    // Through the balancer with the default rate limits: each virtual player has its own
+    // loopback address (the runner's playerSourceAddress), as real players have their own.
+    proxy: true,
+    // No player pays here: the local chain would only add idle work to this process.
+    payments: false,
+    env: {
+      gateway: { POOL_CAPACITY: String(poolCapacity) },
+      agents: { AGENT_CONCURRENCY: String(agentConcurrency) },
+    },
+  });
+  current = topo;
+  const tracked = trackedOf(topo);
+  const components: Component[] = tracked.map(({ name, inTask }) => ({ name, inTask }));
+  const steps: StepRecord[] = [];
+  const configFor = (players: number, phases: { rampUpMs: number; sustainMs: number }) => ({
+    url: topo.url,
+    players,
+    phases: { ...phases, rampDownMs: 0 },
+    mix: { ...DEFAULT_MIX },
+    thinkMs: think,
+    messagesPerConversation: messages,
+    replyTimeoutMs: 10_000,
+    requestTimeoutMs: 10_000,
+    maxRequests: players * Math.ceil((phases.rampUpMs + phases.sustainMs) / 1000) * 5 + 1000,
+    returningWallets: players * 2,
+    seed: `${o.seed}-${pools}`,
+    bucketMs: 5000,
+    healthIntervalMs: 2000,
+    targets: { ...DESIGN_TARGETS },
+  });
+  let idle: CapacityRun['idle'] = [];
+  try {
+    // JIT, connection pools and PostgreSQL caches warm up on a small unjudged load first.
+    const warmupMs = parseDuration(o.warmup as string);
+    if (warmupMs > 0) {
+      const warm = await runLoadTest(
+        configFor(Math.max(5, Math.round((plan.loads[0] ?? 50) / 5)), {
+          rampUpMs: Math.round(warmupMs / 4),
+          sustainMs: warmupMs - Math.round(warmupMs / 4),
+        }),
+      );
+      console.log(
+        `warm-up: ${warm.totals.replies} replies, p95 ${warm.latency.p95Ms} ms (not judged)`,
+      );
+      await drain(topo.url);
+    }
+    const idleMs = parseDuration(o.idle as string);
+    if (idleMs > 0) {
+      const sampler = new ProcSampler(tracked, cpus);
+      sampler.start();
+      await new Promise((r) => setTimeout(r, idleMs));
+      idle = usageOf(
+        sampler.stop(),
+        components,
+        { fromMs: 0, toMs: idleMs + 1000 },
+        {
+          players: 0,
+          repliesPerS: 0,
+        },
+      );
+      console.log(
+        `idle: task ${sumCores(idle, (c) => c.inTask).toFixed(3)} cores, all measured ${sumCores(idle).toFixed(3)}`,
+      );
+    }
+    for (
+      let players = nextPlayers(plan, steps);
+      players !== undefined;
+      players = nextPlayers(plan, steps)
+    ) {
+      const bar = new SingleBar({
+        format: `step ${steps.length + 1} ${String(players).padStart(4)} players {bar} {value}/{total}s | req {requests} | p95 {p95} ms | errors {errors} | CPU {cpu} cores`,
+        noTTYOutput: true,
+        notTTYSchedule: 15_000,
+      });
+      const sampler = new ProcSampler(tracked, cpus);
+      const loop = monitorEventLoopDelay({ resolution: 20 });
+      bar.start(Math.ceil(stepMs / 1000), 0, { requests: 0, p95: 0, errors: 0, cpu: '0.00' });
+      sampler.start();
+      loop.enable();
+      const summary = await runLoadTest(
+        configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
+        {
+          onProgress: (p) =>
+            bar.update(Math.min(Math.ceil(stepMs / 1000), Math.floor(p.elapsedMs / 1000)), {
+              requests: p.requests,
+              p95: p.p95Ms,
+              errors: p.errors,
+              cpu: sampler.latestCores().toFixed(2),
+            }),
+        },
+      );
+      const samples = sampler.stop();
+      loop.disable();
+      bar.stop();
+      const dir = writeReports(summary, path.join(REPO_ROOT, 'reports/load-tests'));
+      const record = stepRecord(summary, dir, samples, components, rampUpMs, stepMs, cpus);
+      record.loadgenLoopDelayP99Ms = Math.round(loop.percentile(99) / 1e6);
+      steps.push(record);
+      console.log(
+        `${String(players).padStart(4)} players: ${record.pass ? 'pass' : `FAIL (${record.failed.join(', ')})`}` +
+          `${record.saturated ? ' CPU SATURATED' : ''}` +
+          ` p50 ${record.p50Ms} p95 ${record.p95Ms} p99 ${record.p99Ms} ms, errors ${(record.errorRate * 100).toFixed(2)} %` +
+          ` ${JSON.stringify(record.errorsByKind)}, CPU ${record.measuredCores.toFixed(2)} measured / ${record.machineCores.toFixed(2)} machine` +
+          ` (${record.usage.map((u) => `${u.name} ${u.cores.toFixed(2)}`).join(', ')})`,
+      );
+      // Let the previous step's threads close before the next one is judged.
+      await drain(topo.url);
+    }
+  } finally {
+    await topo.stop();
+    current = undefined;
+  }
   const run: CapacityRun = {
     startedAt,
     finishedAt: new Date().toISOString(),
     command,
     machine: {
-      cpus: os.cpus().length,
+      cpus,
       cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown CPU',
       node: process.versions.node,
       loadBefore,
       loadAfter: os.loadavg(),
     },
     settings: {
+      pools,
+      poolCapacity,
+      agentConcurrency,
       agentLatency,
-      agentConcurrency: AGENT_CONCURRENCY,
       think: o.think as string,
       messagesPerConversation: messages,
       stepDuration: o.stepDuration as string,
@@ -265,25 +309,80 @@ async function main(): Promise<void> {
       warmup: o.warmup as string,
       plan,
     },
-    results,
+    targets: { ...DESIGN_TARGETS },
+    idle,
+    steps,
+    ...derived(steps, idle),
+    ...(o.note ? { note: o.note } : {}),
   };
   mkdirSync(path.dirname(o.json as string), { recursive: true });
-  writeFileSync(
-    o.json as string,
-    `${JSON.stringify({ ...run, predictions: Object.fromEntries(predictions) }, null, 2)}\n`,
-  );
+  writeFileSync(o.json as string, `${JSON.stringify(run, null, 2)}\n`);
   mkdirSync(path.dirname(o.doc as string), { recursive: true });
-  await writeDoc(o.doc as string, renderCapacityDoc(run, predictions));
-  console.log('\n| pools | capacity | design | Erlang (defaults) | Erlang (this machine) |');
-  for (const r of results) {
-    const p = predictions.get(r.pools) as Prediction;
-    console.log(
-      `| ${r.pools} | ${r.capacity} | ${p.designPlayers} | ${p.erlangDefaultPlayers} | ${p.erlangMeasuredPlayers} |`,
-    );
-  }
+  await writeDoc(o.doc as string, renderCapacityDoc(run));
+  console.log(
+    `\n(a) measured end to end: ${run.capacity} players; (b) 2-vCPU task at 70 %: ${run.projection?.players ?? '–'} players; stopped by ${run.stoppedBy}`,
+  );
   console.log(
     `wrote ${path.relative(REPO_ROOT, o.doc as string)} and ${path.relative(REPO_ROOT, o.json as string)}`,
   );
+}
+
+/** The figures that follow from the steps: (a), what stopped the search, (b). */
+function derived(
+  steps: StepRecord[],
+  idle: CapacityRun['idle'],
+): Pick<CapacityRun, 'capacity' | 'stoppedBy' | 'projection'> {
+  const capacity = capacityOf(steps);
+  const largestPass = steps
+    .filter((s) => s.pass && s.players === capacity)
+    .sort((a, b) => a.p95Ms - b.p95Ms)[0];
+  return {
+    capacity,
+    stoppedBy: stoppedBy(steps),
+    projection: projectTask(largestPass, undefined, undefined, idle),
+  };
+}
+
+function stepRecord(
+  summary: Summary,
+  report: string,
+  samples: Sample[],
+  components: Component[],
+  rampUpMs: number,
+  stepMs: number,
+  cpus: number,
+): StepRecord {
+  const rates = sustainRates(summary, rampUpMs / 1000, stepMs / 1000);
+  const window = { fromMs: rampUpMs, toMs: stepMs };
+  const usage = usageOf(samples, components, window, {
+    players: summary.config.players,
+    repliesPerS: rates.repliesPerS,
+  });
+  const measuredCores = sumCores(usage);
+  return {
+    players: summary.config.players,
+    pass: summary.verdict.pass,
+    failed: summary.verdict.checks.filter((c) => !c.pass).map((c) => c.name),
+    saturated: isSaturated(measuredCores, cpus),
+    p50Ms: summary.latency.p50Ms,
+    p95Ms: summary.latency.p95Ms,
+    p99Ms: summary.latency.p99Ms,
+    errorRate: summary.errorRate,
+    errorsByKind: summary.errorsByKind,
+    ...rates,
+    ...threadsOf(summary, rampUpMs / 1000),
+    usage,
+    measuredCores,
+    machineCores: machineCoresOf(samples, window),
+    loadgenLoopDelayP99Ms: 0,
+    cpuTimeline: samples.map((s) => ({
+      tS: Math.round(s.tMs / 100) / 10,
+      cores: Object.fromEntries(
+        Object.entries(s.components).map(([name, c]) => [name, Number(c.cores.toFixed(3))]),
+      ),
+    })),
+    report: path.relative(REPO_ROOT, report),
+  };
 }
 
 /** Writes the Markdown formatted as the repository's Prettier settings want it. */
