@@ -63,8 +63,9 @@ const latency = z
   });
 
 /**
- * The gateway's CPU per player message and its reply, in ms: 19.9 ms measured end to end by
- * `npm run capacity` (docs/capacity.md, 125 players: 0.272 cores at 13.6 replies/s). One Node
+ * The gateway's CPU per player message and its reply, in ms: two `npm run capacity` runs of
+ * 2026-12-02 (docs/capacity.md) measured 19.9 ms (125 players, 03:21Z) and 14.7 ms (187 players,
+ * 03:31Z) end to end; the default takes the higher, rounded up. One Node
  * process has one event loop, so this bounds the threads of all its pools to one core's worth.
  */
 export const DEFAULT_GATEWAY_CPU_MS_PER_REPLY = 20;

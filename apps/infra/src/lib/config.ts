@@ -63,8 +63,9 @@ export const DEFAULT_CAPACITY: Capacity = {
   llmLatency: formatLatencyDistribution(DEFAULT_ADMISSION_MODEL.llmLatency),
   messageIntervalMs: DEFAULT_ADMISSION_MODEL.messageIntervalMs,
   replyP95TargetMs: DEFAULT_ADMISSION_MODEL.p95TargetMs,
-  // Measured end to end by `npm run capacity` (docs/capacity.md, 2026-12-02, 125 players at
-  // 13.6 replies/s): gateway 19.9 ms, six agents 13.3 ms, cron-worker 0.02 ms per reply.
+  // Measured end to end by `npm run capacity` (docs/capacity.md), two runs of 2026-12-02: gateway
+  // 19.9 / 14.7 ms, six agents 13.3 / 10.8 ms, cron-worker 0.02 ms per reply (125 players at
+  // 03:21Z, 187 at 03:31Z); the defaults take the higher figures.
   gatewayCpuMsPerReply: 20,
   taskCpuMsPerReply: 33.3,
   maxCpuPercent: 90,
