@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app';
-import type { GatewayConfig } from './config';
+import { describePoolCapacity, type GatewayConfig } from './config';
 import { requestSerializer } from './plugins/log-redaction';
 import { trustProxyOption } from './shared/trusted-proxies';
 
@@ -64,6 +64,11 @@ export async function createServer(
   return {
     app,
     async listen() {
+      // What this task admits, and why (the admission model's inputs, or the explicit value).
+      app.log.info(
+        config.poolCapacityBasis,
+        describePoolCapacity(config.poolCapacity, config.poolCapacityBasis),
+      );
       return app.listen({ port: config.port, host: config.host });
     },
     async close() {
