@@ -34,7 +34,7 @@ export async function fetchHealth(url: string, opsToken: string): Promise<Health
   return { ...HealthSchema.parse(body), httpStatus: response.status };
 }
 
-/** `pool-0  ready     6/6 agents   3/30 threads` (or which agents are missing). */
+/** `pool-0  ready     6/6 agents   3/90 threads` (or which agents are missing). */
 export function poolStatusLine(pool: PoolStatus, requiredAgents: number): string {
   const state = pool.ready ? 'ready' : 'degraded';
   const agents = `${pool.agentsConnected.length}/${requiredAgents} agents`;
