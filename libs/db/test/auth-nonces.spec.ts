@@ -47,6 +47,25 @@ describe('authNonces.create with maxLivePerWallet', () => {
     expect(await fx().db.authNonces.consume(sequential[9]!, wallet)).toBe(true);
   });
 
+  test('the newest are kept even when the clock ties or goes back between two nonces', async () => {
+    const wallet = randomWallet();
+    const [a, b, c] = [nonceRow(wallet), nonceRow(wallet), nonceRow(wallet)];
+    await fx().db.authNonces.create(a, { maxLivePerWallet: 2 });
+    // A created "later" than the next one by the clock: what a tie within one millisecond, or a
+    // clock stepped back, looks like to ORDER BY created_at.
+    await fx().sql.query(
+      `UPDATE auth_nonces SET created_at = now() + interval '10 seconds' WHERE nonce = $1`,
+      [a.nonce],
+    );
+    await fx().db.authNonces.create(b, { maxLivePerWallet: 2 });
+    await fx().db.authNonces.create(c, { maxLivePerWallet: 2 });
+    const { rows } = await fx().sql.query<{ nonce: string }>(
+      'SELECT nonce FROM auth_nonces WHERE wallet = $1',
+      [wallet],
+    );
+    expect(rows.map((r) => r.nonce).sort()).toEqual([b.nonce, c.nonce].sort());
+  });
+
   test("another wallet's nonces are untouched", async () => {
     const a = randomWallet();
     const b = randomWallet();

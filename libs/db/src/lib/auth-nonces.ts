@@ -65,10 +65,15 @@ export function authNoncesRepository(ctx: RepoContext): AuthNoncesRepository {
                ORDER BY created_at DESC, nonce DESC LIMIT $2)`,
             [wallet, max - 1],
           );
-          // A retry after a commit whose answer was lost finds its row.
+          // A retry after a commit whose answer was lost finds its row. created_at keeps
+          // milliseconds: two nonces of one wallet within one millisecond would tie, and the tie
+          // (broken by the random nonce) could keep an older one. Under the wallet's lock each
+          // new nonce is at least a millisecond after the wallet's newest, so "oldest" is exact.
           await client.query(
             `INSERT INTO auth_nonces (nonce, wallet, message, expires_at, created_at)
-             VALUES ($1, $2, $3, $4, clock_timestamp()) ON CONFLICT (nonce) DO NOTHING`,
+             VALUES ($1, $2::varchar, $3, $4, GREATEST(clock_timestamp(),
+               (SELECT max(created_at) + interval '1 millisecond' FROM auth_nonces WHERE wallet = $2::varchar)))
+             ON CONFLICT (nonce) DO NOTHING`,
             [nonce, wallet, message, expiresAt],
           );
         }),
