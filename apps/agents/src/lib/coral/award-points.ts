@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { callGameTool } from './game-tool';
 import type { AwardOutcome, AwardPointsArgs } from './port';
 
 /** The game's MCP tool an agent evaluates a player message with. */
@@ -38,48 +38,23 @@ export async function callAwardPoints(
   args: AwardPointsArgs,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<AwardOutcome> {
-  let response: Awaited<ReturnType<Client['callTool']>>;
-  try {
-    response = await client.callTool(
-      { name: AWARD_POINTS_TOOL, arguments: { ...args } },
-      undefined,
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-      },
-    );
-  } catch (error) {
-    if (error instanceof McpError) {
-      if (error.code === ErrorCode.MethodNotFound || /not found/i.test(error.message)) {
-        return { kind: 'refused', code: 'unknown_tool', message: error.message };
-      }
-      if (error.code === ErrorCode.InvalidParams) {
-        return { kind: 'refused', code: 'invalid_params', message: error.message };
-      }
-    }
-    throw error;
-  }
-  const content = Array.isArray(response.content) ? response.content : [];
-  const first = content[0] as { type?: unknown; text?: unknown } | undefined;
-  const text = first?.type === 'text' && typeof first.text === 'string' ? first.text : undefined;
-  if (response.isError) {
-    const message = text ?? 'tool call refused';
+  const r = await callGameTool(
+    client,
+    AWARD_POINTS_TOOL,
+    { ...args },
+    options,
+    AwardPointsProtocolError,
+  );
+  if (r.kind === 'refused') return r;
+  if (r.kind === 'tool_error') {
+    const message = r.text ?? 'tool call refused';
     if (ALREADY.test(message)) return { kind: 'already_evaluated', message };
-    const structured = response.structuredContent as { code?: unknown } | undefined;
+    const structured = r.structured as { code?: unknown } | undefined;
     const code =
       typeof structured?.code === 'string' ? structured.code : CODES_IN_TEXT.exec(message)?.[1];
     return { kind: 'refused', code, message };
   }
-  let json: unknown = response.structuredContent;
-  if (json === undefined || json === null) {
-    if (text === undefined) throw new AwardPointsProtocolError('result has no text content');
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AwardPointsProtocolError(`result is not JSON: ${text.slice(0, 120)}`);
-    }
-  }
-  const parsed = AwardPointsResultSchema.safeParse(json);
+  const parsed = AwardPointsResultSchema.safeParse(r.json);
   if (!parsed.success) {
     throw new AwardPointsProtocolError(`unexpected result: ${parsed.error.message}`);
   }

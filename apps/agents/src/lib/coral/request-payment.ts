@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { callGameTool } from './game-tool';
 import type { PaymentOutcome, RequestPaymentArgs } from './port';
 
 /** The game's MCP tool an agent asks the player to pay for a premium service with. */
@@ -44,48 +44,20 @@ export async function callRequestPayment(
   args: RequestPaymentArgs,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<PaymentOutcome> {
-  let response: Awaited<ReturnType<Client['callTool']>>;
-  try {
-    response = await client.callTool(
-      {
-        name: REQUEST_PAYMENT_TOOL,
-        arguments: {
-          threadId: args.threadId,
-          service: args.service,
-          ...(args.amount !== undefined ? { amount: args.amount } : {}),
-        },
-      },
-      undefined,
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-      },
-    );
-  } catch (error) {
-    if (error instanceof McpError) {
-      if (error.code === ErrorCode.MethodNotFound || /not found/i.test(error.message)) {
-        return { kind: 'refused', code: 'unknown_tool', message: error.message };
-      }
-      if (error.code === ErrorCode.InvalidParams) {
-        return { kind: 'refused', code: 'invalid_params', message: error.message };
-      }
-    }
-    throw error;
-  }
-  const content = Array.isArray(response.content) ? response.content : [];
-  const first = content[0] as { type?: unknown; text?: unknown } | undefined;
-  const text = first?.type === 'text' && typeof first.text === 'string' ? first.text : undefined;
-  if (response.isError) return refusalOf(text, response.structuredContent);
-  let json: unknown = response.structuredContent;
-  if (json === undefined || json === null) {
-    if (text === undefined) throw new RequestPaymentProtocolError('result has no text content');
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new RequestPaymentProtocolError(`result is not JSON: ${text.slice(0, 120)}`);
-    }
-  }
-  const parsed = PaymentOfferSchema.safeParse(json);
+  const r = await callGameTool(
+    client,
+    REQUEST_PAYMENT_TOOL,
+    {
+      threadId: args.threadId,
+      service: args.service,
+      ...(args.amount !== undefined ? { amount: args.amount } : {}),
+    },
+    options,
+    RequestPaymentProtocolError,
+  );
+  if (r.kind === 'refused') return r;
+  if (r.kind === 'tool_error') return refusalOf(r.text, r.structured);
+  const parsed = PaymentOfferSchema.safeParse(r.json);
   if (!parsed.success) {
     throw new RequestPaymentProtocolError(`unexpected result: ${parsed.error.message}`);
   }
