@@ -2,7 +2,6 @@
 // `.data/` (kept across restarts; `--replica` adds a streaming read replica), migrations, gateway task(s), the six scripted agents on each,
 // the cron-worker(s). What dies is restarted with backoff, as on ECS (the status lines count the
 // restarts). Ctrl-C or SIGTERM stops every process it started.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
@@ -46,24 +45,6 @@ interface Options {
   aws: boolean;
   replica: boolean;
   logLevel: string;
-}
-
-/** The Prisma client is generated (git-ignored); a fresh clone has none yet. */
-function ensurePrismaClient(): void {
-  if (existsSync(path.join(REPO_ROOT, 'libs/db/src/generated/prisma/client.ts'))) return;
-  console.log('Generating the Prisma client (first start on this clone)…');
-  execFileSync(
-    process.execPath,
-    [require.resolve('prisma/build/index.js'), 'generate', '--config', 'libs/db/prisma.config.ts'],
-    {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        ...process.env,
-        DATABASE_URL: 'postgresql://generate-needs-no-connection@127.0.0.1:1/none',
-      },
-    },
-  );
 }
 
 /** One `npm start` per data directory: a second one would fight over PostgreSQL's data. */
@@ -168,7 +149,6 @@ async function main(argv: string[]): Promise<void> {
 
   const dataDir = path.resolve(REPO_ROOT, options.dataDir);
   const release = claimDataDir(dataDir);
-  ensurePrismaClient();
   const secrets = loadOrCreateSecrets(dataDir);
   const logDir = path.join(dataDir, 'logs');
 

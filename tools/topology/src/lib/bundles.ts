@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrismaClient } from './prisma-client';
 import { REPO_ROOT } from './processes';
 
 export type AppName = 'gateway' | 'agents' | 'cron-worker';
@@ -45,6 +46,7 @@ export async function prepareApps(
   runner: 'bundle' | 'tsx' = 'bundle',
   options: { web?: boolean; apps?: readonly AppName[] } = {},
 ): Promise<AppBundles> {
+  ensurePrismaClient();
   const tsconfig = {
     gateway: appSource('gateway').tsconfig,
     agents: appSource('agents').tsconfig,
