@@ -1,8 +1,8 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { createCoralPort, type CoralDialect, type CoralPort } from './coral';
+import { SseClientTransport } from './sse-client-transport';
 import {
   poolAddress,
   type AgentIdentity,
@@ -28,13 +28,12 @@ export const CLIENT_INFO = { name: 'pardon-agent', version: '1.0.0' } as const;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * Connects an MCP client over `transport` and watches it. The SSE transport's EventSource silently
- * reconnects after a gateway restart, but to a server that no longer knows this MCP session, so an
- * SSE stream error is treated as the loss of the connection: the session is closed and the agent
- * reconnects from scratch with a fresh `initialize`. One attempt is bounded by `connectTimeoutMs`
- * and ends at once when `signal` aborts: the SDK's SSE `start()` settles neither when its stream
- * request hangs nor when the transport is closed meanwhile, and a stuck attempt would hold the
- * pool's reconnect loop (and the agent's stop) forever.
+ * Connects an MCP client over `transport` and watches it. A restarted gateway no longer knows this
+ * MCP session, so an SSE stream error (or end) is treated as the loss of the connection: the
+ * session is closed and the agent reconnects from scratch with a fresh `initialize`. One attempt is
+ * bounded by `connectTimeoutMs` and ends at once when `signal` aborts: a transport's `start()` need
+ * settle neither when its stream request hangs nor when it is closed meanwhile, and a stuck
+ * attempt would hold the pool's reconnect loop (and the agent's stop) forever.
  */
 export async function connectMcpSession(
   transport: Transport,
@@ -116,15 +115,6 @@ export interface HttpConnectorOptions extends AgentIdentity {
   kind: CoralTransportKind;
 }
 
-/** Adds `headers` to every request of a fetch (the SSE transport's EventSource GET). */
-function fetchWithHeaders(headers: Record<string, string>): typeof fetch {
-  return (input, init) => {
-    const merged = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(headers)) merged.set(name, value);
-    return fetch(input, { ...init, headers: merged });
-  };
-}
-
 /**
  * Connector for a real server over HTTP: SSE (Coral's transport) or Streamable HTTP, in either
  * Coral dialect (see `poolAddress` for the URLs and the Coral 1.0 bearer header).
@@ -139,12 +129,8 @@ export function httpConnector(options: HttpConnectorOptions): PoolConnector {
       options,
     );
     if (options.kind === 'sse') {
-      // The SDK sends `requestInit` headers on the POSTs and (in current versions) on the stream's
-      // GET; the EventSource fetch adds them as well so the GET carries them with any SDK version.
-      const transport = new SSEClientTransport(url, {
-        requestInit: { headers },
-        eventSourceInit: { fetch: fetchWithHeaders(headers) },
-      });
+      // The stream's GET and every POST carry `headers` (see SseClientTransport for why not the SDK's).
+      const transport = new SseClientTransport(url, { headers });
       return connectMcpSession(transport, options.dialect, signal, options.connectTimeoutMs);
     }
     const transport = new StreamableHTTPClientTransport(url, {
