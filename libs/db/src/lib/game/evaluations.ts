@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { inTransaction, type RepoContext } from '../context';
 import { InvalidInputError, NotFoundError } from '../errors';
 import { GAME_CHANNEL, type GameEvent } from './events';
+import { attemptEvaluation, type EvaluationRow, type MessageRow } from './evaluate-at-once';
 import { lockWeekRow, readWeekState, weekRowAfter, type WeekRow } from './week-row';
 
 export interface EvaluateInput {
@@ -70,35 +71,17 @@ export class EvaluationRefusedError extends InvalidInputError {
 
 export const MAX_REASON_CHARS = 500;
 
-interface MessageRow {
-  threadId: string;
-  senderId: string;
-  mentions: string[];
-  createdAt: Date;
-  wallet: string;
-  threadAgent: string;
-}
-
-interface EvaluationRow {
-  id: string;
-  points: string;
-  scoreAfter: string;
-  pardonGranted: boolean;
-  score: number;
-  reason: string;
-  weekId: string;
-  wallet: string;
-}
-
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
 
 /**
- * Stores an agent's evaluation of a player message and moves the player's week with it, in one
- * transaction: the week's row is locked first, so concurrent evaluations of one player (from
- * any task) apply one after another, and a crash leaves both or neither. An evaluation exists
- * once per (message, agent): a retry, a redelivery or a racing second task gets the stored
- * result back and changes nothing. The pardon is granted by the one evaluation that reaches the
- * threshold (also guarded by a unique index).
+ * Stores an agent's evaluation of a player message and moves the player's week with it,
+ * atomically: first optimistically (one statement reads, the rules run in memory, one statement
+ * writes the evaluation and the week only if the week's row is still the version that was read),
+ * and when the week keeps moving under it, in a transaction that locks the week's row first. Either
+ * way concurrent evaluations of one player (from any task) apply one after another, and a crash
+ * leaves both or neither. An evaluation exists once per (message, agent): a retry, a redelivery
+ * or a racing second task gets the stored result back and changes nothing. The pardon is granted
+ * by the one evaluation that reaches the threshold (also guarded by a unique index).
  */
 export function evaluateMessage(
   ctx: RepoContext,
@@ -125,9 +108,87 @@ export function evaluateMessage(
       ),
     );
   }
-  return ctx.run('game.evaluate', () =>
-    inTransaction(ctx.writerPool, (client) => evaluateIn(client, input, rules)),
-  );
+  return ctx.run('game.evaluate', async () => {
+    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+      const r = await attemptEvaluation(
+        ctx.writerPool,
+        {
+          ...input,
+          announcement: (a) =>
+            JSON.stringify(gameEventOf(resultOf(input, a, ''), input.announceAs ?? null)),
+        },
+        rules,
+        (message) => judgeable(message, input.agentId),
+      ).catch((error: unknown) => {
+        if (error instanceof GameInputError) {
+          throw new InvalidInputError('evaluation', error.message);
+        }
+        throw error;
+      });
+      switch (r.kind) {
+        case 'missing':
+          throw new NotFoundError('message', input.messageId);
+        case 'stored':
+          return toResult(r.stored, input, r.message, r.week, false);
+        case 'stored-now':
+          return resultOf(input, r, r.evaluationId);
+        case 'moved':
+          break;
+      }
+    }
+    // Contended (the player's week moved under every attempt): queue on its row lock instead.
+    return inTransaction(ctx.writerPool, (client) => evaluateIn(client, input, rules));
+  });
+}
+
+/**
+ * Optimistic attempts before an evaluation queues on the week's row lock. An attempt costs two
+ * round trips and holds no lock while the rules run; the lock costs ten (a transaction) and is
+ * what a week moved by concurrent evaluations (a player in two threads at once) falls back to.
+ */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+/** The result of an evaluation this call stored (what the write statement committed). */
+function resultOf(
+  input: EvaluateInput,
+  a: {
+    message: MessageRow;
+    weekId: string;
+    outcome: ReturnType<typeof applyEvaluation>;
+    week: WeekRow;
+  },
+  evaluationId: string,
+): EvaluationResult {
+  const row: EvaluationRow = {
+    id: evaluationId,
+    points: String(a.outcome.pointsAwarded),
+    scoreAfter: String(a.outcome.state.score),
+    pardonGranted: a.outcome.pardonGranted,
+    score: input.score,
+    reason: input.reason,
+    weekId: a.weekId,
+    wallet: a.message.wallet,
+  };
+  return toResult(row, input, a.message, a.week, true);
+}
+
+/** Refuses a message this agent may not judge (the same checks on every path). */
+function judgeable(message: MessageRow, agentId: string): void {
+  if (message.senderId !== message.wallet) {
+    throw new EvaluationRefusedError(
+      'not_player_message',
+      'Only a player message can be evaluated.',
+    );
+  }
+  if (message.threadAgent !== agentId) {
+    throw new EvaluationRefusedError(
+      'not_thread_agent',
+      `${agentId} is not the agent of this message's thread.`,
+    );
+  }
+  if (!message.mentions.includes(agentId)) {
+    throw new EvaluationRefusedError('not_mentioned', `The message does not mention ${agentId}.`);
+  }
 }
 
 async function evaluateIn(
@@ -136,24 +197,7 @@ async function evaluateIn(
   rules: GameRules,
 ): Promise<EvaluationResult> {
   const message = await readMessage(client, input.messageId);
-  if (message.senderId !== message.wallet) {
-    throw new EvaluationRefusedError(
-      'not_player_message',
-      'Only a player message can be evaluated.',
-    );
-  }
-  if (message.threadAgent !== input.agentId) {
-    throw new EvaluationRefusedError(
-      'not_thread_agent',
-      `${input.agentId} is not the agent of this message's thread.`,
-    );
-  }
-  if (!message.mentions.includes(input.agentId)) {
-    throw new EvaluationRefusedError(
-      'not_mentioned',
-      `The message does not mention ${input.agentId}.`,
-    );
-  }
+  judgeable(message, input.agentId);
   const week = weekOf(message.createdAt.getTime(), rules);
   const wallet = message.wallet;
 

@@ -5,7 +5,7 @@ import {
   type Week,
 } from '@pardon/game';
 import type pg from 'pg';
-import { readWeekActivity } from './activity';
+import { readWeekActivity, type WeekActivity } from './activity';
 
 /** The stored part of a player's week (`player_weeks`), as read under its row lock. */
 export interface WeekRow {
@@ -53,7 +53,16 @@ export async function readWeekState(
   row: WeekRow,
   rules: GameRules,
 ): Promise<PlayerWeekState> {
-  const activity = await readWeekActivity(client, wallet, week);
+  return weekStateOf(week, row, await readWeekActivity(client, wallet, week), rules);
+}
+
+/** The libs/game state of a week from its stored row and the player's activity in it. */
+export function weekStateOf(
+  week: Week,
+  row: WeekRow,
+  activity: WeekActivity,
+  rules: GameRules,
+): PlayerWeekState {
   return {
     ...createPlayerWeekState(week.id, rules),
     score: Number(row.score),
