@@ -7,33 +7,71 @@ import { startStickyProxy, STICKY_COOKIE, type StickyProxy } from '../src/lib/st
 const servers: http.Server[] = [];
 let proxy: StickyProxy;
 
-async function backend(id: string): Promise<{ id: string; url: string; server: http.Server }> {
+interface Backend {
+  id: string;
+  url: string;
+  server: http.Server;
+  /** TCP connections the task accepted. */
+  connections: () => number;
+  /** Requests the task read, per path. */
+  seen: Map<string, number>;
+}
+
+/** A task: echoes its id and the body; on `/cut` it reads the request and drops the connection. */
+async function backend(id: string): Promise<Backend> {
+  const seen = new Map<string, number>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => res.end(JSON.stringify({ task: id, body })));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      seen.set(path, (seen.get(path) ?? 0) + 1);
+      if (path === '/cut') req.socket.destroy();
+      else res.end(JSON.stringify({ task: id, body }));
+    });
   });
+  // As Fastify's default (the gateway's): longer than the balancer's idle timeout.
+  server.keepAliveTimeout = 72_000;
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   servers.push(server);
-  return { id, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { id, url, server, connections: () => connections, seen };
 }
 
-async function ask(cookie?: string, body = 'hi') {
-  const res = await fetch(`${proxy.url}/x`, {
-    method: 'POST',
-    body,
+async function send(method: string, path: string, cookie?: string, body?: string) {
+  const res = await fetch(`${proxy.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body }),
     headers: cookie ? { cookie: `${STICKY_COOKIE}=${cookie}` } : {},
   });
   const set = res.headers.getSetCookie().find((c) => c.startsWith(`${STICKY_COOKIE}=`));
   return {
-    json: (await res.json()) as { task: string; body: string },
+    status: res.status,
+    json: (await res.json()) as { task?: string; body?: string; error?: string },
     cookie: set?.split(';')[0]?.split('=')[1],
   };
 }
 
-afterAll(async () => {
+const ask = (cookie?: string, body = 'hi') => send('POST', '/x', cookie, body);
+
+/** One request on a fresh connection, with the raw response headers (hop-by-hop ones too). */
+function rawGet(url: string): Promise<http.IncomingHttpHeaders> {
+  const agent = new http.Agent({ keepAlive: true });
+  return new Promise<http.IncomingHttpHeaders>((resolve, reject) => {
+    http
+      .get(url, { agent }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers));
+      })
+      .on('error', reject);
+  }).finally(() => agent.destroy());
+}
+
+afterEach(async () => {
   await proxy?.close();
-  for (const s of servers) s.close();
+  for (const s of servers.splice(0)) s.close();
 });
 
 test('players stick to their task, new players are spread, and a dead task hands its players over', async () => {
@@ -52,10 +90,48 @@ test('players stick to their task, new players are spread, and a dead task hands
     expect(again.cookie).toBeUndefined();
   }
 
+  // The balancer may still hold a kept connection to the dead task: a request sent on it is cut
+  // off, and an idempotent one goes again on a new connection, is refused, and moves.
   const dead = first.json.task === 'task-1' ? a : b;
   await new Promise<void>((resolve) => dead.server.close(() => resolve()));
-  const moved = await ask(first.cookie, 'after the crash');
+  const moved = await send('GET', '/x', first.cookie);
+  expect(moved.status).toBe(200);
   expect(moved.json.task).not.toBe(first.json.task);
-  expect(moved.json.body).toBe('after the crash');
   expect(moved.cookie).toBe(moved.json.task);
+  const after = await ask(moved.cookie, 'after the crash');
+  expect(after.json).toEqual({ task: moved.json.task, body: 'after the crash' });
+});
+
+test('the balancer keeps its connections to a task, and players are told its own idle timeout', async () => {
+  const task = await backend('task-1');
+  proxy = await startStickyProxy({ targets: [task] });
+
+  const first = await ask();
+  for (let i = 0; i < 4; i += 1) await ask(first.cookie, `request ${i}`);
+  // As the ALB: one connection to the task carries request after request.
+  expect(task.connections()).toBe(1);
+
+  // Connection and Keep-Alive are hop-by-hop: a player must hear the balancer's idle timeout
+  // (the ALB's 60 s), not the task's 72 s, or it reuses a socket the balancer is closing.
+  const headers = await rawGet(`${proxy.url}/x`);
+  expect(headers['keep-alive']).toBe('timeout=60');
+  expect(headers.connection).toBe('keep-alive');
+});
+
+test('a request cut off on a kept connection: a POST gets a 502 and is not sent again, a GET is', async () => {
+  const task = await backend('task-1');
+  proxy = await startStickyProxy({ targets: [task] });
+
+  const first = await ask();
+  const cutPost = await send('POST', '/cut', first.cookie, 'pay me');
+  expect(cutPost.status).toBe(502);
+  expect(cutPost.json.error).toBe('bad_gateway');
+  // The task read it and may have acted on it: the balancer must not send it twice.
+  expect(task.seen.get('/cut')).toBe(1);
+
+  await ask(first.cookie);
+  const cutGet = await send('GET', '/cut', first.cookie);
+  expect(cutGet.status).toBe(502);
+  // Once on the kept connection, once more on a new one (where a cut is final).
+  expect(task.seen.get('/cut')).toBe(3);
 });

@@ -5,6 +5,7 @@
 // off mid-way gets a 502, as from the ALB. Like the ALB it appends the peer's address to
 // `X-Forwarded-For` (and sets X-Forwarded-Proto/Port), and it connects to the tasks from one
 // source address of its own (`sourceAddress`), so the gateways can trust exactly that address.
+// Like the ALB it keeps connections on both sides, with a 60 s idle timeout.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -18,6 +19,28 @@ export const BALANCER_SOURCE_ADDRESS = '127.0.0.2';
 /** How long a task that refused a connection is skipped (the ALB's unhealthy threshold, shortened). */
 const DOWN_FOR_MS = 2_000;
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * The ALB's idle timeout (60 s), on both sides: players' idle connections to the balancer, and
+ * the balancer's idle connections to the tasks. It must stay below the gateway's keep-alive
+ * timeout (Fastify's 72 s), as AWS advises, so that the task never closes a connection the
+ * balancer is about to reuse; players are told it (`Keep-Alive: timeout=60`) and close theirs
+ * before it.
+ */
+const IDLE_TIMEOUT_MS = 60_000;
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection and are not forwarded. Passing the
+ * task's `Keep-Alive: timeout=72` on to players made them keep sockets that the balancer closes
+ * after its own idle timeout: a message sent at that moment met a reset (`ECONNRESET`).
+ */
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 export interface ProxyTarget {
   id: string;
@@ -39,6 +62,15 @@ function cookieValue(header: string | undefined, name: string): string | undefin
     if (key === name) return value.join('=');
   }
   return undefined;
+}
+/** Methods a balancer may send again after a connection failure (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** Removes the hop-by-hop headers, and those the Connection header names, in place. */
+function dropHopByHop(headers: http.IncomingHttpHeaders): void {
+  const named = headers.connection;
+  if (named) for (const name of named.split(',')) delete headers[name.trim().toLowerCase()];
+  for (const name of HOP_BY_HOP) delete headers[name];
 }
 
 /** The client's X-Forwarded-For with its peer appended, as the ALB does. */
@@ -62,14 +94,22 @@ export async function startStickyProxy(options: {
   const forwarded = new Map<string, number>();
   let next = 0;
   let port = 0;
-  // A fresh connection per request: a reused socket to a task that died would fail with a reset
-  // after the request was sent, where a refused connection can safely go to another task.
-  const agent = new http.Agent({ keepAlive: false });
-
-  const upstreamOptions = {
-    agent,
-    ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}),
-  };
+  // Connections to the tasks are kept and reused, as the ALB does: a connection per request
+  // cost both sides a TCP handshake and teardown per call. A task that dies closes its sockets,
+  // so the next request opens a new connection, is refused and goes to another task. A request
+  // that won the race against that close (sent on a reused socket before the balancer saw it
+  // closed) is cut off without an answer: an idempotent one is sent again on a new connection
+  // (RFC 9110 §9.2.2; refused there, it goes to another task), any other gets a 502, as from the
+  // ALB, since the task may have acted on it. LIFO reuses the most recently used sockets and lets
+  // the rest idle out.
+  const agent = new http.Agent({ keepAlive: true, timeout: IDLE_TIMEOUT_MS, scheduling: 'lifo' });
+  const freshAgent = new http.Agent({ keepAlive: false });
+  const upstreamOf = new Map(
+    targets.map((t) => {
+      const url = new URL(t.url);
+      return [t.id, { hostname: url.hostname, port: url.port, host: url.host }] as const;
+    }),
+  );
   const isUp = (t: ProxyTarget) => (downUntil.get(t.id) ?? 0) <= Date.now();
   const choose = (sticky: string | undefined, exclude: Set<string>): ProxyTarget | undefined => {
     const stuck = targets.find((t) => t.id === sticky);
@@ -97,29 +137,44 @@ export async function startStickyProxy(options: {
     });
     req.on('end', () => {
       if (res.writableEnded) return;
-      const body = Buffer.concat(chunks);
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const sticky = cookieValue(req.headers.cookie, STICKY_COOKIE);
       const tried = new Set<string>();
-      const attempt = (): void => {
-        const target = choose(sticky, tried);
+      // The player's headers, once for every attempt: the body is forwarded whole, with its length.
+      const headers: http.OutgoingHttpHeaders = req.headers;
+      dropHopByHop(req.headers);
+      headers['x-forwarded-for'] = forwardedFor(req);
+      headers['x-forwarded-proto'] = 'http';
+      headers['x-forwarded-port'] = String(port);
+      if (body.length > 0) headers['content-length'] = String(body.length);
+      const attempt = (again?: ProxyTarget): void => {
+        const target = again ?? choose(sticky, tried);
         if (!target) {
           res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
           res.end(JSON.stringify({ error: 'no_healthy_target', message: 'no task is reachable' }));
           return;
         }
         tried.add(target.id);
-        const upstreamUrl = new URL(req.url ?? '/', target.url);
-        const headers: http.OutgoingHttpHeaders = { ...req.headers, host: upstreamUrl.host };
-        headers['x-forwarded-for'] = forwardedFor(req);
-        headers['x-forwarded-proto'] = 'http';
-        headers['x-forwarded-port'] = String(port);
-        if (body.length > 0) headers['content-length'] = String(body.length);
+        const upstreamAddress = upstreamOf.get(target.id) as {
+          hostname: string;
+          port: string;
+          host: string;
+        };
+        headers.host = upstreamAddress.host;
         const upstream = http.request(
-          upstreamUrl,
-          { ...upstreamOptions, method: req.method, headers },
+          {
+            agent: again ? freshAgent : agent,
+            hostname: upstreamAddress.hostname,
+            port: upstreamAddress.port,
+            path: req.url ?? '/',
+            method: req.method,
+            headers,
+            ...(options.sourceAddress ? { localAddress: options.sourceAddress } : {}),
+          },
           (up) => {
             forwarded.set(target.id, (forwarded.get(target.id) ?? 0) + 1);
-            const outHeaders = { ...up.headers };
+            const outHeaders = up.headers;
+            dropHopByHop(outHeaders);
             if (target.id !== sticky) {
               const existing = outHeaders['set-cookie'] ?? [];
               outHeaders['set-cookie'] = [
@@ -145,6 +200,10 @@ export async function startStickyProxy(options: {
             attempt();
             return;
           }
+          if (upstream.reusedSocket && !again && IDEMPOTENT.has(req.method ?? '')) {
+            attempt(target);
+            return;
+          }
           res.writeHead(502, { 'content-type': 'application/json' });
           res.end(
             JSON.stringify({
@@ -158,7 +217,7 @@ export async function startStickyProxy(options: {
       attempt();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  server.keepAliveTimeout = IDLE_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -172,6 +231,7 @@ export async function startStickyProxy(options: {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         agent.destroy();
+        freshAgent.destroy();
         server.close(() => resolve());
       }),
   };
