@@ -106,3 +106,22 @@ describe('session-cleanup purges expired nonces', () => {
     expect((await runSessionCleanup(fx().db, { now, batchSize: 2 })).purgedNonces).toBe(0);
   });
 });
+
+describe('authNonces.consumeForUser', () => {
+  test('spends a nonce once and creates its wallet’s user with it; a replay changes nothing', async () => {
+    const wallet = randomWallet();
+    const r = nonceRow(wallet);
+    await fx().db.authNonces.create(r, { maxLivePerWallet: 5 });
+    expect(await count(fx().sql, 'users', 'wallet = $1', [wallet])).toBe(0);
+    expect(await fx().db.authNonces.consumeForUser(r.nonce, wallet)).toBe(true);
+    expect(await count(fx().sql, 'users', 'wallet = $1', [wallet])).toBe(1);
+    expect(await fx().db.authNonces.consumeForUser(r.nonce, wallet)).toBe(false);
+    // Another wallet's nonce, or an expired one, is not spent and creates no user.
+    const other = randomWallet();
+    expect(await fx().db.authNonces.consumeForUser(r.nonce, other)).toBe(false);
+    const expired = nonceRow(other, new Date(Date.now() - 1000));
+    await fx().db.authNonces.create(expired);
+    expect(await fx().db.authNonces.consumeForUser(expired.nonce, other)).toBe(false);
+    expect(await count(fx().sql, 'users', 'wallet = $1', [other])).toBe(0);
+  });
+});

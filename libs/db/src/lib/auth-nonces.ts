@@ -28,6 +28,11 @@ export interface AuthNoncesRepository {
    * caller across every task, false for a replay.
    */
   consume(nonce: string, wallet: string, now?: Date): Promise<boolean>;
+  /**
+   * {@link consume}, and on success creates the wallet's user or moves its `lastActiveAt` (what a
+   * sign-in does), in one statement: both or neither.
+   */
+  consumeForUser(nonce: string, wallet: string, now?: Date): Promise<boolean>;
   /** Deletes nonces that expired before `before`, at most `batchSize`; returns how many. */
   purgeExpired(before: Date, batchSize?: number): Promise<number>;
 }
@@ -81,9 +86,12 @@ export function authNoncesRepository(ctx: RepoContext): AuthNoncesRepository {
     },
     find: (nonce) =>
       ctx.run('authNonces.find', async () => {
-        const rows = await ctx.writer.$queryRaw<AuthNonce[]>`
-          SELECT nonce, wallet, message, expires_at AS "expiresAt", used_at AS "usedAt"
-          FROM auth_nonces WHERE nonce = ${nonce}`;
+        const { rows } = await ctx.writerPool.query<AuthNonce>({
+          name: 'authNonces.find',
+          text: `SELECT nonce, wallet, message, expires_at AS "expiresAt", used_at AS "usedAt"
+                 FROM auth_nonces WHERE nonce = $1`,
+          values: [nonce],
+        });
         return rows[0] ?? null;
       }),
     consume: (nonce, wallet, now = new Date()) =>
@@ -92,6 +100,22 @@ export function authNoncesRepository(ctx: RepoContext): AuthNoncesRepository {
           UPDATE auth_nonces SET used_at = ${now}, updated_at = now()
           WHERE nonce = ${nonce} AND wallet = ${wallet} AND used_at IS NULL AND expires_at > ${now}`;
         return n === 1;
+      }),
+    consumeForUser: (nonce, wallet, now = new Date()) =>
+      ctx.run('authNonces.consumeForUser', async () => {
+        const { rows } = await ctx.writerPool.query<{ wallet: string }>({
+          name: 'authNonces.consumeForUser',
+          text: `WITH spent AS (
+                   UPDATE auth_nonces SET used_at = $3, updated_at = now()
+                   WHERE nonce = $1 AND wallet = $2 AND used_at IS NULL AND expires_at > $3
+                   RETURNING wallet
+                 )
+                 INSERT INTO users (wallet) SELECT wallet FROM spent
+                 ON CONFLICT (wallet) DO UPDATE SET last_active_at = now(), updated_at = now()
+                 RETURNING wallet`,
+          values: [nonce, wallet, now],
+        });
+        return rows.length === 1;
       }),
     purgeExpired: (before, batchSize = 1000) =>
       ctx.run(

@@ -245,15 +245,18 @@ export function messagesRepository(ctx: RepoContext): MessagesRepository {
         }
         afterSeq = cursor.seq;
       }
-      return ctx.run(
-        'messages.listAfter',
-        () =>
-          ctx.writer.$queryRaw<Message[]>`
-          SELECT ${MESSAGE_COLUMNS} FROM messages m
-          WHERE m.thread_id = ${threadId}::uuid AND m.seq > ${afterSeq}
-          ORDER BY m.seq
-          LIMIT ${limit}`,
-      );
+      // Every event stream reads it on open: pg directly, a named statement.
+      return ctx.run('messages.listAfter', async () => {
+        const { rows } = await ctx.writerPool.query<Message>({
+          name: 'messages.listAfter',
+          text: `SELECT ${MESSAGE_SQL_COLUMNS} FROM messages m
+                 WHERE m.thread_id = $1::uuid AND m.seq > $2
+                 ORDER BY m.seq
+                 LIMIT $3`,
+          values: [threadId, afterSeq, limit],
+        });
+        return rows;
+      });
     },
 
     findUnanswered: ({ pool, limit = 1000 } = {}) => {

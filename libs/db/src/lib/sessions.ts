@@ -52,9 +52,14 @@ export interface SessionsRepository {
 const MAX_RACE_ROUNDS = 5;
 
 export function sessionsRepository(ctx: RepoContext): SessionsRepository {
+  // On pg directly, a named statement: every thread a player opens reads it (Prisma's raw query
+  // path costs the gateway more CPU than the query).
   const findActive = async (wallet: string): Promise<Session | null> => {
-    const rows = await ctx.writer.$queryRaw<SessionRow[]>`
-      SELECT ${SESSION_COLUMNS} FROM sessions s WHERE s.wallet = ${wallet} AND s.ended_at IS NULL`;
+    const { rows } = await ctx.writerPool.query<SessionRow>({
+      name: 'sessions.findActive',
+      text: `SELECT ${SESSION_COLUMNS.text} FROM sessions s WHERE s.wallet = $1 AND s.ended_at IS NULL`,
+      values: [wallet],
+    });
     return rows[0] ?? null;
   };
 

@@ -1,6 +1,7 @@
 import { Prisma } from '../generated/prisma/client';
 import { inTransaction, isUuid, toNumber, type RepoContext } from './context';
 import { InvalidInputError, NotFoundError, SessionEndedError } from './errors';
+import { encodeThreadsClosed, LIFECYCLE_CHANNEL } from './jobs/lifecycle-events';
 import { requireText } from './sessions';
 import type { ActiveCounts, ClosedThread, Thread, ThreadWithOwner } from './types';
 import { assertWallet } from './wallet';
@@ -44,8 +45,12 @@ export interface ThreadsRepository {
     wallet: string,
     options?: { openOnly?: boolean; limit?: number },
   ): Promise<Thread[]>;
-  /** Closes the thread if it is open; false when it was already closed or does not exist. */
-  close(threadId: string, reason: string): Promise<boolean>;
+  /**
+   * Closes the thread if it is open; false when it was already closed or does not exist. With
+   * `announce`, a close announces itself on the lifecycle channel (`threads_closed`) in its own
+   * statement: no extra round trip, and listeners hear of exactly the closes that committed.
+   */
+  close(threadId: string, reason: string, options?: { announce?: boolean }): Promise<boolean>;
   /** Closes open threads whose session has ended (normally done together with ending it). */
   closeThreadsOfEndedSessions(options?: { batchSize?: number }): Promise<ClosedThread[]>;
   /** Closes open threads with no message (or, without messages, no creation) since `cutoff`. */
@@ -100,28 +105,62 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
       if (!isUuid(sessionId)) return Promise.reject(new NotFoundError('session', sessionId));
       return ctx.run('threads.createAdmitted', () =>
         inTransaction(ctx.writerPool, async (client): Promise<AdmitThreadResult> => {
+          // The session and both locks in one round trip; the target list runs left to right,
+          // so the wallet's lock is always taken before the pool's and two admissions never
+          // deadlock. A session that ended takes them too, harmlessly (nothing is written).
           const sessions = await client.query<{
             wallet: string;
             pool: string;
             taskId: string;
             endedAt: Date | null;
-          }>(
-            `SELECT wallet, pool, task_id AS "taskId", ended_at AS "endedAt"
-             FROM sessions WHERE id = $1::uuid`,
-            [sessionId],
-          );
+          }>({
+            name: 'threads.createAdmitted.lock',
+            text: `SELECT wallet, pool, task_id AS "taskId", ended_at AS "endedAt",
+                     pg_advisory_xact_lock(hashtextextended('threads:wallet:' || wallet, 0)) IS NULL,
+                     pg_advisory_xact_lock(
+                       hashtextextended('threads:pool:' || task_id || ':' || pool, 0)) IS NULL
+                   FROM sessions WHERE id = $1::uuid`,
+            values: [sessionId],
+          });
           const session = sessions.rows[0];
           if (!session) throw new NotFoundError('session', sessionId);
           if (session.endedAt) throw new SessionEndedError(sessionId);
-          // Always the wallet's lock before the pool's, so two admissions never deadlock.
-          const lock = `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`;
-          await client.query(lock, [`threads:wallet:${session.wallet}`]);
-          const open = await client.query<{ n: string }>(
-            `SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
-             WHERE s.wallet = $1 AND t.closed_at IS NULL`,
-            [session.wallet],
-          );
-          const openCount = Number(open.rows[0]?.n ?? 0);
+          // Under both locks, in a statement (and snapshot) that starts after they are held:
+          // both counts, and the insert only when both are below their limits.
+          const counted = await client.query<
+            Partial<Thread> & { walletOpen: string; poolOpen: string }
+          >({
+            name: 'threads.createAdmitted.insert',
+            text: `WITH w AS (
+                     SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
+                     WHERE s.wallet = $1 AND t.closed_at IS NULL
+                   ), p AS (
+                     SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
+                     WHERE s.task_id = $2 AND s.pool = $3 AND t.closed_at IS NULL
+                   ), ins AS (
+                     INSERT INTO threads AS t (session_id, pool, agent_id)
+                     SELECT $4::uuid, $3, $5 FROM w, p
+                     WHERE w.n < $6 AND GREATEST(p.n, $7) < $8
+                     RETURNING ${THREAD_COLUMNS.text}
+                   )
+                   SELECT w.n::text AS "walletOpen", p.n::text AS "poolOpen", ins.*
+                   FROM w CROSS JOIN p LEFT JOIN ins ON true`,
+            values: [
+              session.wallet,
+              session.taskId,
+              session.pool,
+              sessionId,
+              agentId,
+              maxOpenPerWallet,
+              poolLoadAtLeast,
+              poolCapacity,
+            ],
+          });
+          const { walletOpen, poolOpen, ...thread } = counted.rows[0] as Partial<Thread> & {
+            walletOpen: string;
+            poolOpen: string;
+          };
+          const openCount = Number(walletOpen);
           if (openCount >= maxOpenPerWallet) {
             return {
               admitted: false,
@@ -130,14 +169,8 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
               limit: maxOpenPerWallet,
             };
           }
-          await client.query(lock, [`threads:pool:${session.taskId}:${session.pool}`]);
-          const inPool = await client.query<{ n: string }>(
-            `SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
-             WHERE s.task_id = $1 AND s.pool = $2 AND t.closed_at IS NULL`,
-            [session.taskId, session.pool],
-          );
-          const load = Math.max(Number(inPool.rows[0]?.n ?? 0), poolLoadAtLeast);
-          if (load >= poolCapacity) {
+          const load = Math.max(Number(poolOpen), poolLoadAtLeast);
+          if (!thread.id || load >= poolCapacity) {
             return {
               admitted: false,
               reason: 'pool_full',
@@ -146,15 +179,9 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
               capacity: poolCapacity,
             };
           }
-          const rows = await client.query<Thread>(
-            `INSERT INTO threads AS t (session_id, pool, agent_id) VALUES ($1::uuid, $2, $3)
-             RETURNING ${THREAD_COLUMNS.text}`,
-            [sessionId, session.pool, agentId],
-          );
-          const thread = rows.rows[0] as Thread;
           return {
             admitted: true,
-            thread: { ...thread, wallet: session.wallet, sessionEndedAt: null },
+            thread: { ...(thread as Thread), wallet: session.wallet, sessionEndedAt: null },
           };
         }),
       );
@@ -163,10 +190,13 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
     get: (threadId) => {
       if (!isUuid(threadId)) return Promise.resolve(null);
       return ctx.run('threads.get', async () => {
-        const rows = await ctx.writer.$queryRaw<ThreadWithOwner[]>`
-          SELECT ${THREAD_COLUMNS}, s.wallet, s.ended_at AS "sessionEndedAt"
-          FROM threads t JOIN sessions s ON s.id = t.session_id
-          WHERE t.id = ${threadId}::uuid`;
+        const { rows } = await ctx.writerPool.query<ThreadWithOwner>({
+          name: 'threads.get',
+          text: `SELECT ${THREAD_COLUMNS.text}, s.wallet, s.ended_at AS "sessionEndedAt"
+                 FROM threads t JOIN sessions s ON s.id = t.session_id
+                 WHERE t.id = $1::uuid`,
+          values: [threadId],
+        });
         return rows[0] ?? null;
       });
     },
@@ -188,14 +218,21 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
       );
     },
 
-    close: (threadId, reason) => {
+    close: (threadId, reason, { announce = false } = {}) => {
       requireText('reason', reason);
       if (!isUuid(threadId)) return Promise.resolve(false);
+      // One id and a reason of at most 200 chars: always one payload, far below NOTIFY's limit.
+      const announcement = announce ? (encodeThreadsClosed(reason, [threadId])[0] ?? null) : null;
       return ctx.run('threads.close', async () => {
-        const count = await ctx.writer.$executeRaw`
-          UPDATE threads SET closed_at = now(), close_reason = ${reason}, updated_at = now()
-          WHERE id = ${threadId}::uuid AND closed_at IS NULL`;
-        return count > 0;
+        const { rowCount } = await ctx.writerPool.query({
+          name: 'threads.close',
+          text: `UPDATE threads SET closed_at = now(), close_reason = $2, updated_at = now()
+                 WHERE id = $1::uuid AND closed_at IS NULL
+                 RETURNING CASE WHEN $3::text IS NOT NULL
+                   THEN pg_notify('${LIFECYCLE_CHANNEL}', $3::text) END`,
+          values: [threadId, reason, announcement],
+        });
+        return (rowCount ?? 0) > 0;
       });
     },
 
