@@ -101,6 +101,10 @@ export class DbStore implements Store {
     return this.db.authNonces.consume(nonce, wallet, now);
   }
 
+  consumeNonceForUser(nonce: string, wallet: string, now: Date): Promise<boolean> {
+    return this.db.authNonces.consumeForUser(nonce, wallet, now);
+  }
+
   async upsertUser(wallet: string): Promise<void> {
     await this.db.users.upsert(wallet);
   }
@@ -133,18 +137,10 @@ export class DbStore implements Store {
     return rows.map((t) => toThread(t, wallet, false)).reverse();
   }
 
-  async closeThread(threadId: string, reason: string): Promise<boolean> {
-    const closed = await this.db.threads.close(threadId, reason);
-    if (closed) {
-      // The other tasks close it on their buses too (their streams end with `event: closed`);
-      // best effort: their reconciliation covers a lost announcement.
-      await this.notifier
-        .publishClosedThreads(reason, [threadId])
-        .catch((err: unknown) =>
-          this.log.warn({ err, threadId }, 'could not announce a closed thread'),
-        );
-    }
-    return closed;
+  closeThread(threadId: string, reason: string): Promise<boolean> {
+    // The other tasks close it on their buses too (their streams end with `event: closed`): the
+    // close announces itself in its own statement, so a committed close is always announced.
+    return this.db.threads.close(threadId, reason, { announce: true });
   }
 
   async appendMessage(input: AppendInput): Promise<{ message: StoredMessage; created: boolean }> {

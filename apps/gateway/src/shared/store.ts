@@ -71,6 +71,8 @@ export interface Store {
   findNonce(nonce: string): Promise<NonceRow | null>;
   /** Marks the nonce used if it still is unused and unexpired; false for a replay. */
   consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean>;
+  /** consumeNonce, and on success upsertUser, in one statement (a sign-in). */
+  consumeNonceForUser(nonce: string, wallet: string, now: Date): Promise<boolean>;
   upsertUser(wallet: string): Promise<void>;
   findActiveSession(wallet: string): Promise<SessionRow | null>;
   /** Opens a session on `pool`, or returns the wallet's active one if a racing request won. */

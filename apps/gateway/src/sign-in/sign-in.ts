@@ -10,7 +10,7 @@ import {
 } from './wallet';
 
 export interface SignInOptions {
-  store: Pick<Store, 'createNonce' | 'findNonce' | 'consumeNonce' | 'upsertUser'>;
+  store: Pick<Store, 'createNonce' | 'findNonce' | 'consumeNonceForUser'>;
   nonceTtlS: number;
   /** Live nonces a wallet may hold; a new one replaces the oldest. */
   noncesPerWallet: number;
@@ -56,10 +56,10 @@ export class SignIn {
     if (!verifyWalletSignature(wallet, row.message, signature)) {
       throw new GatewayError('GW_ERR_BAD_SIGNATURE');
     }
-    if (!(await store.consumeNonce(nonce, wallet, now))) {
+    // Spent and the user created (or its activity moved) in one statement.
+    if (!(await store.consumeNonceForUser(nonce, wallet, now))) {
       throw new GatewayError('GW_ERR_BAD_NONCE');
     }
-    await store.upsertUser(wallet);
     return issueToken(this.options.tokenSecret, wallet, this.options.tokenTtlS);
   }
 }

@@ -53,13 +53,18 @@ export class Streams {
    */
   async prepare(wallet: string, threadId: string, lastEventId?: string): Promise<PreparedStream> {
     const { store, threadBus } = this.options;
-    const thread = await ownedThread(store, wallet, threadId);
+    // A thread this task holds open for this wallet is the wallet's and on its bus already: no
+    // ownership query (a close elsewhere reaches the stream as the bus's close event).
+    const thread = threadBus.heldOpen(threadId, wallet)
+      ? undefined
+      : await ownedThread(store, wallet, threadId);
     const release = this.slots.take(threadId, wallet);
     try {
       // An id that names no message of this thread replays from the start.
       const lastSeq = lastEventId === undefined ? 0 : (store.seqOf(threadId, lastEventId) ?? 0);
-      const closedAtStart = thread.closedAt !== null || thread.sessionEnded;
-      if (!closedAtStart && threadBus.hostsPool(thread.pool)) {
+      const closedAtStart =
+        thread !== undefined && (thread.closedAt !== null || thread.sessionEnded);
+      if (thread && !closedAtStart && threadBus.hostsPool(thread.pool)) {
         await threadBus.ensureOnBus(thread);
       }
       return {

@@ -37,6 +37,8 @@ export class ThreadBus {
   private forgetting: Array<{ pool: string; threadId: string; at: number }> = [];
   private forgetHead = 0;
   private forgetTimer: NodeJS.Timeout | undefined;
+  /** The thread closeOnBus is closing whose close the database already has. */
+  private closingStored: string | undefined;
 
   constructor(private readonly options: ThreadBusOptions) {
     options.pools.subscribe((event) => this.onBusEvent(event));
@@ -154,13 +156,23 @@ export class ThreadBus {
     this.forgetTimer = undefined;
   }
 
-  /** Closes an open thread on its bus; false when it is not there or already closed. */
-  closeOnBus(pool: string, threadId: string, summary: string): boolean {
+  /**
+   * Closes an open thread on its bus; false when it is not there or already closed. `stored`:
+   * the database already has it closed (a player's close, a close announced by the database), so
+   * the bus's close event need not record it again.
+   */
+  closeOnBus(pool: string, threadId: string, summary: string, stored = false): boolean {
     if (!this.options.pools.hasPool(pool)) return false;
     const bus = this.options.pools.bus(pool);
     const header = bus.threadHeader(threadId);
     if (!header || header.isClosed) return false;
-    bus.closeThread(threadId, summary);
+    // The bus emits its close event synchronously, inside closeThread.
+    this.closingStored = stored ? threadId : undefined;
+    try {
+      bus.closeThread(threadId, summary);
+    } finally {
+      this.closingStored = undefined;
+    }
     return true;
   }
 
@@ -173,11 +185,11 @@ export class ThreadBus {
     for (const id of threadIds) {
       const known = this.options.threads.get(id);
       if (known) {
-        if (this.closeOnBus(known.pool, id, summary)) n += 1;
+        if (this.closeOnBus(known.pool, id, summary, true)) n += 1;
         continue;
       }
       for (const bus of this.options.pools.allBuses()) {
-        if (bus.hasThread(id) && this.closeOnBus(bus.poolId, id, summary)) n += 1;
+        if (bus.hasThread(id) && this.closeOnBus(bus.poolId, id, summary, true)) n += 1;
       }
     }
     return n;
@@ -204,6 +216,7 @@ export class ThreadBus {
     this.forgetLater(event.poolId, event.threadId);
     if (!this.options.threads.markClosed(event.threadId)) return;
     this.options.latency.forget(event.threadId);
+    if (this.closingStored === event.threadId) return;
     // An agent may close a player's thread (coral_close_thread); storage follows the bus.
     this.options.store
       .closeThread(event.threadId, 'agent_closed')

@@ -161,9 +161,13 @@ export class Threads {
   }
 
   async close(wallet: string, threadId: string): Promise<void> {
-    const thread = await ownedThread(this.options.store, wallet, threadId);
-    if (!thread.closedAt) await this.options.store.closeThread(threadId, 'player_closed');
-    this.options.threadBus.closeOnBus(thread.pool, threadId, 'Closed by the player.');
+    const { store, threadBus } = this.options;
+    // A thread this task holds open for this wallet is the wallet's: no ownership query (the
+    // close itself is conditional in the database, so a close elsewhere meanwhile is harmless).
+    const held = threadBus.heldOpen(threadId, wallet);
+    const thread = held ?? (await ownedThread(store, wallet, threadId));
+    if (held || !(thread as ThreadRow).closedAt) await store.closeThread(threadId, 'player_closed');
+    threadBus.closeOnBus(thread.pool, threadId, 'Closed by the player.', true);
   }
 }
 
