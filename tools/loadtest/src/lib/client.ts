@@ -76,6 +76,8 @@ export interface ApiMessage {
   createdAt: string;
 }
 
+const noop = (): void => undefined;
+
 /** The seq of a message id `<threadId>-<seq>`. */
 export function seqOf(messageId: string): number {
   return Number(messageId.slice(messageId.lastIndexOf('-') + 1));
@@ -93,6 +95,11 @@ export class ApiClient {
       keepAliveTimeout: 30_000,
       connect: { timeout: 10_000 },
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    });
+    // The hard stop ends every call and stream in flight by closing the pool: one listener per
+    // client, where an AbortSignal per request cost a listener added and removed on every call.
+    options.signal.addEventListener('abort', () => void this.dispatcher.destroy().catch(noop), {
+      once: true,
     });
   }
 
@@ -118,7 +125,6 @@ export class ApiClient {
         dispatcher: this.dispatcher,
         headersTimeout: this.options.requestTimeoutMs,
         bodyTimeout: this.options.requestTimeoutMs,
-        signal: this.options.signal,
       });
       status = res.statusCode;
       const text = await res.body.text();
@@ -154,8 +160,6 @@ export class ApiClient {
     if (this.options.signal.aborted) throw new StoppedError();
     this.options.admit();
     const controller = new AbortController();
-    const abort = () => controller.abort();
-    this.options.signal.addEventListener('abort', abort, { once: true });
     let res: Dispatcher.ResponseData;
     try {
       res = await request(`${this.baseUrl}/api/threads/${threadId}/events`, {
@@ -167,14 +171,12 @@ export class ApiClient {
         signal: controller.signal,
       });
     } catch (error) {
-      this.options.signal.removeEventListener('abort', abort);
       if (this.options.signal.aborted) throw new StoppedError();
       const kind = classifyFailure(error);
       this.options.onRequest(kind);
       throw new CallError(kind, `events ${threadId}: ${String(error)}`);
     }
     if (res.statusCode !== 200) {
-      this.options.signal.removeEventListener('abort', abort);
       const text = await res.body.text().catch(() => '');
       let parsed: unknown = text;
       try {
@@ -199,7 +201,6 @@ export class ApiClient {
     body.on('error', () => undefined);
     return {
       close: () => {
-        this.options.signal.removeEventListener('abort', abort);
         controller.abort();
         body.destroy();
       },

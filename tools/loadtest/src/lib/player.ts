@@ -28,10 +28,15 @@ export interface PlayerContext {
   elapsed(): number;
   /** False once this player should wind down (ramp-down, end of run, request budget). */
   active(): boolean;
-  /** Resolves after `ms`, early when the run is stopped for good. */
-  sleep(ms: number): Promise<void>;
-  /** Aborted at the run's hard deadline: everything in flight gives up. */
-  signal: AbortSignal;
+  /** Resolves after `ms`, early once this player is retired (`active()` false) or the run stops. */
+  pause(ms: number): Promise<void>;
+  /**
+   * Calls `onStop` at the run's hard deadline (everything in flight gives up); returns the
+   * unsubscribe. Not called if the deadline has passed already: check `stopped()` first.
+   */
+  onStop(onStop: () => void): () => void;
+  /** True once the run's hard deadline has passed. */
+  stopped(): boolean;
   thinkMs: { min: number; max: number };
   messagesPerConversation: number;
   replyTimeoutMs: number;
@@ -39,8 +44,6 @@ export interface PlayerContext {
   /** Reports the pool of the player's session (undefined when the visit ends). */
   onPool(pool: string | undefined): void;
 }
-
-const THINK_CHECK_MS = 250;
 
 const pick = <T>(rng: () => number, items: readonly T[]): T =>
   items[Math.floor(rng() * items.length)] as T;
@@ -92,18 +95,16 @@ class Conversation {
         this.ctx.stats.replyTimeout(this.ctx.elapsed(), this.ctx.replyTimeoutMs);
         return;
       }
-      const signal = this.ctx.signal;
       const stopped = await new Promise<boolean>((resolve) => {
+        if (this.ctx.stopped()) return resolve(true);
         const done = (value: boolean) => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           resolve(value);
         };
-        const onAbort = () => done(true);
         const timer = setTimeout(() => done(false), left);
         this.waiter = () => done(false);
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
+        const unsubscribe = this.ctx.onStop(() => done(true));
       });
       this.waiter = undefined;
       if (stopped && !this.agentMessages.some((m) => m.seq > mine)) throw new StoppedError();
@@ -133,10 +134,7 @@ async function signIn(ctx: PlayerContext, wallet: Wallet): Promise<string> {
 /** A player's pause between messages; cut short when the player is retired (ramp-down, end). */
 async function think(ctx: PlayerContext): Promise<void> {
   const { min, max } = ctx.thinkMs;
-  const until = ctx.elapsed() + min + ctx.rng() * (max - min);
-  while (ctx.active() && ctx.elapsed() < until) {
-    await ctx.sleep(Math.min(THINK_CHECK_MS, until - ctx.elapsed()));
-  }
+  await ctx.pause(min + ctx.rng() * (max - min));
 }
 
 /**

@@ -106,32 +106,60 @@ export async function runLoadTest(
     return own;
   };
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (halt.signal.aborted) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        halt.signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      halt.signal.addEventListener('abort', done, { once: true });
-    });
   const target = () =>
     budgetSpent ? 0 : activePlayersAt(config.phases, config.players, elapsed());
+  // Hundreds of players pause at once (thinking, between visits, waiting for their turn in the
+  // ramp): each pause is one timer, and one sweep every PAUSE_CHECK_MS ends those whose player
+  // no longer waits (retired, or let in), in place of a timer and an abort listener per player
+  // every 250 ms.
+  interface Pause {
+    waiting: () => boolean;
+    wake: () => void;
+  }
+  const pauses = new Set<Pause>();
+  const pause = (ms: number, waiting: () => boolean): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (halt.signal.aborted || !waiting()) return resolve();
+      const entry: Pause = {
+        waiting,
+        wake: () => {
+          clearTimeout(timer);
+          pauses.delete(entry);
+          resolve();
+        },
+      };
+      const timer = setTimeout(entry.wake, ms);
+      pauses.add(entry);
+    });
+  const stopListeners = new Set<() => void>();
+  halt.signal.addEventListener(
+    'abort',
+    () => {
+      for (const p of [...pauses]) p.wake();
+      for (const listener of [...stopListeners]) listener();
+      stopListeners.clear();
+    },
+    { once: true },
+  );
+  const onStop = (listener: () => void): (() => void) => {
+    stopListeners.add(listener);
+    return () => stopListeners.delete(listener);
+  };
   const poolOf = new Map<number, string>();
   const rng = createRng(seedOf(config.seed));
 
   const slot = async (index: number): Promise<void> => {
     const playerRng = createRng((seedOf(config.seed) ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
+    const active = () => !halt.signal.aborted && index < target();
     const ctx: PlayerContext = {
       client: clientOf(index),
       stats,
       rng: playerRng,
       elapsed,
-      active: () => !halt.signal.aborted && index < target(),
-      sleep,
-      signal: halt.signal,
+      active,
+      pause: (ms) => pause(ms, active),
+      onStop,
+      stopped: () => halt.signal.aborted,
       thinkMs: config.thinkMs,
       messagesPerConversation: config.messagesPerConversation,
       replyTimeoutMs: config.replyTimeoutMs,
@@ -151,16 +179,14 @@ export async function runLoadTest(
     };
     while (!halt.signal.aborted && elapsed() < plannedMs && !budgetSpent) {
       if (index >= target()) {
-        await sleep(Math.min(250, config.bucketMs));
+        // Until the ramp lets this player in (or the run is over).
+        await pause(plannedMs - elapsed(), () => index >= target() && !budgetSpent);
         continue;
       }
       await runJourney(pickJourney(config.mix, rng()), ctx);
       // The pause between visits ends early when the player is retired (ramp-down, run over).
       const { min, max } = config.thinkMs;
-      const until = elapsed() + min + playerRng() * (max - min);
-      while (ctx.active() && elapsed() < until) {
-        await sleep(Math.min(PAUSE_CHECK_MS, until - elapsed()));
-      }
+      await ctx.pause(min + playerRng() * (max - min));
     }
   };
 
@@ -193,6 +219,11 @@ export async function runLoadTest(
     });
   };
   timers.push(setInterval(report, hooks.progressIntervalMs ?? 250));
+  timers.push(
+    setInterval(() => {
+      for (const p of pauses) if (!p.waiting()) p.wake();
+    }, PAUSE_CHECK_MS),
+  );
   const hardStop = setTimeout(() => halt.abort(), plannedMs + drainMs);
   timers.push(hardStop);
 
