@@ -535,3 +535,52 @@ describe('threads.countActive', () => {
     ]);
   });
 });
+
+describe('threads.createAdmitted by wallet', () => {
+  const limits = { agentId: 'cz', maxOpenPerWallet: 2, poolCapacity: 100 };
+
+  test('opens the thread in the wallet’s active session on one of the pools, else no_session', async () => {
+    const wallet = randomWallet();
+    expect(await fx().db.threads.createAdmitted({ wallet, pools: ['pool-0'], ...limits })).toEqual({
+      admitted: false,
+      reason: 'no_session',
+    });
+    const { session } = await fx().db.sessions.openOrReuse({
+      wallet,
+      pool: 'pool-1',
+      taskId: 'task-1',
+    });
+    // A session on a pool not in the list is not this caller's to use.
+    expect(await fx().db.threads.createAdmitted({ wallet, pools: ['pool-0'], ...limits })).toEqual({
+      admitted: false,
+      reason: 'no_session',
+    });
+    const loads: string[] = [];
+    const r = await fx().db.threads.createAdmitted({
+      wallet,
+      pools: ['pool-0', 'pool-1'],
+      ...limits,
+      poolLoadAtLeast: (pool) => {
+        loads.push(pool);
+        return 0;
+      },
+    });
+    expect(r).toMatchObject({
+      admitted: true,
+      thread: { sessionId: session.id, pool: 'pool-1', agentId: 'cz', wallet },
+    });
+    expect(loads).toEqual(['pool-1']);
+    await fx().db.threads.createAdmitted({ wallet, pools: ['pool-1'], ...limits });
+    expect(await fx().db.threads.createAdmitted({ wallet, pools: ['pool-1'], ...limits })).toEqual({
+      admitted: false,
+      reason: 'wallet_limit',
+      open: 2,
+      limit: 2,
+    });
+    await fx().db.sessions.end(session.id, 'test');
+    expect(await fx().db.threads.createAdmitted({ wallet, pools: ['pool-1'], ...limits })).toEqual({
+      admitted: false,
+      reason: 'no_session',
+    });
+  });
+});

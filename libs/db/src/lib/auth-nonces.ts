@@ -1,4 +1,4 @@
-import { inTransaction, type RepoContext } from './context';
+import type { RepoContext } from './context';
 import { InvalidInputError } from './errors';
 import { requireText } from './sessions';
 
@@ -57,32 +57,19 @@ export function authNoncesRepository(ctx: RepoContext): AuthNoncesRepository {
             VALUES (${nonce}, ${wallet}, ${message}, ${expiresAt})`;
         });
       }
-      return ctx.run('authNonces.create', () =>
-        inTransaction(ctx.writerPool, async (client) => {
-          await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-            `auth_nonces:${wallet}`,
-          ]);
-          // Keep the newest max - 1 live ones; the new nonce is the max-th.
-          await client.query(
-            `DELETE FROM auth_nonces WHERE wallet = $1 AND nonce NOT IN (
-               SELECT nonce FROM auth_nonces
-               WHERE wallet = $1 AND used_at IS NULL AND expires_at > now()
-               ORDER BY created_at DESC, nonce DESC LIMIT $2)`,
-            [wallet, max - 1],
-          );
-          // A retry after a commit whose answer was lost finds its row. created_at keeps
-          // milliseconds: two nonces of one wallet within one millisecond would tie, and the tie
-          // (broken by the random nonce) could keep an older one. Under the wallet's lock each
-          // new nonce is at least a millisecond after the wallet's newest, so "oldest" is exact.
-          await client.query(
-            `INSERT INTO auth_nonces (nonce, wallet, message, expires_at, created_at)
-             VALUES ($1, $2::varchar, $3, $4, GREATEST(clock_timestamp(),
-               (SELECT max(created_at) + interval '1 millisecond' FROM auth_nonces WHERE wallet = $2::varchar)))
-             ON CONFLICT (nonce) DO NOTHING`,
-            [nonce, wallet, message, expiresAt],
-          );
-        }),
-      );
+      // One round trip: the lock, the trim and the insert run in pardon_issue_auth_nonce (see its
+      // migration). Keep the newest max - 1 live ones; the new nonce is the max-th. A retry after
+      // a commit whose answer was lost finds its row (ON CONFLICT DO NOTHING). created_at keeps
+      // milliseconds: two nonces of one wallet within one millisecond would tie, and the tie
+      // (broken by the random nonce) could keep an older one. Under the wallet's lock each new
+      // nonce is at least a millisecond after the wallet's newest, so "oldest" is exact.
+      return ctx.run('authNonces.create', async () => {
+        await ctx.writerPool.query({
+          name: 'authNonces.create',
+          text: 'SELECT pardon_issue_auth_nonce($1, $2, $3, $4, $5)',
+          values: [nonce, wallet, message, expiresAt, max - 1],
+        });
+      });
     },
     find: (nonce) =>
       ctx.run('authNonces.find', async () => {

@@ -13,20 +13,28 @@ export const THREAD_COLUMNS = Prisma.raw(
 );
 
 export interface AdmitThreadInput {
-  sessionId: string;
+  /** The session to open the thread in; or, instead, `wallet` (below). */
+  sessionId?: string;
+  /**
+   * The wallet whose active session the thread opens in, if that session's pool is one of
+   * `pools`; otherwise the result is `no_session` (one round trip fewer than looking it up first).
+   */
+  wallet?: string;
+  pools?: readonly string[];
   agentId: string;
   /** The wallet may hold at most this many open threads (this one included). */
   maxOpenPerWallet: number;
   /** The session's pool on its task may hold at most this many open threads. */
   poolCapacity: number;
   /** A load the pool is known to carry beyond its rows (e.g. threads rebuilt on a bus). */
-  poolLoadAtLeast?: number;
+  poolLoadAtLeast?: number | ((pool: string) => number);
 }
 
 export type AdmitThreadResult =
   | { admitted: true; thread: ThreadWithOwner }
   | { admitted: false; reason: 'wallet_limit'; open: number; limit: number }
-  | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number };
+  | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number }
+  | { admitted: false; reason: 'no_session' };
 
 export interface ThreadsRepository {
   /** Opens a thread with `agentId` in the session's pool; the session must be active. */
@@ -95,36 +103,58 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
     },
 
     createAdmitted: (input) => {
-      const { sessionId, agentId, maxOpenPerWallet, poolCapacity, poolLoadAtLeast = 0 } = input;
+      const { sessionId, wallet, agentId, maxOpenPerWallet, poolCapacity } = input;
       requireText('agentId', agentId);
       for (const [name, value] of Object.entries({ maxOpenPerWallet, poolCapacity })) {
         if (!Number.isInteger(value) || value < 1) {
           return Promise.reject(new InvalidInputError(name, `${name} must be a positive integer`));
         }
       }
-      if (!isUuid(sessionId)) return Promise.reject(new NotFoundError('session', sessionId));
+      if (wallet !== undefined) assertWallet(wallet);
+      else if (!isUuid(sessionId)) {
+        return Promise.reject(new NotFoundError('session', String(sessionId)));
+      }
+      const loadOf = (pool: string): number =>
+        typeof input.poolLoadAtLeast === 'function'
+          ? input.poolLoadAtLeast(pool)
+          : (input.poolLoadAtLeast ?? 0);
       return ctx.run('threads.createAdmitted', () =>
         inTransaction(ctx.writerPool, async (client): Promise<AdmitThreadResult> => {
           // The session and both locks in one round trip; the target list runs left to right,
           // so the wallet's lock is always taken before the pool's and two admissions never
           // deadlock. A session that ended takes them too, harmlessly (nothing is written).
+          const locks = `pg_advisory_xact_lock(hashtextextended('threads:wallet:' || wallet, 0)) IS NULL,
+                   pg_advisory_xact_lock(
+                     hashtextextended('threads:pool:' || task_id || ':' || pool, 0)) IS NULL`;
           const sessions = await client.query<{
+            id: string;
             wallet: string;
             pool: string;
             taskId: string;
             endedAt: Date | null;
-          }>({
-            name: 'threads.createAdmitted.lock',
-            text: `SELECT wallet, pool, task_id AS "taskId", ended_at AS "endedAt",
-                     pg_advisory_xact_lock(hashtextextended('threads:wallet:' || wallet, 0)) IS NULL,
-                     pg_advisory_xact_lock(
-                       hashtextextended('threads:pool:' || task_id || ':' || pool, 0)) IS NULL
-                   FROM sessions WHERE id = $1::uuid`,
-            values: [sessionId],
-          });
+          }>(
+            wallet === undefined
+              ? {
+                  name: 'threads.createAdmitted.lock',
+                  text: `SELECT id::text AS id, wallet, pool, task_id AS "taskId",
+                           ended_at AS "endedAt", ${locks}
+                         FROM sessions WHERE id = $1::uuid`,
+                  values: [sessionId],
+                }
+              : {
+                  name: 'threads.createAdmitted.lockByWallet',
+                  text: `SELECT id::text AS id, wallet, pool, task_id AS "taskId",
+                           ended_at AS "endedAt", ${locks}
+                         FROM sessions
+                         WHERE wallet = $1 AND ended_at IS NULL AND pool = ANY ($2::text[])`,
+                  values: [wallet, input.pools ?? []],
+                },
+          );
           const session = sessions.rows[0];
-          if (!session) throw new NotFoundError('session', sessionId);
-          if (session.endedAt) throw new SessionEndedError(sessionId);
+          if (!session && wallet !== undefined) return { admitted: false, reason: 'no_session' };
+          if (!session) throw new NotFoundError('session', String(sessionId));
+          if (session.endedAt) throw new SessionEndedError(session.id);
+          const poolLoadAtLeast = loadOf(session.pool);
           // Under both locks, in a statement (and snapshot) that starts after they are held:
           // both counts, and the insert only when both are below their limits.
           const counted = await client.query<
@@ -149,7 +179,7 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
               session.wallet,
               session.taskId,
               session.pool,
-              sessionId,
+              session.id,
               agentId,
               maxOpenPerWallet,
               poolLoadAtLeast,
