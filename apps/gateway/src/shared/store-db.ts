@@ -123,6 +123,21 @@ export class DbStore implements Store {
     limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
   ): Promise<ThreadAdmission> {
     const r = await this.db.threads.createAdmitted({ sessionId, agentId, ...limits });
+    if (!r.admitted && r.reason === 'no_session') throw new Error('createAdmitted: no session');
+    return r.admitted ? { admitted: true, thread: ownedThread(r.thread) } : r;
+  }
+
+  async admitThreadForWallet(
+    wallet: string,
+    agentId: string,
+    limits: {
+      pools: readonly string[];
+      maxOpenPerWallet: number;
+      poolCapacity: number;
+      poolLoadAtLeast: (pool: string) => number;
+    },
+  ): Promise<ThreadAdmission | { admitted: false; reason: 'no_session' }> {
+    const r = await this.db.threads.createAdmitted({ wallet, agentId, ...limits });
     return r.admitted ? { admitted: true, thread: ownedThread(r.thread) } : r;
   }
 

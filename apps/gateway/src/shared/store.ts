@@ -86,6 +86,20 @@ export interface Store {
     agentId: string,
     limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
   ): Promise<ThreadAdmission>;
+  /**
+   * admitThread in the wallet's active session, found in the same transaction (one round trip
+   * fewer); `no_session` when it has none on one of `pools`.
+   */
+  admitThreadForWallet(
+    wallet: string,
+    agentId: string,
+    limits: {
+      pools: readonly string[];
+      maxOpenPerWallet: number;
+      poolCapacity: number;
+      poolLoadAtLeast: (pool: string) => number;
+    },
+  ): Promise<ThreadAdmission | { admitted: false; reason: 'no_session' }>;
   getThread(threadId: string): Promise<ThreadRow | null>;
   listThreads(wallet: string): Promise<ThreadRow[]>;
   closeThread(threadId: string, reason: string): Promise<boolean>;

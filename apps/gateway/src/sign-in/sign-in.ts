@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors';
 import type { Store } from '../shared/store';
+import { IssuedNonces } from './issued-nonces';
 import { issueToken } from './tokens';
 import {
   isSignatureText,
@@ -24,6 +25,8 @@ export interface SignInOptions {
  * once across the fleet.
  */
 export class SignIn {
+  private readonly issued = new IssuedNonces();
+
   constructor(private readonly options: SignInOptions) {}
 
   async issueNonce(wallet: string): Promise<{ nonce: string; message: string; expiresAt: Date }> {
@@ -35,6 +38,7 @@ export class SignIn {
       { nonce, wallet, message, expiresAt },
       this.options.noncesPerWallet,
     );
+    this.issued.remember({ nonce, wallet, message, expiresAt });
     return { nonce, message, expiresAt };
   }
 
@@ -48,7 +52,7 @@ export class SignIn {
     if (!isSignatureText(signature)) throw new GatewayError('GW_ERR_BAD_SIGNATURE');
     const { store } = this.options;
     const now = new Date();
-    const row = await store.findNonce(nonce);
+    const row = this.issued.get(nonce) ?? (await store.findNonce(nonce));
     if (!row || row.wallet !== wallet || row.usedAt !== null || row.expiresAt <= now) {
       throw new GatewayError('GW_ERR_BAD_NONCE');
     }
@@ -57,9 +61,9 @@ export class SignIn {
       throw new GatewayError('GW_ERR_BAD_SIGNATURE');
     }
     // Spent and the user created (or its activity moved) in one statement.
-    if (!(await store.consumeNonceForUser(nonce, wallet, now))) {
-      throw new GatewayError('GW_ERR_BAD_NONCE');
-    }
+    const spent = await store.consumeNonceForUser(nonce, wallet, now);
+    this.issued.forget(nonce);
+    if (!spent) throw new GatewayError('GW_ERR_BAD_NONCE');
     return issueToken(this.options.tokenSecret, wallet, this.options.tokenTtlS);
   }
 }

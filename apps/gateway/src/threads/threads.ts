@@ -9,8 +9,7 @@ import { ownedThread } from '../shared/owned-thread';
 export interface ThreadsOptions {
   store: Pick<
     Store,
-    | 'findActiveSession'
-    | 'admitThread'
+    | 'admitThreadForWallet'
     | 'getThread'
     | 'listThreads'
     | 'closeThread'
@@ -20,7 +19,7 @@ export interface ThreadsOptions {
   >;
   threadBus: ThreadBus;
   /** This task's buses: a pool's live load counts even where the database has no rows for it. */
-  pools: Pick<PoolManager, 'status'>;
+  pools: Pick<PoolManager, 'status' | 'poolIds'>;
   requiredAgents: readonly string[];
   /** Open threads a wallet may hold at once (MAX_OPEN_THREADS_PER_WALLET). */
   maxOpenThreadsPerWallet: number;
@@ -59,15 +58,16 @@ export class Threads {
     if (!this.options.requiredAgents.includes(agentId)) {
       throw new GatewayError('GW_ERR_UNKNOWN_AGENT', `No agent ${agentId}.`);
     }
-    const session = await store.findActiveSession(wallet);
-    if (!session || !threadBus.hostsPool(session.pool)) throw new GatewayError('GW_ERR_NO_SESSION');
-    // Admission is counted where the thread is taken: per wallet and per pool, atomically.
-    const admission = await store.admitThread(session.id, agentId, {
+    // Admission is counted where the thread is taken: per wallet and per pool, atomically, in
+    // the wallet's active session on a pool of this task (found in the same transaction).
+    const admission = await store.admitThreadForWallet(wallet, agentId, {
+      pools: this.options.pools.poolIds,
       maxOpenPerWallet: this.options.maxOpenThreadsPerWallet,
       poolCapacity: this.options.poolCapacity,
-      poolLoadAtLeast: this.options.pools.status(session.pool).activeThreads,
+      poolLoadAtLeast: (pool) => this.options.pools.status(pool).activeThreads,
     });
     if (!admission.admitted) {
+      if (admission.reason === 'no_session') throw new GatewayError('GW_ERR_NO_SESSION');
       if (admission.reason === 'wallet_limit') {
         throw new GatewayError(
           'GW_ERR_TOO_MANY_THREADS',
