@@ -26,11 +26,19 @@ export interface WaitRequest {
 export class ReadCursors {
   private readonly floor = new Map<string, number>();
   private readonly ahead = new Map<string, Set<number>>();
+  /**
+   * Per agent, a position below which no unread message mentions it (messages never change once
+   * appended). A mention wait starts looking there instead of at the floor: an agent consulted
+   * once in a thread keeps every later message of it unread (none mentions it), and each of its
+   * waits would otherwise read them all again, in every such thread.
+   */
+  private readonly mentionsFrom = new Map<string, number>();
 
   /** Everything before `index` counts as read for `agentId` (materialisation, new participant). */
   start(agentId: string, index: number): void {
     this.floor.set(agentId, index);
     this.ahead.delete(agentId);
+    this.mentionsFrom.delete(agentId);
   }
 
   position(agentId: string): number | undefined {
@@ -56,7 +64,9 @@ export class ReadCursors {
     const ahead = this.ahead.get(agentId);
     const matches: number[] = [];
     const passedOver: number[] = [];
-    for (let i = from; i < messages.length; i += 1) {
+    const mentions = request.filter.kind === 'mentions' && request.since === undefined;
+    const scanFrom = mentions ? Math.max(from, this.mentionsFrom.get(agentId) ?? 0) : from;
+    for (let i = scanFrom; i < messages.length; i += 1) {
       const message = messages[i];
       if (!message || message.senderId === agentId || ahead?.has(i)) continue;
       if (request.since !== undefined && message.timestamp < request.since) continue;
@@ -70,7 +80,15 @@ export class ReadCursors {
       }
     }
     const last = matches[matches.length - 1];
-    return { matches, passedOver: last === undefined ? [] : passedOver.filter((p) => p < last) };
+    if (mentions) this.mentionsFrom.set(agentId, matches[0] ?? messages.length);
+    if (last === undefined) return { matches, passedOver: [] };
+    const before: number[] = [];
+    // Below scanFrom nothing matched: what is unread there is passed over too (read with the match).
+    for (let i = from; i < scanFrom; i += 1) {
+      const message = messages[i];
+      if (message && message.senderId !== agentId && !ahead?.has(i)) before.push(i);
+    }
+    return { matches, passedOver: [...before, ...passedOver.filter((p) => p < last)] };
   }
 
   /** Marks positions read and moves the floor over everything read (own messages included). */
