@@ -8,6 +8,7 @@ import {
   type PersistedMessageRef,
   type PoolBusEvent,
 } from '../src';
+import { ReadCursors } from '../src/lib/read-cursors';
 import {
   buildThreadHistory,
   connectCoralAgent,
@@ -273,6 +274,32 @@ describe('constant-time thread queries', () => {
     });
     expect(bus.lastMessageOf('r', 'b')?.id).toBe('r-3');
     expect(bus.lastMessageOf('r', 'a')?.id).toBe('r-2');
+  });
+
+  it('a parked wait looks only at the thread a new message arrived in', async () => {
+    const bus = newBus();
+    // An agent consulted in many threads: all of them hold messages it has not read.
+    for (let t = 0; t < 50; t++) {
+      bus.createThread({ id: `t${t}`, name: 't', creatorId: 'p', participantIds: ['b', 'c'] });
+      await bus.sendMessage({ threadId: `t${t}`, senderId: 'p', content: 'x', mentions: ['b'] });
+    }
+    const wait = bus.waitForMessages('c', { filter: { kind: 'mentions' }, batch: false }, 60_000);
+    const select = jest.spyOn(ReadCursors.prototype, 'select');
+    try {
+      for (let t = 0; t < 50; t++) {
+        await bus.sendMessage({ threadId: `t${t}`, senderId: 'p', content: 'y', mentions: ['b'] });
+      }
+      expect(select.mock.calls.filter(([agentId]) => agentId === 'c')).toHaveLength(50);
+      const mention = await bus.sendMessage({
+        threadId: 't7',
+        senderId: 'p',
+        content: 'and you, c?',
+        mentions: ['c'],
+      });
+      await expect(wait).resolves.toEqual({ kind: 'messages', messages: [mention] });
+    } finally {
+      select.mockRestore();
+    }
   });
 
   it('gives a thread header without its messages, open or closed', () => {

@@ -172,8 +172,11 @@ interface ThreadState {
 
 interface Waiter {
   settle(outcome: WaitOutcome): void;
-  /** Delivers what the wait is after if the agent has it unread; returns whether it settled. */
-  tryDeliver(): boolean;
+  /**
+   * Delivers what the wait is after if `threadId` now holds it unread; returns whether it
+   * settled. Only that thread is looked at: the wait parked because no other one held anything.
+   */
+  tryDeliver(threadId: string): boolean;
 }
 
 /** When a thread was created and closed (epoch ms), for dialects that show it. */
@@ -395,7 +398,7 @@ export class PoolBus {
       for (const participant of participants) {
         if (state.cursors.caughtUp(participant, messages)) continue;
         this.markPending(participant, state.id);
-        this.waiters.get(participant)?.tryDeliver();
+        this.waiters.get(participant)?.tryDeliver(state.id);
       }
     }
     return { thread: this.snapshot(state), created: true };
@@ -585,7 +588,7 @@ export class PoolBus {
       for (const participant of current.participants) {
         if (participant === message.senderId) continue;
         this.markPending(participant, current.id);
-        this.waiters.get(participant)?.tryDeliver();
+        this.waiters.get(participant)?.tryDeliver(current.id);
       }
     }
     return message;
@@ -650,8 +653,8 @@ export class PoolBus {
           signal?.removeEventListener('abort', onAbort);
           resolve(outcome);
         },
-        tryDeliver: () => {
-          const messages = this.collectUnread(agentId, request);
+        tryDeliver: (threadId) => {
+          const messages = this.collectUnread(agentId, request, threadId);
           if (messages.length === 0) return false;
           waiter.settle({ kind: 'messages', messages });
           return true;
@@ -676,11 +679,13 @@ export class PoolBus {
     set.add(threadId);
   }
 
-  private collectUnread(agentId: string, request: WaitRequest): CoralMessage[] {
+  /** The agent's unread messages `request` wants, in all its pending threads or only in `only`. */
+  private collectUnread(agentId: string, request: WaitRequest, only?: string): CoralMessage[] {
     const threadIds = this.pending.get(agentId);
     if (!threadIds || threadIds.size === 0) return [];
+    if (only !== undefined && !threadIds.has(only)) return [];
     const found: Array<{ state: ThreadState; position: number; passedOver: number[] }> = [];
-    for (const threadId of threadIds) {
+    for (const threadId of only === undefined ? threadIds : [only]) {
       const state = this.threads.get(threadId);
       if (!state || state.isClosed || !state.participants.has(agentId)) {
         threadIds.delete(threadId);
