@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { startStickyProxy, STICKY_COOKIE, type StickyProxy } from '../src/lib/sticky-proxy';
 
 const servers: http.Server[] = [];
+let streamsOpen = 0;
 let proxy: StickyProxy;
 
 interface Backend {
@@ -17,17 +18,34 @@ interface Backend {
   seen: Map<string, number>;
 }
 
-/** A task: echoes its id and the body; on `/cut` it reads the request and drops the connection. */
+/**
+ * A task: echoes its id and the body; on `/cut` it reads the request and drops the connection;
+ * `/stream` is an event stream that stays open (`streamsOpen` counts them).
+ */
 async function backend(id: string): Promise<Backend> {
   const seen = new Map<string, number>();
   const server = http.createServer((req, res) => {
+    if (req.url === '/stream') {
+      streamsOpen += 1;
+      res.on('close', () => (streamsOpen -= 1));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: first\n\n');
+      return;
+    }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const path = req.url ?? '/';
       seen.set(path, (seen.get(path) ?? 0) + 1);
       if (path === '/cut') req.socket.destroy();
-      else res.end(JSON.stringify({ task: id, body }));
+      else if (path === '/peer') {
+        res.end(
+          JSON.stringify({
+            task: id,
+            body: `${req.socket.remoteAddress} ${req.headers['x-forwarded-for']}`,
+          }),
+        );
+      } else res.end(JSON.stringify({ task: id, body }));
     });
   });
   // As Fastify's default (the gateway's): longer than the balancer's idle timeout.
@@ -134,4 +152,29 @@ test('a request cut off on a kept connection: a POST gets a 502 and is not sent 
   expect(cutGet.status).toBe(502);
   // Once on the kept connection, once more on a new one (where a cut is final).
   expect(task.seen.get('/cut')).toBe(3);
+});
+
+test('an event stream is passed on as it comes, and a player leaving it ends it on the task', async () => {
+  const task = await backend('task-1');
+  proxy = await startStickyProxy({ targets: [task] });
+
+  const controller = new AbortController();
+  const res = await fetch(`${proxy.url}/stream`, { signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const first = await reader.read();
+  expect(new TextDecoder().decode(first.value)).toBe('data: first\n\n');
+  expect(streamsOpen).toBe(1);
+
+  controller.abort();
+  const deadline = Date.now() + 5_000;
+  while (streamsOpen > 0 && Date.now() < deadline) await new Promise(setImmediate);
+  expect(streamsOpen).toBe(0);
+});
+
+test('the balancer connects from its own source address and appends the player to X-Forwarded-For', async () => {
+  const task = await backend('task-1');
+  proxy = await startStickyProxy({ targets: [task], sourceAddress: '127.0.0.2' });
+  const res = await send('GET', '/peer');
+  // The gateways trust X-Forwarded-For from exactly this address (TRUSTED_PROXIES).
+  expect(res.json.body).toBe('127.0.0.2 127.0.0.1');
 });
