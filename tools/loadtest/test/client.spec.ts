@@ -45,6 +45,14 @@ describe('event streams', () => {
     parser.push('id: t-2\r\ndata: line1\r\ndata: line2\r\n\r\n');
     expect(seen).toEqual(['{"a":1}', 'line1\nline2']);
   });
+
+  it("passes on messages only, not named events such as the stream's last `closed`", () => {
+    const seen: string[] = [];
+    const parser = new SseParser((d) => seen.push(d));
+    parser.push('id: t-1\ndata: {"id":"t-1"}\n\nevent: closed\ndata: {"threadId":"t"}\n\n');
+    parser.push('event: message\ndata: {"id":"t-2"}\n\n');
+    expect(seen).toEqual(['{"id":"t-1"}', '{"id":"t-2"}']);
+  });
 });
 
 describe('wallets', () => {

@@ -226,23 +226,29 @@ export class ApiClient {
   }
 }
 
-/** Incremental text/event-stream parser: calls `onData` with each event's joined data lines. */
+/**
+ * Incremental text/event-stream parser: calls `onData` with the joined data lines of each
+ * message event (no `event:` field, or `message`). Named events (the stream's last `closed`)
+ * are not messages, and are skipped here rather than failing on the player's side.
+ */
 export class SseParser {
   private buffer = '';
 
   constructor(private readonly onData: (data: string) => void) {}
 
   push(text: string): void {
-    this.buffer += text.replace(/\r\n?/g, '\n');
+    this.buffer += text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
     let idx: number;
     while ((idx = this.buffer.indexOf('\n\n')) >= 0) {
       const block = this.buffer.slice(0, idx);
       this.buffer = this.buffer.slice(idx + 2);
       const data: string[] = [];
+      let event = 'message';
       for (const line of block.split('\n')) {
         if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        else if (line.startsWith('event:')) event = line.slice(6).trim();
       }
-      if (data.length > 0) this.onData(data.join('\n'));
+      if (data.length > 0 && event === 'message') this.onData(data.join('\n'));
     }
   }
 }
