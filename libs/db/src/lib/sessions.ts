@@ -85,14 +85,17 @@ export function sessionsRepository(ctx: RepoContext): SessionsRepository {
       return ctx.run('sessions.openOrReuse', async () => {
         for (let round = 0; round < MAX_RACE_ROUNDS; round++) {
           // One statement: upsert the user, insert the session unless an active one exists.
-          const inserted = await ctx.writer.$queryRaw<SessionRow[]>`
-            WITH u AS (
-              INSERT INTO users (wallet) VALUES (${wallet})
-              ON CONFLICT (wallet) DO UPDATE SET last_active_at = now(), updated_at = now()
-            )
-            INSERT INTO sessions AS s (wallet, pool, task_id) VALUES (${wallet}, ${pool}, ${taskId})
-            ON CONFLICT (wallet) WHERE ended_at IS NULL DO NOTHING
-            RETURNING ${SESSION_COLUMNS}`;
+          const { rows: inserted } = await ctx.writerPool.query<SessionRow>({
+            name: 'sessions.openOrReuse',
+            text: `WITH u AS (
+                     INSERT INTO users (wallet) VALUES ($1)
+                     ON CONFLICT (wallet) DO UPDATE SET last_active_at = now(), updated_at = now()
+                   )
+                   INSERT INTO sessions AS s (wallet, pool, task_id) VALUES ($1, $2, $3)
+                   ON CONFLICT (wallet) WHERE ended_at IS NULL DO NOTHING
+                   RETURNING ${SESSION_COLUMNS.text}`,
+            values: [wallet, pool, taskId],
+          });
           if (inserted[0]) return { session: inserted[0], created: true };
           // A conflicting active session exists; it may have committed after this statement's
           // snapshot, hence a fresh read (and another round if it ended in between).

@@ -236,16 +236,19 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new InvalidInputError('limit', 'limit must be an integer in [1, 1000]');
       }
-      return ctx.run(
-        'threads.listForWallet',
-        () =>
-          ctx.writer.$queryRaw<Thread[]>`
-          SELECT ${THREAD_COLUMNS}
-          FROM sessions s JOIN threads t ON t.session_id = s.id
-          WHERE s.wallet = ${wallet} ${openOnly ? Prisma.sql`AND t.closed_at IS NULL` : Prisma.empty}
-          ORDER BY t.created_at DESC, t.id
-          LIMIT ${limit}`,
-      );
+      // A returning player lists them on every visit: pg directly, a named statement per shape.
+      return ctx.run('threads.listForWallet', async () => {
+        const { rows } = await ctx.writerPool.query<Thread>({
+          name: openOnly ? 'threads.listForWallet.open' : 'threads.listForWallet',
+          text: `SELECT ${THREAD_COLUMNS.text}
+                 FROM sessions s JOIN threads t ON t.session_id = s.id
+                 WHERE s.wallet = $1 ${openOnly ? 'AND t.closed_at IS NULL' : ''}
+                 ORDER BY t.created_at DESC, t.id
+                 LIMIT $2`,
+          values: [wallet, limit],
+        });
+        return rows;
+      });
     },
 
     close: (threadId, reason, { announce = false } = {}) => {
@@ -308,21 +311,27 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
 
     countActive: () =>
       ctx.run('threads.countActive', async () => {
-        const rows = await ctx.writer.$queryRaw<
-          Array<{ pool: string; taskId: string; sessions: bigint; threads: bigint }>
-        >`
-          WITH s AS (
-            SELECT pool, task_id, count(*) AS sessions FROM sessions
-            WHERE ended_at IS NULL GROUP BY pool, task_id
-          ), t AS (
-            SELECT ses.pool, ses.task_id, count(*) AS threads
-            FROM threads th JOIN sessions ses ON ses.id = th.session_id
-            WHERE th.closed_at IS NULL GROUP BY ses.pool, ses.task_id
-          )
-          SELECT COALESCE(s.pool, t.pool) AS pool, COALESCE(s.task_id, t.task_id) AS "taskId",
-                 COALESCE(s.sessions, 0) AS sessions, COALESCE(t.threads, 0) AS threads
-          FROM s FULL JOIN t ON s.pool = t.pool AND s.task_id = t.task_id
-          ORDER BY 1, 2`;
+        // Every new session reads it (pool assignment): pg directly, a named statement.
+        const { rows } = await ctx.writerPool.query<{
+          pool: string;
+          taskId: string;
+          sessions: number;
+          threads: number;
+        }>({
+          name: 'threads.countActive',
+          text: `WITH s AS (
+                   SELECT pool, task_id, count(*) AS sessions FROM sessions
+                   WHERE ended_at IS NULL GROUP BY pool, task_id
+                 ), t AS (
+                   SELECT ses.pool, ses.task_id, count(*) AS threads
+                   FROM threads th JOIN sessions ses ON ses.id = th.session_id
+                   WHERE th.closed_at IS NULL GROUP BY ses.pool, ses.task_id
+                 )
+                 SELECT COALESCE(s.pool, t.pool) AS pool, COALESCE(s.task_id, t.task_id) AS "taskId",
+                        COALESCE(s.sessions, 0)::int AS sessions, COALESCE(t.threads, 0)::int AS threads
+                 FROM s FULL JOIN t ON s.pool = t.pool AND s.task_id = t.task_id
+                 ORDER BY 1, 2`,
+        });
         const pools = new Map<string, { activeSessions: number; activeThreads: number }>();
         const tasks = rows.map((row) => {
           const activeSessions = toNumber(row.sessions);
