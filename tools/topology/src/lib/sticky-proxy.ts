@@ -71,6 +71,16 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE'])
 
 const noop = (): void => undefined;
 
+/**
+ * The reason a request to a task is aborted with when its player has gone (a closed event
+ * stream): one error whose stack is built once, since Node reads the stack of each error a
+ * stream is destroyed with (costly with source maps on).
+ */
+const PLAYER_GONE = Object.assign(new Error('the player closed the connection'), {
+  name: 'AbortError',
+});
+void PLAYER_GONE.stack;
+
 /** A connection that ended before the answer. */
 const CUT = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
@@ -172,7 +182,7 @@ export async function startStickyProxy(options: {
         const controller = new AbortController();
         let answered = false;
         res.on('close', () => {
-          if (!answered) controller.abort();
+          if (!answered) controller.abort(PLAYER_GONE);
         });
         (fresh ?? agent)
           .request({
