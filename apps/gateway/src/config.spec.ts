@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       port: 5555,
       poolCount: 5,
-      poolCapacity: 90,
+      poolCapacity: 300,
       requiredAgents: [...DEFAULT_REQUIRED_AGENTS],
       maxMessageChars: 2000,
       cronSecret: undefined,
@@ -109,9 +109,9 @@ describe('loadConfig', () => {
 });
 
 describe('POOL_CAPACITY', () => {
-  it('defaults to the smaller of the admission model (2,504) and what one gateway core answers (90 at 5 pools)', () => {
+  it('defaults to the smaller of the admission model (2,504) and what one gateway core answers (300 at 5 pools)', () => {
     const c = loadConfig(minimal);
-    expect(c.poolCapacity).toBe(90);
+    expect(c.poolCapacity).toBe(300);
     expect(c.poolCapacityBasis).toEqual({
       limitedBy: 'gateway_cpu',
       model: {
@@ -122,22 +122,22 @@ describe('POOL_CAPACITY', () => {
         p95TargetMs: 3000,
       },
       modelThreadsPerPool: maxThreadsPerPool(DEFAULT_ADMISSION_MODEL),
-      cpuThreadsPerPool: 90,
+      cpuThreadsPerPool: 300,
       p95ReplyMsAtCapacity: 1500,
     });
     expect(c.poolCapacityBasis.modelThreadsPerPool).toBe(2504);
     expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toBe(
-      "pool capacity 90 threads (limited by the gateway's CPU; the model gives 2504 for AGENT_CONCURRENCY=64 × 6 agents, LLM_LATENCY_MS=fixed:1500, PLAYER_MESSAGE_INTERVAL_MS=10000, REPLY_P95_TARGET_MS=3000, P95 1500 ms at 90; the gateway's CPU 90)",
+      "pool capacity 300 threads (limited by the gateway's CPU; the model gives 2504 for AGENT_CONCURRENCY=64 × 6 agents, LLM_LATENCY_MS=fixed:1500, PLAYER_MESSAGE_INTERVAL_MS=10000, REPLY_P95_TARGET_MS=3000, P95 1500 ms at 300; the gateway's CPU 300)",
     );
   });
 
   it('shares the gateway core over its pools and follows GATEWAY_CPU_*', () => {
     const capacity = (env: Record<string, string>) =>
       loadConfig({ ...minimal, ...env }).poolCapacity;
-    expect(capacity({ POOL_COUNT: '10' })).toBe(45);
+    expect(capacity({ POOL_COUNT: '10' })).toBe(150);
     expect(capacity({ GATEWAY_CPU_MS_PER_REPLY: '2.5' })).toBe(720);
-    expect(capacity({ GATEWAY_CPU_MAX_PERCENT: '45' })).toBe(45);
-    expect(capacity({ PLAYER_MESSAGE_INTERVAL_MS: '20000' })).toBe(180);
+    expect(capacity({ GATEWAY_CPU_MAX_PERCENT: '45' })).toBe(150);
+    expect(capacity({ PLAYER_MESSAGE_INTERVAL_MS: '20000' })).toBe(600);
   });
 
   it('follows the model where it is the tighter bound: concurrency, LLM latency in the agents’ grammar, target, roster size', () => {
@@ -167,11 +167,11 @@ describe('POOL_CAPACITY', () => {
     expect(c.poolCapacityBasis).toMatchObject({
       limitedBy: 'POOL_CAPACITY',
       modelThreadsPerPool: 2504,
-      cpuThreadsPerPool: 90,
+      cpuThreadsPerPool: 300,
       p95ReplyMsAtCapacity: 1500,
     });
     expect(describePoolCapacity(c.poolCapacity, c.poolCapacityBasis)).toMatch(
-      /^pool capacity 30 threads \(POOL_CAPACITY; the model gives 2504 for AGENT_CONCURRENCY=64 .*P95 1500 ms at 30; the gateway's CPU 90\)$/,
+      /^pool capacity 30 threads \(POOL_CAPACITY; the model gives 2504 for AGENT_CONCURRENCY=64 .*P95 1500 ms at 30; the gateway's CPU 300\)$/,
     );
     // Even when the model would admit nobody.
     expect(

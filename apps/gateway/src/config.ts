@@ -63,12 +63,13 @@ const latency = z
   });
 
 /**
- * The gateway's CPU per player message and its reply, in ms: two `npm run capacity` runs of
- * 2026-12-02 (docs/capacity.md) measured 19.9 ms (125 players, 03:21Z) and 14.7 ms (187 players,
- * 03:31Z) end to end; the default takes the higher, rounded up. One Node
- * process has one event loop, so this bounds the threads of all its pools to one core's worth.
+ * The gateway's CPU per player message and its reply, in ms: `npm run capacity` of 2026-12-02
+ * 07:39Z (docs/capacity.md) measured 5.6 ms at 500 players, 4.6 at 1,000 and 4.3 at 1,125 end to
+ * end (7.1 at 250, where fixed costs weigh more); the default takes the highest from 500 players
+ * up, rounded up. One Node process has one event loop, so this bounds the threads of all its pools
+ * to one core's worth.
  */
-export const DEFAULT_GATEWAY_CPU_MS_PER_REPLY = 20;
+export const DEFAULT_GATEWAY_CPU_MS_PER_REPLY = 6;
 
 /** Where the gateway's `POOL_CAPACITY` came from, shown at start and in the config. */
 export interface PoolCapacityBasis {

@@ -33,28 +33,28 @@ function containerEnv(config: EnvConfig): Map<string, Record<string, string>> {
 }
 
 describe('pool sizing', () => {
-  it('holds 90 threads per pool by default: the gateway’s one core, below the task’s 108 and the model’s 2,504', () => {
+  it('holds 300 threads per pool by default: the gateway’s one core, below the task’s 378 and the model’s 2,504', () => {
     expect(DEFAULT_CAPACITY).toMatchObject({
       agentConcurrency: 64,
       llmLatency: 'fixed:1500',
       messageIntervalMs: 10_000,
       replyP95TargetMs: 3000,
-      gatewayCpuMsPerReply: 20,
-      taskCpuMsPerReply: 33.3,
+      gatewayCpuMsPerReply: 6,
+      taskCpuMsPerReply: 9.5,
       maxCpuPercent: 90,
     });
     expect(poolSizingOf(prod)).toEqual({
-      threadsPerPool: 90,
+      threadsPerPool: 300,
       modelThreadsPerPool: 2504,
-      gatewayCpuThreadsPerPool: 90,
-      taskCpuThreadsPerPool: 108,
+      gatewayCpuThreadsPerPool: 300,
+      taskCpuThreadsPerPool: 378,
       limitedBy: 'gateway_cpu',
     });
     expect(fleetCapacityOf(prod)).toEqual({
-      perPool: 90,
-      perTask: 450,
-      fleetMin: 1350,
-      fleetMax: 4500,
+      perPool: 300,
+      perTask: 1500,
+      fleetMin: 4500,
+      fleetMax: 15000,
     });
   });
 
@@ -63,8 +63,8 @@ describe('pool sizing', () => {
       threadsPerPool: 9,
       limitedBy: 'model',
     });
-    expect(poolSizingOf(withCapacity({ gatewayCpuMsPerReply: 10 }))).toMatchObject({
-      threadsPerPool: 108,
+    expect(poolSizingOf(withCapacity({ gatewayCpuMsPerReply: 2 }))).toMatchObject({
+      threadsPerPool: 378,
       limitedBy: 'task_cpu',
     });
   });
@@ -80,12 +80,12 @@ describe('pool sizing', () => {
     const env = containerEnv(prod);
     expect(env.get('gateway')).toMatchObject({
       POOL_COUNT: '5',
-      POOL_CAPACITY: '90',
+      POOL_CAPACITY: '300',
       AGENT_CONCURRENCY: '64',
       LLM_LATENCY_MS: 'fixed:1500',
       PLAYER_MESSAGE_INTERVAL_MS: '10000',
       REPLY_P95_TARGET_MS: '3000',
-      GATEWAY_CPU_MS_PER_REPLY: '20',
+      GATEWAY_CPU_MS_PER_REPLY: '6',
       GATEWAY_CPU_MAX_PERCENT: '90',
     });
     const agents = [...env].filter(([name]) => name.startsWith('agent-'));

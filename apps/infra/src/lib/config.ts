@@ -63,11 +63,11 @@ export const DEFAULT_CAPACITY: Capacity = {
   llmLatency: formatLatencyDistribution(DEFAULT_ADMISSION_MODEL.llmLatency),
   messageIntervalMs: DEFAULT_ADMISSION_MODEL.messageIntervalMs,
   replyP95TargetMs: DEFAULT_ADMISSION_MODEL.p95TargetMs,
-  // Measured end to end by `npm run capacity` (docs/capacity.md), two runs of 2026-12-02: gateway
-  // 19.9 / 14.7 ms, six agents 13.3 / 10.8 ms, cron-worker 0.02 ms per reply (125 players at
-  // 03:21Z, 187 at 03:31Z); the defaults take the higher figures.
-  gatewayCpuMsPerReply: 20,
-  taskCpuMsPerReply: 33.3,
+  // Measured end to end by `npm run capacity` (docs/capacity.md, 2026-12-02 07:39Z): gateway 5.6 /
+  // 4.6 / 4.3 ms, the task (gateway, six agents, cron-worker) 9.5 / 7.6 / 8.9 ms per reply at 500 /
+  // 1,000 / 1,125 players; the defaults take the highest from 500 players up, rounded up.
+  gatewayCpuMsPerReply: 6,
+  taskCpuMsPerReply: 9.5,
   maxCpuPercent: 90,
   tasksMin: DEFAULT_POOLING_SETTINGS.minTasks,
   tasksMax: DEFAULT_POOLING_SETTINGS.maxTasks,
