@@ -4,7 +4,7 @@
 // where each component's CPU and memory go. Stops on the targets or on the CPU, never on
 // admission. Writes docs/capacity.md and reports/bench/capacity.json; each step's load-test report
 // goes to reports/load-tests/.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -32,6 +32,11 @@ import { ProcSampler, parsePostmasterPid, type Sample, type Tracked } from '../s
 import { writeReports } from '../src/lib/reports';
 import { runLoadTest, type Summary } from '../src/lib/runner';
 import { DESIGN_TARGETS } from '../src/lib/verdict';
+
+/** The hand-kept profile findings for the document; none when the file is missing. */
+function readFindings(file: string): string | undefined {
+  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+}
 
 /** Sustain-window replies and requests per second, from the run's 5 s timeline buckets. */
 function sustainRates(summary: Summary, fromS: number, toS: number) {
@@ -123,6 +128,11 @@ async function main(): Promise<void> {
       path.join(REPO_ROOT, 'reports/bench/capacity.json'),
     )
     .option('--note <text>', 'a remark printed at the top of the document')
+    .option(
+      '--findings <file>',
+      'the profile findings shown in the document (kept by hand)',
+      path.join(REPO_ROOT, 'docs/capacity-findings.md'),
+    )
     .option('--seed <s>', 'seed of the players', 'capacity')
     .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)")
     .option(
@@ -139,7 +149,7 @@ async function main(): Promise<void> {
       ...derived(saved.steps, saved.idle),
       ...(o.note ? { note: o.note } : {}),
     };
-    await writeDoc(o.doc as string, renderCapacityDoc(run));
+    await writeDoc(o.doc as string, renderCapacityDoc(run, readFindings(o.findings as string)));
     if (program.opts<{ rewriteJson?: boolean }>().rewriteJson) {
       writeFileSync(o.json as string, `${JSON.stringify(run, null, 2)}\n`);
     }
@@ -318,7 +328,7 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(o.json as string), { recursive: true });
   writeFileSync(o.json as string, `${JSON.stringify(run, null, 2)}\n`);
   mkdirSync(path.dirname(o.doc as string), { recursive: true });
-  await writeDoc(o.doc as string, renderCapacityDoc(run));
+  await writeDoc(o.doc as string, renderCapacityDoc(run, readFindings(o.findings as string)));
   console.log(
     `\n(a) measured end to end: ${run.capacity} players; (b) 2-vCPU task at 70 %: ${run.projection?.players ?? '–'} players; stopped by ${run.stoppedBy}`,
   );

@@ -283,6 +283,15 @@ describe('limits', () => {
 describe('capacity document', () => {
   const doc = renderCapacityDoc(run());
 
+  it('shows the hand-kept profile findings before the setup, and no section without them', () => {
+    const withFindings = renderCapacityDoc(run(), '\nThe gateway spends most in `writev`.\n');
+    expect(withFindings).toMatch(
+      /## Profile findings\n\nThe gateway spends most in `writev`\.\n\n## Setup/,
+    );
+    expect(doc).not.toContain('## Profile findings');
+    expect(renderCapacityDoc(run(), '  \n')).not.toContain('## Profile findings');
+  });
+
   it("puts both capacity figures next to the design's 150 and the 1,500 target", () => {
     expect(run().capacity).toBe(1000);
     expect(doc).toContain('npm run capacity -- --confirm 1');

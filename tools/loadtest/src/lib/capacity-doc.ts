@@ -256,7 +256,7 @@ function machineNote(run: CapacityRun): string[] {
 }
 
 /** docs/capacity.md from a capacity run. */
-export function renderCapacityDoc(run: CapacityRun): string {
+export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
   const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(' / ');
   const p = run.projection;
   const best = run.steps.find((s) => s.players === run.capacity && s.pass);
@@ -329,6 +329,11 @@ export function renderCapacityDoc(run: CapacityRun): string {
     );
   }
   lines.push(...shortfall(run), '');
+  // Profiles are read by people, not by this script: their findings are kept in a file of their
+  // own and shown here, so that a rerun refreshes the numbers without losing what they explain.
+  if (findings && findings.trim() !== '') {
+    lines.push('## Profile findings', '', findings.trim(), '');
+  }
   lines.push(
     '## Setup',
     '',
