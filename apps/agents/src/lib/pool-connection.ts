@@ -56,6 +56,28 @@ async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<boole
   }
 }
 
+/**
+ * `promise`'s outcome, or LOST as soon as `ended` aborts; nothing of the call stays on `ended`
+ * once it settles (unlike `Promise.race` with a long-pending promise).
+ */
+function unlessEnded<T>(promise: Promise<T>, ended: AbortSignal): Promise<T | typeof LOST> {
+  if (ended.aborted) return Promise.resolve(LOST);
+  return new Promise<T | typeof LOST>((resolve, reject) => {
+    const onEnd = (): void => resolve(LOST);
+    ended.addEventListener('abort', onEnd, { once: true });
+    promise.then(
+      (value) => {
+        ended.removeEventListener('abort', onEnd);
+        resolve(value);
+      },
+      (error: unknown) => {
+        ended.removeEventListener('abort', onEnd);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** Tool errors in a row after which the session is assumed broken and re-established. */
 const MAX_CONSECUTIVE_WAIT_ERRORS = 3;
 
@@ -183,45 +205,55 @@ export class PoolConnection {
     const signal = this.poll.signal;
     const maxQueued = this.options.maxQueued ?? this.options.concurrency * 16;
     let lostReason: string | undefined;
-    const lost = session.lost.then((reason): typeof LOST => {
+    // Ends when the session is lost or polling stops. A signal rather than racing the session's
+    // `lost` promise: `Promise.race` leaves a reaction on every promise it is given, and `lost`
+    // stays pending for the session's life, so each wait left one (holding the wait's outcome,
+    // messages and all) until the connection dropped: memory grew with every mention.
+    const ended = new AbortController();
+    const end = (): void => ended.abort();
+    void session.lost.then((reason) => {
       lostReason = reason;
-      return LOST;
+      end();
     });
-    const aborted = new Promise<typeof LOST>((resolve) =>
-      signal.addEventListener('abort', () => resolve(LOST), { once: true }),
-    );
-    let consecutiveErrors = 0;
-    while (!signal.aborted && lostReason === undefined) {
-      if ((await Promise.race([this.scheduler.whenBelow(maxQueued), lost, aborted])) === LOST)
-        break;
-      let outcome;
-      try {
-        const wait = session.coral.waitForMentions(this.options.waitTimeoutMs, signal);
-        // When the session is lost first, the abandoned call rejects later: that is expected.
-        wait.catch(() => undefined);
-        outcome = await Promise.race([wait, lost, aborted]);
-      } catch (error) {
-        if (signal.aborted) break;
-        return `wait for mentions failed: ${error instanceof Error ? error.message : String(error)}`;
+    signal.addEventListener('abort', end, { once: true });
+    try {
+      let consecutiveErrors = 0;
+      while (!ended.signal.aborted) {
+        if ((await unlessEnded(this.scheduler.whenBelow(maxQueued), ended.signal)) === LOST) break;
+        let outcome;
+        try {
+          const wait = session.coral.waitForMentions(this.options.waitTimeoutMs, signal);
+          // When the session is lost first, the abandoned call rejects later: that is expected.
+          wait.catch(() => undefined);
+          outcome = await unlessEnded(wait, ended.signal);
+        } catch (error) {
+          if (signal.aborted) break;
+          return `wait for mentions failed: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        if (outcome === LOST) break;
+        switch (outcome.kind) {
+          case 'messages':
+            consecutiveErrors = 0;
+            for (const message of outcome.messages) this.dispatch(message);
+            break;
+          case 'timeout':
+            consecutiveErrors = 0;
+            break;
+          case 'refused':
+            consecutiveErrors++;
+            this.log.warn(
+              { code: outcome.code, err: outcome.message },
+              'wait for mentions refused',
+            );
+            if (consecutiveErrors >= MAX_CONSECUTIVE_WAIT_ERRORS) {
+              return `wait for mentions refused ${consecutiveErrors} times: ${outcome.message}`;
+            }
+        }
       }
-      if (outcome === LOST) break;
-      switch (outcome.kind) {
-        case 'messages':
-          consecutiveErrors = 0;
-          for (const message of outcome.messages) this.dispatch(message);
-          break;
-        case 'timeout':
-          consecutiveErrors = 0;
-          break;
-        case 'refused':
-          consecutiveErrors++;
-          this.log.warn({ code: outcome.code, err: outcome.message }, 'wait for mentions refused');
-          if (consecutiveErrors >= MAX_CONSECUTIVE_WAIT_ERRORS) {
-            return `wait for mentions refused ${consecutiveErrors} times: ${outcome.message}`;
-          }
-      }
+      return lostReason ?? STOPPED;
+    } finally {
+      signal.removeEventListener('abort', end);
     }
-    return lostReason ?? STOPPED;
   }
 
   private dispatch(message: CoralMessage): void {

@@ -44,6 +44,28 @@ export interface CoralCallOptions {
 }
 
 /**
+ * Runs `call` with a signal of its own that follows `signal` and is detached from it when the call
+ * settles: the SDK's `Protocol.request` adds an `abort` listener to the signal it is given and never
+ * removes it, so a caller that passes one long-lived signal (an agent's stop signal on every wait)
+ * would pile up one listener, holding the request's closure, per call for the life of the process.
+ */
+async function withCallSignal<T>(
+  signal: AbortSignal | undefined,
+  call: (signal: AbortSignal | undefined) => Promise<T>,
+): Promise<T> {
+  if (!signal) return call(undefined);
+  signal.throwIfAborted();
+  const controller = new AbortController();
+  const abort = (): void => controller.abort(signal.reason);
+  signal.addEventListener('abort', abort, { once: true });
+  try {
+    return await call(controller.signal);
+  } finally {
+    signal.removeEventListener('abort', abort);
+  }
+}
+
+/**
  * Typed client of the Coral tools over any connected MCP `Client` (SSE, Streamable HTTP or in
  * memory). Results are parsed and validated against the shared result schemas; an SDK-level
  * argument refusal (`isError`) is returned as `{result: 'tool_input_error', message}`. Transport
@@ -58,13 +80,11 @@ export class CoralToolClient {
     args: CoralToolArgs<N>,
     options: CoralCallOptions = {},
   ): Promise<CoralToolResult<N>> {
-    const response = await this.client.callTool(
-      { name, arguments: args as Record<string, unknown> },
-      undefined,
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
+    const response = await withCallSignal(options.signal, (signal) =>
+      this.client.callTool({ name, arguments: args as Record<string, unknown> }, undefined, {
+        ...(signal ? { signal } : {}),
         ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-      },
+      }),
     );
     const content = Array.isArray(response.content) ? response.content : [];
     const first = content[0] as { type?: unknown; text?: unknown } | undefined;

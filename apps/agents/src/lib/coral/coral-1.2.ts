@@ -5,6 +5,7 @@ import {
   type Coral12ToolClient,
   type CoralMessage,
 } from '@pardon/coral';
+import { withCallSignal } from '../call-signal';
 import { callAwardPoints } from './award-points';
 import { callRequestPayment } from './request-payment';
 import type { CoralPort, CoralRefusal } from './port';
@@ -47,7 +48,9 @@ export function coral12Port(tools: Coral12ToolClient): CoralPort {
     async waitForMentions(timeoutMs, signal) {
       const maxWaitMs = Math.min(Math.max(0, Math.floor(timeoutMs)), MAX_WAIT_MS_1_2);
       const result = await refusing(() =>
-        tools.wait('coral_wait_for_mention', { maxWaitMs }, signal ? { signal } : {}),
+        withCallSignal(signal, (own) =>
+          tools.wait('coral_wait_for_mention', { maxWaitMs }, own ? { signal: own } : {}),
+        ),
       );
       if ('kind' in result) return result;
       if (result.status === 'Message received') {

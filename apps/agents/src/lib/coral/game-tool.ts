@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { withCallSignal } from '../call-signal';
 
 /** What one call of a game tool (`pardon_award_points`, `pardon_request_payment`) came back as. */
 export type GameToolResponse =
@@ -24,10 +25,12 @@ export async function callGameTool(
 ): Promise<GameToolResponse> {
   let response: Awaited<ReturnType<Client['callTool']>>;
   try {
-    response = await client.callTool({ name, arguments: args }, undefined, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-    });
+    response = await withCallSignal(options.signal, (signal) =>
+      client.callTool({ name, arguments: args }, undefined, {
+        ...(signal ? { signal } : {}),
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+      }),
+    );
   } catch (error) {
     if (error instanceof McpError) {
       if (error.code === ErrorCode.MethodNotFound || /not found/i.test(error.message)) {
