@@ -128,7 +128,12 @@ export { createCoral12Handlers, toCoral12Message } from './lib/coral-1.2/handler
 export type { Coral12HandlerOptions } from './lib/coral-1.2/handlers';
 export { Coral12ToolClient, Coral12ToolError } from './lib/coral-1.2/client';
 export type { Coral12CallOptions } from './lib/coral-1.2/client';
-export { CoralToolClient, CoralProtocolError, WAIT_REQUEST_MARGIN_MS } from './lib/mcp-client';
+export {
+  CoralToolClient,
+  CoralProtocolError,
+  WAIT_REQUEST_MARGIN_MS,
+  withCallSignal,
+} from './lib/mcp-client';
 export type { CoralCallOptions } from './lib/mcp-client';
 
 export {

@@ -44,12 +44,17 @@ export interface CoralCallOptions {
 }
 
 /**
- * Runs `call` with a signal of its own that follows `signal` and is detached from it when the call
- * settles: the SDK's `Protocol.request` adds an `abort` listener to the signal it is given and never
- * removes it, so a caller that passes one long-lived signal (an agent's stop signal on every wait)
- * would pile up one listener, holding the request's closure, per call for the life of the process.
+ * Runs `call` with a signal of its own that aborts when `signal` does, and detaches from `signal`
+ * when the call settles.
+ *
+ * Why: the MCP SDK's `Protocol.request` adds an `abort` listener to the signal a request is given
+ * and never removes it. An agent passes its long-lived stop signal to every wait for mentions, so
+ * each wait left a listener (holding the request's closure) on that one signal for the life of the
+ * process: memory grew with every mention ever received, and every new listener cost a walk of
+ * the list (Node's EventTarget checks for duplicates), so CPU per reply grew too. Handing the SDK
+ * a per-call signal leaves its listener on an object that is garbage once the call ends.
  */
-async function withCallSignal<T>(
+export async function withCallSignal<T>(
   signal: AbortSignal | undefined,
   call: (signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {

@@ -1,11 +1,11 @@
 import {
   Coral12ToolError,
   MAX_WAIT_MS_1_2,
+  withCallSignal,
   type Coral12Message,
   type Coral12ToolClient,
   type CoralMessage,
 } from '@pardon/coral';
-import { withCallSignal } from '../call-signal';
 import { callAwardPoints } from './award-points';
 import { callRequestPayment } from './request-payment';
 import type { CoralPort, CoralRefusal } from './port';

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { withCallSignal } from '../call-signal';
+import { withCallSignal } from '@pardon/coral';
 
 /** What one call of a game tool (`pardon_award_points`, `pardon_request_payment`) came back as. */
 export type GameToolResponse =
