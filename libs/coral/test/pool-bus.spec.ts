@@ -9,6 +9,7 @@ import {
   type PoolBusEvent,
 } from '../src';
 import { ReadCursors } from '../src/lib/read-cursors';
+import { runAgentCall } from '../src/lib/agent-calls';
 import {
   buildThreadHistory,
   connectCoralAgent,
@@ -675,6 +676,37 @@ describe('presence', () => {
     const once = bus.connectAgent({ id: 'cz' });
     once.begin();
     once.end();
+    once.disconnect();
+    expect(bus.isConnected('cz')).toBe(true);
+  });
+
+  it('gives no grace to a connection whose client cancelled a call before closing (a graceful stop)', () => {
+    const bus = newBus({ presenceGraceMs: 30_000 });
+    const conn = bus.connectAgent({ id: 'cz' });
+    conn.begin();
+    conn.end({ cancelled: true }); // the stopping agent ends its parked wait, then closes
+    conn.disconnect();
+    expect(bus.isConnected('cz')).toBe(false);
+    expect(bus.missingAgents(['cz'])).toEqual(['cz']);
+  });
+
+  it('marks a call the client cancelled as such when it ends (runAgentCall)', async () => {
+    const bus = newBus({ presenceGraceMs: 30_000 });
+    const cancel = new AbortController();
+    const conn = bus.connectAgent({ id: 'cz' });
+    const refuse = () => 'refused';
+    await runAgentCall({ connection: conn, tool: 't', refuse, signal: cancel.signal }, async () => {
+      cancel.abort();
+      return 'ok';
+    });
+    conn.disconnect();
+    expect(bus.isConnected('cz')).toBe(false);
+    // The same single call, not cancelled: the per-call grace stays.
+    const once = bus.connectAgent({ id: 'cz' });
+    await runAgentCall(
+      { connection: once, tool: 't', refuse, signal: new AbortController().signal },
+      async () => 'ok',
+    );
     once.disconnect();
     expect(bus.isConnected('cz')).toBe(true);
   });

@@ -13,6 +13,8 @@ export interface AgentCallOptions<T> {
   tool: string;
   /** The dialect's shape of a refusal. */
   refuse: (code: CoralErrorCode, message: string) => T;
+  /** The request's signal: aborted when the client cancels the call. */
+  signal?: AbortSignal | undefined;
   /** Told about failures that are not Coral refusals (bugs, outages surfaced as such). */
   onUnexpectedError?: ((error: unknown, tool: string) => void) | undefined;
 }
@@ -41,7 +43,7 @@ export async function runAgentCall<T>(
     options.onUnexpectedError?.(error, options.tool);
     return options.refuse('internal_error', 'Internal error');
   } finally {
-    connection.end();
+    connection.end({ cancelled: options.signal?.aborted === true });
   }
 }
 

@@ -9,8 +9,11 @@ export interface AgentConnection {
   readonly active: boolean;
   /** A tool call starts on this connection (a sign of life). */
   begin(): void;
-  /** The call ends (a sign of life too: a long wait that ends shows the agent was there). */
-  end(): void;
+  /**
+   * The call ends (a sign of life too: a long wait that ends shows the agent was there).
+   * `cancelled`: the client cancelled it, as an agent does with its parked wait when it stops.
+   */
+  end(outcome?: { cancelled?: boolean }): void;
   /** Ends this connection; a no-op when it was already closed. */
   disconnect(): void;
 }
@@ -28,6 +31,8 @@ class Connection implements AgentConnection {
   /** Calls under way on this connection, and calls it carried in all. */
   inFlight = 0;
   calls = 0;
+  /** The client cancelled a call: an agent stopping, not a client done with its one call. */
+  cancelled = false;
 
   constructor(
     private readonly presence: AgentPresence,
@@ -55,8 +60,9 @@ class Connection implements AgentConnection {
     this.touch();
   }
 
-  end(): void {
+  end(outcome: { cancelled?: boolean } = {}): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
+    if (outcome.cancelled) this.cancelled = true;
     this.touch();
   }
 
@@ -113,8 +119,9 @@ export class AgentPresence {
     // A connection-per-call client closes after its one call: the grace period covers the gap
     // to its next connection. A connection lost with a call under way (an agent killed in a
     // parked wait), or one that carried many calls (a long-lived client), is the agent going
-    // away: no grace, so its pools degrade at once.
-    const perCall = connection.inFlight === 0 && connection.calls <= 1;
+    // away: no grace, so its pools degrade at once. So is one whose client cancelled a call before
+    // closing (a graceful stop ends the parked wait first, which can leave one finished call).
+    const perCall = connection.inFlight === 0 && connection.calls <= 1 && !connection.cancelled;
     entry.lastSeenAt = perCall ? this.options.now() : Number.NEGATIVE_INFINITY;
     this.options.onDisconnected(connection.agentId, entry.connections.size);
   }

@@ -60,6 +60,7 @@ export function createCoralToolHandlers(options: CoralToolHandlerOptions): Coral
         {
           connection,
           tool,
+          signal: extra?.signal,
           refuse: (code, message) => errorResult(code, message) as CoralToolResult<N>,
           onUnexpectedError: (error) => options.onUnexpectedError?.(error, tool),
         },

@@ -91,6 +91,7 @@ export function createCoral12Handlers(options: Coral12HandlerOptions): Coral12Ha
         {
           connection,
           tool,
+          signal: extra?.signal,
           refuse: (code, message) => ({
             isError: true,
             content: [{ type: 'text', text: `Error executing tool ${tool}: ${message}` }],
