@@ -29,6 +29,7 @@ import type {
   Store,
   ThreadAdmission,
   ThreadRow,
+  WalletAdmissionLimits,
 } from './store';
 
 /** Intents one payment-reconcile run looks at (the cron-worker's CLEANUP_BATCH_SIZE default). */
@@ -97,10 +98,6 @@ export class DbStore implements Store {
     return this.db.authNonces.find(nonce);
   }
 
-  consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean> {
-    return this.db.authNonces.consume(nonce, wallet, now);
-  }
-
   consumeNonceForUser(nonce: string, wallet: string, now: Date): Promise<boolean> {
     return this.db.authNonces.consumeForUser(nonce, wallet, now);
   }
@@ -117,25 +114,10 @@ export class DbStore implements Store {
     return (await this.db.sessions.openOrReuse({ wallet, pool, taskId })).session;
   }
 
-  async admitThread(
-    sessionId: string,
-    agentId: string,
-    limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
-  ): Promise<ThreadAdmission> {
-    const r = await this.db.threads.createAdmitted({ sessionId, agentId, ...limits });
-    if (!r.admitted && r.reason === 'no_session') throw new Error('createAdmitted: no session');
-    return r.admitted ? { admitted: true, thread: ownedThread(r.thread) } : r;
-  }
-
   async admitThreadForWallet(
     wallet: string,
     agentId: string,
-    limits: {
-      pools: readonly string[];
-      maxOpenPerWallet: number;
-      poolCapacity: number;
-      poolLoadAtLeast: (pool: string) => number;
-    },
+    limits: WalletAdmissionLimits,
   ): Promise<ThreadAdmission | { admitted: false; reason: 'no_session' }> {
     const r = await this.db.threads.createAdmitted({ wallet, agentId, ...limits });
     return r.admitted ? { admitted: true, thread: ownedThread(r.thread) } : r;

@@ -59,6 +59,14 @@ export type ThreadAdmission =
   | { admitted: false; reason: 'wallet_limit'; open: number; limit: number }
   | { admitted: false; reason: 'pool_full'; pool: string; load: number; capacity: number };
 
+/** What a new thread is admitted against (see `Store.admitThreadForWallet`). */
+export interface WalletAdmissionLimits {
+  pools: readonly string[];
+  maxOpenPerWallet: number;
+  poolCapacity: number;
+  poolLoadAtLeast: (pool: string) => number;
+}
+
 export interface Store {
   /** The game's storage (libs/db): evaluations, players' weeks, the board, prizes. */
   readonly game: GameRepository;
@@ -69,36 +77,24 @@ export interface Store {
   /** Stores a nonce; the wallet keeps at most `maxLivePerWallet` live ones (oldest replaced). */
   createNonce(row: Omit<NonceRow, 'usedAt'>, maxLivePerWallet: number): Promise<void>;
   findNonce(nonce: string): Promise<NonceRow | null>;
-  /** Marks the nonce used if it still is unused and unexpired; false for a replay. */
-  consumeNonce(nonce: string, wallet: string, now: Date): Promise<boolean>;
-  /** consumeNonce, and on success upsertUser, in one statement (a sign-in). */
+  /**
+   * Marks the nonce used if it still is unused and unexpired (false for a replay), and on success
+   * upserts the user, in one statement (a sign-in).
+   */
   consumeNonceForUser(nonce: string, wallet: string, now: Date): Promise<boolean>;
   upsertUser(wallet: string): Promise<void>;
   findActiveSession(wallet: string): Promise<SessionRow | null>;
   /** Opens a session on `pool`, or returns the wallet's active one if a racing request won. */
   openSession(wallet: string, pool: string, taskId: string): Promise<SessionRow>;
   /**
-   * Opens a thread in the session's pool if the wallet is below its cap of open threads and the
-   * pool below its capacity, atomically across tasks (libs/db `threads.createAdmitted`).
-   */
-  admitThread(
-    sessionId: string,
-    agentId: string,
-    limits: { maxOpenPerWallet: number; poolCapacity: number; poolLoadAtLeast: number },
-  ): Promise<ThreadAdmission>;
-  /**
-   * admitThread in the wallet's active session, found in the same transaction (one round trip
-   * fewer); `no_session` when it has none on one of `pools`.
+   * Opens a thread in the wallet's active session, found in the same transaction, if the wallet is
+   * below its cap of open threads and the session's pool below its capacity, atomically across
+   * tasks (libs/db `threads.createAdmitted`); `no_session` when it has none on one of `pools`.
    */
   admitThreadForWallet(
     wallet: string,
     agentId: string,
-    limits: {
-      pools: readonly string[];
-      maxOpenPerWallet: number;
-      poolCapacity: number;
-      poolLoadAtLeast: (pool: string) => number;
-    },
+    limits: WalletAdmissionLimits,
   ): Promise<ThreadAdmission | { admitted: false; reason: 'no_session' }>;
   getThread(threadId: string): Promise<ThreadRow | null>;
   listThreads(wallet: string): Promise<ThreadRow[]>;
