@@ -114,10 +114,9 @@ test(
         /UNIQUE INDEX sessions_one_active_per_wallet_key .*WHERE \(ended_at IS NULL\)/,
       ),
     );
-    expect(indexes).toContainEqual(
-      expect.stringMatching(
-        /INDEX sessions_active_last_activity_at_idx .*\(last_activity_at\) WHERE \(ended_at IS NULL\)/,
-      ),
+    // No index covers a column that every message moves: those updates stay HOT.
+    expect(indexes).not.toContainEqual(
+      expect.stringMatching(/last_activity_at|last_message_at|last_player_seq/),
     );
     expect(schema.migrations.every((m) => m.finished)).toBe(true);
 

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
+import pg from 'pg';
 import { AGENT_IDS, REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
 import {
   capacityOf,
@@ -83,6 +84,23 @@ function trackedOf(topo: Topology): Tracked[] {
 }
 
 /** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
+/**
+ * Statistics for the young tables, as a production database has them: until autovacuum's first
+ * analyze (a minute or more into the run), the gateways' prepared statements keep the generic
+ * plans they chose for empty tables (sequential scans), and the first step measured those: at
+ * 1,000 players 940 buffer hits (0.9 ms) per message append and 42 ms per thread admission,
+ * against 39 hits (0.24 ms) and 0.7 ms with the tables analysed after the warm-up.
+ */
+async function analyze(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+  }
+}
+
 let current: Topology | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -230,6 +248,7 @@ async function main(): Promise<void> {
       );
       await drain(topo.url);
     }
+    await analyze(topo.databaseUrl);
     const idleMs = parseDuration(o.idle as string);
     if (idleMs > 0) {
       const sampler = new ProcSampler(tracked, cpus);

@@ -161,12 +161,18 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
             Partial<Thread> & { walletOpen: string; poolOpen: string }
           >({
             name: 'threads.createAdmitted.insert',
+            // Open threads belong to active sessions (a session's end closes its threads in
+            // the same statement), so both counts start from the active sessions' partial
+            // indexes and probe each session's open threads: as a join, the pool's count was
+            // planned as a sequential scan of every session ever held.
             text: `WITH w AS (
-                     SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
-                     WHERE s.wallet = $1 AND t.closed_at IS NULL
+                     SELECT coalesce(sum((SELECT count(*) FROM threads t
+                                          WHERE t.session_id = s.id AND t.closed_at IS NULL)), 0) AS n
+                     FROM sessions s WHERE s.wallet = $1 AND s.ended_at IS NULL
                    ), p AS (
-                     SELECT count(*) AS n FROM threads t JOIN sessions s ON s.id = t.session_id
-                     WHERE s.task_id = $2 AND s.pool = $3 AND t.closed_at IS NULL
+                     SELECT coalesce(sum((SELECT count(*) FROM threads t
+                                          WHERE t.session_id = s.id AND t.closed_at IS NULL)), 0) AS n
+                     FROM sessions s WHERE s.task_id = $2 AND s.pool = $3 AND s.ended_at IS NULL
                    ), ins AS (
                      INSERT INTO threads AS t (session_id, pool, agent_id)
                      SELECT $4::uuid, $3, $5 FROM w, p
