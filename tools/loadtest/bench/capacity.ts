@@ -205,6 +205,11 @@ async function main(): Promise<void> {
     // Through the balancer with the default rate limits: each virtual player has its own
     // loopback address (the runner's playerSourceAddress), as real players have their own.
     proxy: true,
+    // The tables start empty and grow a hundredfold within minutes; production's are large and
+    // analysed. Autovacuum looking every 5 s (the default is a minute) keeps the young tables'
+    // statistics as current, so no statement runs for long on a plan made for a table a tenth
+    // of its size (closing a thread by id was planned as a scan of every open thread).
+    postgres: { settings: { autovacuum_naptime: '5s' } },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
     env: {

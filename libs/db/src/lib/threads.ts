@@ -160,7 +160,8 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
           const counted = await client.query<
             Partial<Thread> & { walletOpen: string; poolOpen: string }
           >({
-            name: 'threads.createAdmitted.insert',
+            // Unnamed, so planned for each call with the tables' current size: a named
+            // statement keeps the generic plan it chose while they were small.
             // Open threads belong to active sessions (a session's end closes its threads in
             // the same statement), so both counts start from the active sessions' partial
             // indexes and probe each session's open threads: as a join, the pool's count was

@@ -41,7 +41,14 @@ export interface TopologyOptions {
    * Where PostgreSQL comes from: `{ url }` for a server you run (must allow the migrations), else
    * an embedded server (`dataDir` keeps the data across runs; default a temp dir; `port` default free).
    */
-  postgres?: { url: string } | { dataDir?: string; port?: number };
+  postgres?:
+    | { url: string }
+    | {
+        dataDir?: string;
+        port?: number;
+        /** Server settings of the embedded PostgreSQL (`-c name=value`). */
+        settings?: Record<string, string>;
+      };
   /**
    * Run a second PostgreSQL as a streaming hot standby of the embedded primary (`@pardon/test-env`)
    * and give every gateway its URL of the same database as `DATABASE_READ_URL` (the reads that may
@@ -262,7 +269,10 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       postgres = await startPostgresServer({
         ...(embedded.dataDir ? { dataDir: embedded.dataDir } : {}),
         ...(embedded.port ? { port: embedded.port } : {}),
-        ...(wantReplica ? { settings: PRIMARY_REPLICATION_SETTINGS } : {}),
+        settings: {
+          ...(wantReplica ? PRIMARY_REPLICATION_SETTINGS : {}),
+          ...embedded.settings,
+        },
       });
       return postgres.url;
     });
