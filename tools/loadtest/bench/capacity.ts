@@ -83,7 +83,6 @@ function trackedOf(topo: Topology): Tracked[] {
   ];
 }
 
-/** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
 /**
  * Statistics for the young tables, as a production database has them: until autovacuum's first
  * analyze (a minute or more into the run), the gateways' prepared statements keep the generic
@@ -101,6 +100,7 @@ async function analyze(databaseUrl: string): Promise<void> {
   }
 }
 
+/** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
 let current: Topology | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
@@ -208,7 +208,7 @@ async function main(): Promise<void> {
     // The tables start empty and grow a hundredfold within minutes; production's are large and
     // analysed. Autovacuum looking every 5 s (the default is a minute) keeps the young tables'
     // statistics as current, so no statement runs for long on a plan made for a table a tenth
-    // of its size (closing a thread by id was planned as a scan of every open thread).
+    // of its size (each analyze makes the gateways' prepared statements plan again).
     postgres: { settings: { autovacuum_naptime: '5s' } },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
