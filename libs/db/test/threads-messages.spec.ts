@@ -584,3 +584,76 @@ describe('threads.createAdmitted by wallet', () => {
     });
   });
 });
+
+describe('pool_open_threads (the count thread admission reads)', () => {
+  const kept = async (taskId: string, pool: string) => {
+    const { rows } = await fx().sql.query<{ n: number }>(
+      'SELECT open_threads AS n FROM pool_open_threads WHERE task_id = $1 AND pool = $2',
+      [taskId, pool],
+    );
+    return rows[0]?.n ?? 0;
+  };
+  const actual = (taskId: string, pool: string) =>
+    count(
+      fx().sql,
+      'threads t JOIN sessions s ON s.id = t.session_id',
+      's.task_id = $1 AND t.pool = $2 AND t.closed_at IS NULL',
+      [taskId, pool],
+    );
+
+  test('follows every way a thread opens, closes, reopens or goes, per task and pool', async () => {
+    const pool = `pool-kept-${Date.now()}`;
+    const a = await openThread(pool, 'cz', 'task-a');
+    const b = await openThread(pool, 'cz', 'task-b');
+    const second = await fx().db.threads.createAdmitted({
+      sessionId: a.session.id,
+      agentId: 'trump-eric',
+      maxOpenPerWallet: 5,
+      poolCapacity: 10,
+    });
+    expect(second.admitted).toBe(true);
+    expect([await kept('task-a', pool), await kept('task-b', pool)]).toEqual([2, 1]);
+
+    await fx().db.threads.close(a.thread.id, 'test');
+    await fx().db.threads.close(a.thread.id, 'again'); // already closed: no move
+    expect(await kept('task-a', pool)).toBe(1);
+    await fx().sql.query('UPDATE threads SET closed_at = NULL WHERE id = $1', [a.thread.id]);
+    expect(await kept('task-a', pool)).toBe(2);
+    await fx().db.sessions.end(a.session.id, 'logout'); // closes both of its threads
+    expect(await kept('task-a', pool)).toBe(0);
+    await fx().sql.query('DELETE FROM threads WHERE id = $1', [b.thread.id]);
+    expect(await kept('task-b', pool)).toBe(0);
+    expect([await actual('task-a', pool), await actual('task-b', pool)]).toEqual([0, 0]);
+  });
+
+  test('racing admissions fill a pool exactly to its capacity, and its count stays true', async () => {
+    const pool = `pool-race-${Date.now()}`;
+    const sessions = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        fx().db.sessions.openOrReuse({ wallet: randomWallet(), pool, taskId: 'task-r' }),
+      ),
+    );
+    const results = await Promise.all(
+      sessions.map(({ session }) =>
+        fx().db.threads.createAdmitted({
+          sessionId: session.id,
+          agentId: 'cz',
+          maxOpenPerWallet: 5,
+          poolCapacity: 7,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.admitted)).toHaveLength(7);
+    expect(results.filter((r) => !r.admitted)).toEqual(
+      Array.from({ length: 5 }, () => ({
+        admitted: false,
+        reason: 'pool_full',
+        pool,
+        load: 7,
+        capacity: 7,
+      })),
+    );
+    expect(await kept('task-r', pool)).toBe(7);
+    expect(await actual('task-r', pool)).toBe(7);
+  });
+});

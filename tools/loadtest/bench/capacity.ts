@@ -29,6 +29,7 @@ import { renderCapacityDoc, type CapacityRun } from '../src/lib/capacity-doc';
 import { parseDuration } from '../src/lib/duration';
 import { DEFAULT_MIX } from '../src/lib/mix';
 import { parseRange } from '../src/lib/options';
+import { PG_STATEMENTS_SQL, topStatements, type PgStatementRow } from '../src/lib/pg-statements';
 import { ProcSampler, parsePostmasterPid, type Sample, type Tracked } from '../src/lib/procfs';
 import { writeReports } from '../src/lib/reports';
 import { runLoadTest, type Summary } from '../src/lib/runner';
@@ -91,14 +92,30 @@ function trackedOf(topo: Topology): Tracked[] {
  * against 39 hits (0.24 ms) and 0.7 ms with the tables analysed after the warm-up.
  */
 async function analyze(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, (client) => client.query('ANALYZE'));
+}
+
+async function withClient<T>(databaseUrl: string, run: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query('ANALYZE');
+    return await run(client);
   } finally {
     await client.end();
   }
 }
+
+/** `--pg-statements`: PostgreSQL's statement counters, reset before each step and read after it. */
+const statementCounters = {
+  settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': '1000' },
+  reset: (databaseUrl: string) =>
+    withClient(databaseUrl, async (c) => {
+      await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await c.query('SELECT pg_stat_statements_reset()');
+    }),
+  read: (databaseUrl: string) =>
+    withClient(databaseUrl, async (c) => (await c.query<PgStatementRow>(PG_STATEMENTS_SQL)).rows),
+};
 
 /** The task being measured, stopped on Ctrl-C or SIGTERM so that no process outlives the script. */
 let current: Topology | undefined;
@@ -152,6 +169,10 @@ async function main(): Promise<void> {
       path.join(REPO_ROOT, 'docs/capacity-findings.md'),
     )
     .option('--seed <s>', 'seed of the players', 'capacity')
+    .option(
+      '--pg-statements',
+      "record PostgreSQL's costliest statements of each step (pg_stat_statements) in the JSON",
+    )
     .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)")
     .option(
       '--rewrite-json',
@@ -191,6 +212,7 @@ async function main(): Promise<void> {
   const agentConcurrency = Number(o.agentConcurrency);
   const agentLatency = o.agentLatency as string;
   const cpus = os.cpus().length;
+  const pgStatements = program.opts<{ pgStatements?: boolean }>().pgStatements === true;
   const command = `npm run capacity -- ${process.argv.slice(2).join(' ')}`.trim();
 
   const startedAt = new Date().toISOString();
@@ -209,7 +231,12 @@ async function main(): Promise<void> {
     // analysed. Autovacuum looking every 5 s (the default is a minute) keeps the young tables'
     // statistics as current, so no statement runs for long on a plan made for a table a tenth
     // of its size (each analyze makes the gateways' prepared statements plan again).
-    postgres: { settings: { autovacuum_naptime: '5s' } },
+    postgres: {
+      settings: {
+        autovacuum_naptime: '5s',
+        ...(pgStatements ? statementCounters.settings : {}),
+      },
+    },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
     env: {
@@ -285,6 +312,7 @@ async function main(): Promise<void> {
       const sampler = new ProcSampler(tracked, cpus);
       const loop = monitorEventLoopDelay({ resolution: 20 });
       bar.start(Math.ceil(stepMs / 1000), 0, { requests: 0, p95: 0, errors: 0, cpu: '0.00' });
+      if (pgStatements) await statementCounters.reset(topo.databaseUrl);
       sampler.start();
       loop.enable();
       const summary = await runLoadTest(
@@ -305,6 +333,12 @@ async function main(): Promise<void> {
       const dir = writeReports(summary, path.join(REPO_ROOT, 'reports/load-tests'));
       const record = stepRecord(summary, dir, samples, components, rampUpMs, stepMs, cpus);
       record.loadgenLoopDelayP99Ms = Math.round(loop.percentile(99) / 1e6);
+      if (pgStatements) {
+        record.pgStatements = topStatements(
+          await statementCounters.read(topo.databaseUrl),
+          summary.totals.replies,
+        );
+      }
       steps.push(record);
       console.log(
         `${String(players).padStart(4)} players: ${record.pass ? 'pass' : `FAIL (${record.failed.join(', ')})`}` +
@@ -313,6 +347,11 @@ async function main(): Promise<void> {
           ` ${JSON.stringify(record.errorsByKind)}, CPU ${record.measuredCores.toFixed(2)} measured / ${record.machineCores.toFixed(2)} machine` +
           ` (${record.usage.map((u) => `${u.name} ${u.cores.toFixed(2)}`).join(', ')})`,
       );
+      for (const st of record.pgStatements?.slice(0, 6) ?? []) {
+        console.log(
+          `  pg ${st.msPerReply.toFixed(3)} ms/reply ${st.callsPerReply.toFixed(2)} calls/reply ${st.msPerCall.toFixed(3)} ms/call ${st.blocksPerCall} blocks/call: ${st.query.slice(0, 90)}`,
+        );
+      }
       // Let the previous step's threads close before the next one is judged.
       await drain(topo.url);
     }

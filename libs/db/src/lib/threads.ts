@@ -163,17 +163,17 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
             // Unnamed, so planned for each call with the tables' current size: a named
             // statement keeps the generic plan it chose while they were small.
             // Open threads belong to active sessions (a session's end closes its threads in
-            // the same statement), so both counts start from the active sessions' partial
-            // indexes and probe each session's open threads: as a join, the pool's count was
-            // planned as a sequential scan of every session ever held.
+            // the same statement), so the wallet's count starts from its active session and
+            // probes that session's open threads. The pool's is kept by triggers on threads
+            // (pool_open_threads): probing the pool's active sessions read every session whose
+            // player had left but that had not idled out yet.
             text: `WITH w AS (
                      SELECT coalesce(sum((SELECT count(*) FROM threads t
                                           WHERE t.session_id = s.id AND t.closed_at IS NULL)), 0) AS n
                      FROM sessions s WHERE s.wallet = $1 AND s.ended_at IS NULL
                    ), p AS (
-                     SELECT coalesce(sum((SELECT count(*) FROM threads t
-                                          WHERE t.session_id = s.id AND t.closed_at IS NULL)), 0) AS n
-                     FROM sessions s WHERE s.task_id = $2 AND s.pool = $3 AND s.ended_at IS NULL
+                     SELECT coalesce((SELECT open_threads FROM pool_open_threads
+                                      WHERE task_id = $2 AND pool = $3), 0) AS n
                    ), ins AS (
                      INSERT INTO threads AS t (session_id, pool, agent_id)
                      SELECT $4::uuid, $3, $5 FROM w, p

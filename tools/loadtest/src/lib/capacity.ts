@@ -1,6 +1,7 @@
 // The pure parts of `npm run capacity`: which load to try next and when to stop (the design's
 // targets, or the machine's cores saturated — never an admission constant), what each component
 // of the task cost per step, and the projection to a 2-vCPU ECS task at its scale-out threshold.
+import type { PgStatement } from './pg-statements';
 import type { Sample } from './procfs';
 import type { Targets } from './verdict';
 
@@ -175,6 +176,8 @@ export interface StepRecord {
   machineCores: number;
   /** The load generator's event-loop delay p99 (a late generator reports late replies). */
   loadgenLoopDelayP99Ms: number;
+  /** PostgreSQL's costliest statements over the step (`--pg-statements`; ramp-up included). */
+  pgStatements?: PgStatement[];
   /** Each second's CPU per component, in cores (the whole step, ramp-up included). */
   cpuTimeline: Array<{ tS: number; cores: Record<string, number> }>;
   report: string;
