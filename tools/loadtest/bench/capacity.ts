@@ -108,11 +108,10 @@ async function withClient<T>(databaseUrl: string, run: (c: pg.Client) => Promise
 /** `--pg-statements`: PostgreSQL's statement counters, reset before each step and read after it. */
 const statementCounters = {
   settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': '1000' },
+  install: (databaseUrl: string) =>
+    withClient(databaseUrl, (c) => c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')),
   reset: (databaseUrl: string) =>
-    withClient(databaseUrl, async (c) => {
-      await c.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
-      await c.query('SELECT pg_stat_statements_reset()');
-    }),
+    withClient(databaseUrl, (c) => c.query('SELECT pg_stat_statements_reset()')),
   read: (databaseUrl: string) =>
     withClient(databaseUrl, async (c) => (await c.query<PgStatementRow>(PG_STATEMENTS_SQL)).rows),
 };
@@ -281,6 +280,7 @@ async function main(): Promise<void> {
       await drain(topo.url);
     }
     await analyze(topo.databaseUrl);
+    if (pgStatements) await statementCounters.install(topo.databaseUrl);
     const idleMs = parseDuration(o.idle as string);
     if (idleMs > 0) {
       const sampler = new ProcSampler(tracked, cpus);

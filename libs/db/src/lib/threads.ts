@@ -318,7 +318,8 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
 
     countActive: () =>
       ctx.run('threads.countActive', async () => {
-        // Every new session reads it (pool assignment): pg directly, a named statement.
+        // Every new session reads it (pool assignment): pg directly, a named statement. Open
+        // threads are the triggers' counts, as thread admission reads them.
         const { rows } = await ctx.writerPool.query<{
           pool: string;
           taskId: string;
@@ -330,9 +331,8 @@ export function threadsRepository(ctx: RepoContext): ThreadsRepository {
                    SELECT pool, task_id, count(*) AS sessions FROM sessions
                    WHERE ended_at IS NULL GROUP BY pool, task_id
                  ), t AS (
-                   SELECT ses.pool, ses.task_id, count(*) AS threads
-                   FROM threads th JOIN sessions ses ON ses.id = th.session_id
-                   WHERE th.closed_at IS NULL GROUP BY ses.pool, ses.task_id
+                   SELECT pool, task_id, open_threads AS threads FROM pool_open_threads
+                   WHERE open_threads > 0
                  )
                  SELECT COALESCE(s.pool, t.pool) AS pool, COALESCE(s.task_id, t.task_id) AS "taskId",
                         COALESCE(s.sessions, 0)::int AS sessions, COALESCE(t.threads, 0)::int AS threads

@@ -25,11 +25,11 @@ export interface PgStatement {
 
 const QUERY_CHARS = 160;
 
-/** The statements of every database and user, most total execution time first. */
+/** The statements of every database and user ({@link topStatements} orders them). */
 export const PG_STATEMENTS_SQL = `SELECT query, calls::text AS calls, total_exec_time AS "totalMs",
     shared_blks_hit::text AS "sharedBlksHit", shared_blks_read::text AS "sharedBlksRead",
     rows::text AS rows
-  FROM pg_stat_statements ORDER BY total_exec_time DESC`;
+  FROM pg_stat_statements`;
 
 const round = (n: number, digits: number): number => Number(n.toFixed(digits));
 
