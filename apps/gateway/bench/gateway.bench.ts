@@ -18,12 +18,12 @@ import {
   withDatabase,
 } from '@pardon/test-env';
 import { createHashRing, poolIds } from '@pardon/pooling';
+import { RemoteProfiler, summariseProfile, type ProfileSummary } from '@pardon/topology';
 import pg from 'pg';
 import nacl from 'tweetnacl';
 import { Agent, request, setGlobalDispatcher } from 'undici';
 import { issueToken } from '../src/sign-in/tokens';
 import { encodeBase58 } from '../src/sign-in/wallet';
-import { RemoteProfiler, summariseProfile, type ProfileSummary } from './cpu-profile';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PLAYER_COUNTS = (process.env.BENCH_PLAYERS ?? '1000,2000').split(',').map(Number);

@@ -11,7 +11,15 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import pg from 'pg';
-import { AGENT_IDS, REPO_ROOT, startTopology, type Topology } from '@pardon/topology';
+import {
+  AGENT_IDS,
+  REPO_ROOT,
+  RemoteProfiler,
+  startTopology,
+  summariseProfile,
+  type Topology,
+} from '@pardon/topology';
+import { freePort } from '@pardon/test-env';
 import {
   capacityOf,
   isSaturated,
@@ -172,6 +180,10 @@ async function main(): Promise<void> {
       '--pg-statements',
       "record PostgreSQL's costliest statements of each step (pg_stat_statements) in the JSON",
     )
+    .option(
+      '--cpu-prof',
+      "profile the gateway over each step's sustain window (its inspector); the top frames go in the JSON, the profiles to reports/bench/profiles/",
+    )
     .option('--render <json>', "only rewrite --doc from an earlier run's JSON (no load)")
     .option(
       '--rewrite-json',
@@ -212,6 +224,8 @@ async function main(): Promise<void> {
   const agentLatency = o.agentLatency as string;
   const cpus = os.cpus().length;
   const pgStatements = program.opts<{ pgStatements?: boolean }>().pgStatements === true;
+  const inspectPort =
+    program.opts<{ cpuProf?: boolean }>().cpuProf === true ? await freePort() : undefined;
   const command = `npm run capacity -- ${process.argv.slice(2).join(' ')}`.trim();
 
   const startedAt = new Date().toISOString();
@@ -238,12 +252,16 @@ async function main(): Promise<void> {
     },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
+    ...(inspectPort ? { gatewayNodeArgs: () => [`--inspect=127.0.0.1:${inspectPort}`] } : {}),
     env: {
       gateway: { POOL_CAPACITY: String(poolCapacity) },
       agents: { AGENT_CONCURRENCY: String(agentConcurrency) },
     },
   });
   current = topo;
+  const profiler = inspectPort
+    ? await RemoteProfiler.connect(`http://127.0.0.1:${inspectPort}`)
+    : undefined;
   const tracked = trackedOf(topo);
   const components: Component[] = tracked.map(({ name, inTask }) => ({ name, inTask }));
   const steps: StepRecord[] = [];
@@ -315,6 +333,12 @@ async function main(): Promise<void> {
       if (pgStatements) await statementCounters.reset(topo.databaseUrl);
       sampler.start();
       loop.enable();
+      // The sustain window only: the ramp-up's connection set-up is not the steady round trip.
+      const profiling = profiler
+        ? new Promise<void>((resolve) => setTimeout(resolve, rampUpMs)).then(() =>
+            profiler.start(),
+          )
+        : undefined;
       const summary = await runLoadTest(
         configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
         {
@@ -330,6 +354,7 @@ async function main(): Promise<void> {
       const samples = sampler.stop();
       loop.disable();
       bar.stop();
+      const profile = profiler && profiling ? await profiling.then(() => profiler.stop()) : undefined;
       const dir = writeReports(summary, path.join(REPO_ROOT, 'reports/load-tests'));
       const record = stepRecord(summary, dir, samples, components, rampUpMs, stepMs, cpus);
       record.loadgenLoopDelayP99Ms = Math.round(loop.percentile(99) / 1e6);
@@ -339,6 +364,19 @@ async function main(): Promise<void> {
           summary.totals.replies,
         );
       }
+      if (profile) {
+        const file = path.join(
+          REPO_ROOT,
+          'reports/bench/profiles',
+          `capacity-step-${steps.length + 1}-${players}-players-gateway.cpuprofile`,
+        );
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, JSON.stringify(profile));
+        record.gatewayProfile = {
+          ...summariseProfile(profile, REPO_ROOT),
+          file: path.relative(REPO_ROOT, file),
+        };
+      }
       steps.push(record);
       console.log(
         `${String(players).padStart(4)} players: ${record.pass ? 'pass' : `FAIL (${record.failed.join(', ')})`}` +
@@ -347,6 +385,12 @@ async function main(): Promise<void> {
           ` ${JSON.stringify(record.errorsByKind)}, CPU ${record.measuredCores.toFixed(2)} measured / ${record.machineCores.toFixed(2)} machine` +
           ` (${record.usage.map((u) => `${u.name} ${u.cores.toFixed(2)}`).join(', ')})`,
       );
+      for (const f of record.gatewayProfile?.byFunction.slice(0, 8) ?? []) {
+        console.log(`  gateway ${f.pct.toFixed(1)} % ${f.selfMs} ms: ${f.name}`);
+      }
+      for (const f of record.gatewayProfile?.byPackage.slice(0, 8) ?? []) {
+        console.log(`  gateway package ${f.pct.toFixed(1)} % ${f.selfMs} ms: ${f.name}`);
+      }
       for (const st of record.pgStatements?.slice(0, 6) ?? []) {
         console.log(
           `  pg ${st.msPerReply.toFixed(3)} ms/reply ${st.callsPerReply.toFixed(2)} calls/reply ${st.msPerCall.toFixed(3)} ms/call ${st.blocksPerCall} blocks/call: ${st.query.slice(0, 90)}`,
@@ -356,6 +400,7 @@ async function main(): Promise<void> {
       await drain(topo.url);
     }
   } finally {
+    profiler?.close();
     await topo.stop();
     current = undefined;
   }

@@ -29,3 +29,5 @@ export { pauseReplay, resumeReplay, waitForReplay, replicationLag } from '@pardo
 export type { PostgresReplica, ReplicationLag } from '@pardon/test-env';
 export { Supervisor } from './lib/supervisor';
 export type { SupervisedUnit, SupervisorEvent, SupervisorOptions } from './lib/supervisor';
+export { RemoteProfiler, summariseProfile } from './lib/cpu-profile';
+export type { CpuProfile, ProfileFrame, ProfileSummary } from './lib/cpu-profile';

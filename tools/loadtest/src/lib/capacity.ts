@@ -153,6 +153,15 @@ export const sumCores = (usage: ComponentUsage[], only?: (c: ComponentUsage) => 
     4,
   );
 
+/** Self time of a profiled process, in ms and in % of its busy time, largest first. */
+export interface StepProfile {
+  busyMs: number;
+  byFunction: Array<{ name: string; selfMs: number; pct: number }>;
+  byPackage: Array<{ name: string; selfMs: number; pct: number }>;
+  /** The .cpuprofile, relative to the repository (open it in Chrome's DevTools). */
+  file: string;
+}
+
 /** One step as the capacity report shows it. */
 export interface StepRecord {
   players: number;
@@ -178,6 +187,8 @@ export interface StepRecord {
   loadgenLoopDelayP99Ms: number;
   /** PostgreSQL's costliest statements over the step (`--pg-statements`; ramp-up included). */
   pgStatements?: PgStatement[];
+  /** The gateway's self time over the sustain window (`--cpu-prof`), and where the profile is. */
+  gatewayProfile?: StepProfile;
   /** Each second's CPU per component, in cores (the whole step, ramp-up included). */
   cpuTimeline: Array<{ tS: number; cores: Record<string, number> }>;
   report: string;

@@ -30,6 +30,8 @@ export interface LaunchSpec {
   /** A `.ts` entry (run with `--import tsx`) or a `.js`/`.cjs` bundle (run with plain node). */
   entry: string;
   args?: string[];
+  /** Node's own options before the entry, e.g. `--inspect=127.0.0.1:9229` to profile it. */
+  nodeArgs?: string[];
   /** tsconfig whose path aliases tsx should use (for `.ts` entries). */
   tsconfig?: string;
   /** The child's whole environment on top of PATH and HOME: nothing else is inherited. */
@@ -179,7 +181,12 @@ export class ProcessGroup {
   /** Spawns without waiting for readiness. */
   spawn(spec: LaunchSpec): ManagedProcess {
     const isTs = /\.[cm]?ts$/.test(spec.entry);
-    const nodeArgs = ['--require', PARENT_WATCH, ...(isTs ? ['--import', 'tsx'] : [])];
+    const nodeArgs = [
+      '--require',
+      PARENT_WATCH,
+      ...(isTs ? ['--import', 'tsx'] : []),
+      ...(spec.nodeArgs ?? []),
+    ];
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
       HOME: process.env['HOME'] ?? '',

@@ -79,6 +79,11 @@ export interface TopologyOptions {
    * `AGENT_SECRET_<ID>`; each agent process only its own, as `AGENT_SECRET`.
    */
   secrets?: LocalSecrets;
+  /**
+   * Node options of the gateway of each task (by index), e.g. `--inspect=127.0.0.1:<port>` so a
+   * benchmark can profile it over the inspector (NODE_OPTIONS refuses `--cpu-prof`).
+   */
+  gatewayNodeArgs?: (taskIndex: number) => string[];
   /** Extra environment per app (wins over the topology's). */
   env?: { gateway?: Env; agents?: Env; cronWorker?: Env };
   /** Each process's output is appended to `<logDir>/<name>.log`. */
@@ -343,6 +348,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         name: `gateway task-${index + 1}`,
         entry: bundles.entry.gateway,
         tsconfig: bundles.tsconfig.gateway,
+        nodeArgs: options.gatewayNodeArgs?.(index) ?? [],
         env: gatewayEnv(index, port),
         logFile: logFile(`gateway-task-${index + 1}`),
         // Our gateway, not whatever else answers on the port.

@@ -1,5 +1,6 @@
-// Summaries of a V8 CPU profile (taken over the inspector, as `node --cpu-prof` would) for the gateway bench: self time by function
-// and by package, so a bench report says where the gateway's CPU went without opening DevTools.
+// Summaries of a V8 CPU profile (taken over the inspector, as `node --cpu-prof` would) for the
+// gateway bench and the capacity search: self time by function and by package, so a report says
+// where a process's CPU went without opening DevTools.
 import path from 'node:path';
 import { WebSocket } from 'undici';
 
