@@ -26,9 +26,11 @@ import {
   machineCoresOf,
   nextPlayers,
   projectTask,
+  rampOvershoot,
   stoppedBy,
   sumCores,
   usageOf,
+  visitMs,
   type Component,
   type SearchPlan,
   type StepRecord,
@@ -113,6 +115,12 @@ async function withClient<T>(databaseUrl: string, run: (c: pg.Client) => Promise
   }
 }
 
+/**
+ * The agent `--cpu-prof` profiles beside the gateway: the agents run the same code, and the one
+ * players ask for first carries the most threads.
+ */
+const PROFILED_AGENT = 'trump-donald';
+
 /** `--pg-statements`: PostgreSQL's statement counters, reset before each step and read after it. */
 const statementCounters = {
   settings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.max': '1000' },
@@ -150,8 +158,12 @@ async function main(): Promise<void> {
     .option('--agent-concurrency <n>', "the agents' AGENT_CONCURRENCY", '64')
     .option('--warmup <d>', 'unjudged warm-up run after the task starts', '20s')
     .option('--idle <d>', 'measure the components with no player for this long first', '10s')
-    .option('--step-duration <d>', 'length of each step', '80s')
-    .option('--ramp-up <d>', 'ramp-up within each step (not measured)', '20s')
+    .option('--step-duration <d>', 'length of each step', '100s')
+    .option(
+      '--ramp-up <d>',
+      'ramp-up within each step, at least a visit long (not judged: the steady state after it is)',
+      '40s',
+    )
     .option(
       '--agent-latency <spec>',
       'AGENT_LATENCY_MS of the agents (the simulated LLM)',
@@ -224,8 +236,11 @@ async function main(): Promise<void> {
   const agentLatency = o.agentLatency as string;
   const cpus = os.cpus().length;
   const pgStatements = program.opts<{ pgStatements?: boolean }>().pgStatements === true;
-  const inspectPort =
-    program.opts<{ cpuProf?: boolean }>().cpuProf === true ? await freePort() : undefined;
+  // `--cpu-prof`: the gateway and one agent, each through its inspector on a port of its own.
+  const inspectPorts =
+    program.opts<{ cpuProf?: boolean }>().cpuProf === true
+      ? { gateway: await freePort(), [PROFILED_AGENT]: await freePort() }
+      : undefined;
   const command = `npm run capacity -- ${process.argv.slice(2).join(' ')}`.trim();
 
   const startedAt = new Date().toISOString();
@@ -252,16 +267,29 @@ async function main(): Promise<void> {
     },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
-    ...(inspectPort ? { gatewayNodeArgs: () => [`--inspect=127.0.0.1:${inspectPort}`] } : {}),
+    ...(inspectPorts
+      ? {
+          gatewayNodeArgs: () => [`--inspect=127.0.0.1:${inspectPorts.gateway}`],
+          agentNodeArgs: (agentId: string) =>
+            agentId === PROFILED_AGENT
+              ? [`--inspect=127.0.0.1:${inspectPorts[PROFILED_AGENT]}`]
+              : [],
+        }
+      : {}),
     env: {
       gateway: { POOL_CAPACITY: String(poolCapacity) },
       agents: { AGENT_CONCURRENCY: String(agentConcurrency) },
     },
   });
   current = topo;
-  const profiler = inspectPort
-    ? await RemoteProfiler.connect(`http://127.0.0.1:${inspectPort}`)
-    : undefined;
+  const profilers = inspectPorts
+    ? await Promise.all(
+        Object.entries(inspectPorts).map(async ([name, port]) => ({
+          name,
+          profiler: await RemoteProfiler.connect(`http://127.0.0.1:${port}`),
+        })),
+      )
+    : [];
   const tracked = trackedOf(topo);
   const components: Component[] = tracked.map(({ name, inTask }) => ({ name, inTask }));
   const steps: StepRecord[] = [];
@@ -280,6 +308,8 @@ async function main(): Promise<void> {
     bucketMs: 5000,
     healthIntervalMs: 2000,
     targets: { ...DESIGN_TARGETS },
+    // The steady state at `players` is judged, not the ramp-up towards it.
+    judgedFromMs: phases.rampUpMs,
   });
   let idle: CapacityRun['idle'] = [];
   try {
@@ -295,6 +325,13 @@ async function main(): Promise<void> {
       console.log(
         `warm-up: ${warm.totals.replies} replies, p95 ${warm.latency.p95Ms} ms (not judged)`,
       );
+      const visit = visitMs(messages, warm.latency.p50Ms, (think.min + think.max) / 2);
+      const overshoot = rampOvershoot(rampUpMs, visit);
+      if (overshoot > 1.05) {
+        console.warn(
+          `warning: a visit takes ≈ ${Math.round(visit / 1000)} s, longer than the ${rampUpMs / 1000} s ramp-up: its end sends ${overshoot.toFixed(2)} × the step's steady load (use --ramp-up ${Math.ceil(visit / 1000)}s or more)`,
+        );
+      }
       await drain(topo.url);
     }
     await analyze(topo.databaseUrl);
@@ -334,11 +371,9 @@ async function main(): Promise<void> {
       sampler.start();
       loop.enable();
       // The sustain window only: the ramp-up's connection set-up is not the steady round trip.
-      const profiling = profiler
-        ? new Promise<void>((resolve) => setTimeout(resolve, rampUpMs)).then(() =>
-            profiler.start(),
-          )
-        : undefined;
+      const profiling = new Promise<void>((resolve) => setTimeout(resolve, rampUpMs)).then(() =>
+        Promise.all(profilers.map((p) => p.profiler.start())),
+      );
       const summary = await runLoadTest(
         configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
         {
@@ -354,7 +389,10 @@ async function main(): Promise<void> {
       const samples = sampler.stop();
       loop.disable();
       bar.stop();
-      const profile = profiler && profiling ? await profiling.then(() => profiler.stop()) : undefined;
+      await profiling;
+      const profiles = await Promise.all(
+        profilers.map(async (p) => ({ name: p.name, profile: await p.profiler.stop() })),
+      );
       const dir = writeReports(summary, path.join(REPO_ROOT, 'reports/load-tests'));
       const record = stepRecord(summary, dir, samples, components, rampUpMs, stepMs, cpus);
       record.loadgenLoopDelayP99Ms = Math.round(loop.percentile(99) / 1e6);
@@ -364,17 +402,17 @@ async function main(): Promise<void> {
           summary.totals.replies,
         );
       }
-      if (profile) {
+      for (const { name, profile } of profiles) {
         const file = path.join(
           REPO_ROOT,
           'reports/bench/profiles',
-          `capacity-step-${steps.length + 1}-${players}-players-gateway.cpuprofile`,
+          `capacity-step-${steps.length + 1}-${players}-players-${name}.cpuprofile`,
         );
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(file, JSON.stringify(profile));
-        record.gatewayProfile = {
-          ...summariseProfile(profile, REPO_ROOT),
-          file: path.relative(REPO_ROOT, file),
+        record.profiles = {
+          ...record.profiles,
+          [name]: { ...summariseProfile(profile, REPO_ROOT), file: path.relative(REPO_ROOT, file) },
         };
       }
       steps.push(record);
@@ -385,11 +423,13 @@ async function main(): Promise<void> {
           ` ${JSON.stringify(record.errorsByKind)}, CPU ${record.measuredCores.toFixed(2)} measured / ${record.machineCores.toFixed(2)} machine` +
           ` (${record.usage.map((u) => `${u.name} ${u.cores.toFixed(2)}`).join(', ')})`,
       );
-      for (const f of record.gatewayProfile?.byFunction.slice(0, 8) ?? []) {
-        console.log(`  gateway ${f.pct.toFixed(1)} % ${f.selfMs} ms: ${f.name}`);
-      }
-      for (const f of record.gatewayProfile?.byPackage.slice(0, 8) ?? []) {
-        console.log(`  gateway package ${f.pct.toFixed(1)} % ${f.selfMs} ms: ${f.name}`);
+      for (const [name, p] of Object.entries(record.profiles ?? {})) {
+        console.log(`  ${name} profile: ${p.busyMs} ms busy (${p.file})`);
+        for (const f of [...p.byFunction.slice(0, 8), ...p.byPackage.slice(0, 6)]) {
+          console.log(
+            `    ${f.pct.toFixed(1).padStart(5)} % ${String(f.selfMs).padStart(6)} ms  ${f.name}`,
+          );
+        }
       }
       for (const st of record.pgStatements?.slice(0, 6) ?? []) {
         console.log(
@@ -400,7 +440,7 @@ async function main(): Promise<void> {
       await drain(topo.url);
     }
   } finally {
-    profiler?.close();
+    for (const p of profilers) p.profiler.close();
     await topo.stop();
     current = undefined;
   }
@@ -424,6 +464,7 @@ async function main(): Promise<void> {
       messagesPerConversation: messages,
       stepDuration: o.stepDuration as string,
       rampUp: o.rampUp as string,
+      judgedAfterRampUp: true,
       warmup: o.warmup as string,
       plan,
     },
@@ -482,10 +523,10 @@ function stepRecord(
     pass: summary.verdict.pass,
     failed: summary.verdict.checks.filter((c) => !c.pass).map((c) => c.name),
     saturated: isSaturated(measuredCores, cpus),
-    p50Ms: summary.latency.p50Ms,
-    p95Ms: summary.latency.p95Ms,
-    p99Ms: summary.latency.p99Ms,
-    errorRate: summary.errorRate,
+    p50Ms: summary.judged.latency.p50Ms,
+    p95Ms: summary.judged.latency.p95Ms,
+    p99Ms: summary.judged.latency.p99Ms,
+    errorRate: summary.judged.errorRate,
     errorsByKind: summary.errorsByKind,
     ...rates,
     ...threadsOf(summary, rampUpMs / 1000),

@@ -9,8 +9,10 @@ import {
   machineCoresOf,
   nextPlayers,
   projectTask,
+  rampOvershoot,
   stoppedBy,
   usageOf,
+  visitMs,
   type ComponentUsage,
   type StepRecord,
 } from '../src/lib/capacity';
@@ -86,6 +88,18 @@ const components = [
   { name: 'agent-a', inTask: true },
   { name: 'postgres', inTask: false },
 ];
+
+describe('ramp-up', () => {
+  it('is as long as a visit, or the players it adds send more than the step carries', () => {
+    // Three messages, each a 1.5 s reply and a 7.5 s pause: 27 s a visit.
+    const visit = visitMs(3, 1500, 7500);
+    expect(visit).toBe(27_000);
+    expect(rampOvershoot(20_000, visit)).toBeCloseTo(1.35, 6);
+    expect(rampOvershoot(27_000, visit)).toBe(1);
+    expect(rampOvershoot(40_000, visit)).toBe(1);
+    expect(rampOvershoot(0, visit)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
 
 describe('usage per component', () => {
   const sample = (tMs: number, gw: number, agent: number, pg: number, rssKb = 1024): Sample => ({

@@ -47,6 +47,29 @@ describe('LoadStats', () => {
     expect(s.throughput).toEqual({ requestsPerS: 0.5, messagesPerS: 0.167, repliesPerS: 0.167 });
   });
 
+  it('judges the windows from a given time on: a slow, failing ramp-up is left out of them', () => {
+    const stats = new LoadStats(5000);
+    for (let i = 0; i < 50; i++) stats.reply(9000, 4000);
+    stats.request(9500, 'http_503:capacity_exhausted');
+    for (let i = 0; i < 100; i++) {
+      stats.request(10_000 + i);
+      stats.reply(12_000 + i, 1500 + i);
+    }
+    stats.replyTimeout(14_000, 10_000);
+    const s = stats.summarize(20_000, 10_000);
+    expect(s.latency.p95Ms).toBeGreaterThanOrEqual(3995);
+    expect(s.judged.latency.p95Ms).toBeLessThan(1700);
+    expect(s.judged).toMatchObject({ fromS: 10, operations: 201, errors: 1, replies: 100 });
+    expect(s.judged.errorRate).toBeCloseTo(1 / 201, 6);
+    expect(s.judged.latency.count).toBe(101);
+    expect(s.judged.latency.p50Ms).toBeGreaterThanOrEqual(1548);
+    expect(s.judged.latency.p50Ms).toBeLessThanOrEqual(1552);
+    expect(s.judged.latency.maxMs).toBeGreaterThanOrEqual(9995);
+    // A start inside a window judges from the next whole one; without one, the whole run.
+    expect(stats.summarize(20_000, 7000).judged.fromS).toBe(10);
+    expect(stats.summarize(20_000).judged).toMatchObject({ fromS: 0, operations: 252, errors: 2 });
+  });
+
   it('counts a missing reply as a timeout error and at the timeout in the percentiles', () => {
     const stats = new LoadStats(1000);
     stats.request(0);

@@ -38,6 +38,11 @@ export interface CapacityRun {
     messagesPerConversation: number;
     stepDuration: string;
     rampUp: string;
+    /**
+     * Latency and errors judged after the ramp-up, as CPU is (runs before 2026-12-03 judged the
+     * whole step, the ramp-up's burst included).
+     */
+    judgedAfterRampUp?: boolean;
     warmup: string;
     plan: SearchPlan;
   };
@@ -351,7 +356,10 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
     `  ${run.settings.think} between messages, send ${run.settings.messagesPerConversation} messages per thread and close their threads when they leave.`,
     `- Loads ${plan.loads.map(num).join(', ')}, then ${plan.refine} bisection(s) between the last pass and the first failure; a failing`,
     `  load is run ${plan.confirm} more time(s) and passes if any attempt passes. Each step: ${run.settings.stepDuration} (ramp-up ${run.settings.rampUp},`,
-    `  measured over the rest), judged on the design's targets (send → reply p95 < ${num(run.targets.p95Ms)} ms, p99 < ${num(run.targets.p99Ms)} ms,`,
+    run.settings.judgedAfterRampUp
+      ? '  at least a visit long, so the players it adds never send faster than the step’s steady state; CPU, latency and errors measured over the rest),'
+      : '  CPU measured over the rest; latency and errors over the whole step, the ramp-up included),',
+    `  judged on the design's targets (send → reply p95 < ${num(run.targets.p95Ms)} ms, p99 < ${num(run.targets.p99Ms)} ms,`,
     `  errors < ${run.targets.errorRate * 100} %). The search also stops once a step's measured processes use ≥ ${CPU_SATURATED * 100} % of the`,
     `  ${run.machine.cpus} cores. Warm-up first: ${run.settings.warmup}, not judged.`,
     '- CPU: every second, the run time of every thread of each process (`/proc/<pid>/task/*/schedstat`);',

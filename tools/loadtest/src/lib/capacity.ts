@@ -162,6 +162,26 @@ export interface StepProfile {
   file: string;
 }
 
+/**
+ * A visit's length: each of its `messages` waits for its reply and is followed by a pause (the
+ * last one before the next visit).
+ */
+export function visitMs(messages: number, replyMs: number, thinkMeanMs: number): number {
+  return messages * (replyMs + thinkMeanMs);
+}
+
+/**
+ * How much faster than in the steady state players send at the end of a step's ramp-up. A player
+ * sends its first message as it arrives, so a ramp shorter than a visit packs every player's
+ * first visit into it: N / ramp players arriving a second, each with a visit's messages under
+ * way, against N / visit in the steady state. A ramp at least a visit long never exceeds the
+ * step's load.
+ */
+export function rampOvershoot(rampUpMs: number, visitLengthMs: number): number {
+  if (!(rampUpMs > 0)) return Number.POSITIVE_INFINITY;
+  return Math.max(1, visitLengthMs / rampUpMs);
+}
+
 /** One step as the capacity report shows it. */
 export interface StepRecord {
   players: number;
@@ -187,8 +207,8 @@ export interface StepRecord {
   loadgenLoopDelayP99Ms: number;
   /** PostgreSQL's costliest statements over the step (`--pg-statements`; ramp-up included). */
   pgStatements?: PgStatement[];
-  /** The gateway's self time over the sustain window (`--cpu-prof`), and where the profile is. */
-  gatewayProfile?: StepProfile;
+  /** Self time over the sustain window of the profiled components (`--cpu-prof`), by name. */
+  profiles?: Record<string, StepProfile>;
   /** Each second's CPU per component, in cores (the whole step, ramp-up included). */
   cpuTimeline: Array<{ tS: number; cores: Record<string, number> }>;
   report: string;

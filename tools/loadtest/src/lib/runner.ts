@@ -34,6 +34,12 @@ export interface LoadTestConfig {
   /** How often /health is sampled for per-pool load. */
   healthIntervalMs: number;
   targets: Targets;
+  /**
+   * The verdict judges what happened from here on (ms from the start; windows of `bucketMs`).
+   * Default 0, the whole run; the capacity search judges each step's steady state, after its
+   * ramp-up.
+   */
+  judgedFromMs?: number;
 }
 
 export interface Progress {
@@ -240,7 +246,7 @@ export async function runLoadTest(
     await Promise.all([client, ...playerClients].map((c) => c.close().catch(() => undefined)));
   }
   const durationMs = elapsed();
-  const summary = stats.summarize(durationMs);
+  const summary = stats.summarize(durationMs, config.judgedFromMs ?? 0);
   const { url: target_, ...rest } = config;
   return {
     version: 1,
@@ -252,10 +258,10 @@ export async function runLoadTest(
     ...summary,
     verdict: judge(
       {
-        p95Ms: summary.latency.p95Ms,
-        p99Ms: summary.latency.p99Ms,
-        errorRate: summary.errorRate,
-        replies: summary.totals.replies,
+        p95Ms: summary.judged.latency.p95Ms,
+        p99Ms: summary.judged.latency.p99Ms,
+        errorRate: summary.judged.errorRate,
+        replies: summary.judged.replies,
       },
       config.targets,
     ),

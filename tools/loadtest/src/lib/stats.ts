@@ -62,8 +62,20 @@ export interface StatsSummary {
   errorsByKind: Record<string, number>;
   throughput: { requestsPerS: number; messagesPerS: number; repliesPerS: number };
   latency: LatencySummary;
+  /** What the verdict judges: the run from `fromS` on (see {@link LoadStats.summarize}). */
+  judged: JudgedWindow;
   timeline: TimelinePoint[];
   pools: { capacity: Record<string, number>; samples: PoolSample[] };
+}
+
+/** The operations of the time windows from `fromS` on: what a verdict over that part judges. */
+export interface JudgedWindow {
+  fromS: number;
+  operations: number;
+  errors: number;
+  errorRate: number;
+  replies: number;
+  latency: LatencySummary;
 }
 
 interface Bucket {
@@ -73,6 +85,7 @@ interface Bucket {
   errorsByKind: Map<string, number>;
   messagesSent: number;
   replies: number;
+  replyTimeouts: number;
   histogram: Histogram | undefined;
 }
 
@@ -122,6 +135,7 @@ export class LoadStats {
         errorsByKind: new Map(),
         messagesSent: 0,
         replies: 0,
+        replyTimeouts: 0,
         histogram: undefined,
       });
     }
@@ -178,6 +192,7 @@ export class LoadStats {
     this.replyTimeouts += 1;
     this.error(atMs, 'timeout:reply');
     const b = this.bucket(atMs);
+    b.replyTimeouts += 1;
     b.histogram ??= newHistogram();
     b.histogram.recordValue(clampMs(timeoutMs));
     this.overall.recordValue(clampMs(timeoutMs));
@@ -210,7 +225,30 @@ export class LoadStats {
     return latencyOf(this.overall);
   }
 
-  summarize(durationMs: number): StatsSummary {
+  /**
+   * The windows that start at or after `fromMs` (a reply counts in the window it arrived in), so a
+   * verdict can judge a run's steady state without its ramp-up.
+   */
+  private judgedFrom(fromMs: number): JudgedWindow {
+    const first = Math.ceil(fromMs / this.bucketMs);
+    const kept = this.buckets.slice(first);
+    const histogram = newHistogram();
+    for (const b of kept) if (b.histogram) histogram.add(b.histogram);
+    const sum = (f: (b: Bucket) => number) => kept.reduce((a, b) => a + f(b), 0);
+    const operations = sum((b) => b.requests + b.replies + b.replyTimeouts);
+    const errors = sum((b) => b.errors);
+    return {
+      fromS: round3((first * this.bucketMs) / 1000),
+      operations,
+      errors,
+      errorRate: operations ? errors / operations : 0,
+      replies: sum((b) => b.replies),
+      latency: latencyOf(histogram),
+    };
+  }
+
+  /** The run's figures; the verdict's window starts at `judgedFromMs` (default: the start). */
+  summarize(durationMs: number, judgedFromMs = 0): StatsSummary {
     const durationS = Math.max(durationMs, 1) / 1000;
     const bucketS = this.bucketMs / 1000;
     const timeline = this.buckets.map((b, i): TimelinePoint => {
@@ -252,6 +290,7 @@ export class LoadStats {
         repliesPerS: round3(this.replies / durationS),
       },
       latency: latencyOf(this.overall),
+      judged: this.judgedFrom(judgedFromMs),
       timeline,
       pools: { capacity: { ...this.capacity }, samples: [...this.poolSamples] },
     };

@@ -84,6 +84,8 @@ export interface TopologyOptions {
    * benchmark can profile it over the inspector (NODE_OPTIONS refuses `--cpu-prof`).
    */
   gatewayNodeArgs?: (taskIndex: number) => string[];
+  /** The same for each agent process. */
+  agentNodeArgs?: (agentId: AgentId, taskIndex: number) => string[];
   /** Extra environment per app (wins over the topology's). */
   env?: { gateway?: Env; agents?: Env; cronWorker?: Env };
   /** Each process's output is appended to `<logDir>/<name>.log`. */
@@ -361,6 +363,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
         name: `${agentId} ${task.taskId}`,
         entry: bundles.entry.agents,
         tsconfig: bundles.tsconfig.agents,
+        nodeArgs: options.agentNodeArgs?.(agentId, task.index) ?? [],
         env: {
           AGENT_ID: agentId,
           CORAL_SSE_URL: `${task.url}/sse/v1/devmode/pardon/local`,
