@@ -38,12 +38,16 @@ import {
 import { renderCapacityDoc, type CapacityRun } from '../src/lib/capacity-doc';
 import { parseDuration } from '../src/lib/duration';
 import { DEFAULT_MIX } from '../src/lib/mix';
+import { referenceCpuMs } from '../src/lib/host-speed';
 import { parseRange } from '../src/lib/options';
 import { PG_STATEMENTS_SQL, topStatements, type PgStatementRow } from '../src/lib/pg-statements';
 import { ProcSampler, parsePostmasterPid, type Sample, type Tracked } from '../src/lib/procfs';
 import { writeReports } from '../src/lib/reports';
 import { runLoadTest, type Summary } from '../src/lib/runner';
 import { DESIGN_TARGETS } from '../src/lib/verdict';
+
+/** `--gateway-node-args "--a --b=1"` → ['--a', '--b=1']. */
+const splitArgs = (text: string | undefined): string[] => text?.split(/\s+/).filter(Boolean) ?? [];
 
 /** The hand-kept profile findings for the document; none when the file is missing. */
 function readFindings(file: string): string | undefined {
@@ -193,6 +197,11 @@ async function main(): Promise<void> {
       "record PostgreSQL's costliest statements of each step (pg_stat_statements) in the JSON",
     )
     .option(
+      '--gateway-node-args <args>',
+      'Node options of the gateway, space-separated (e.g. "--max-semi-space-size=32"), to compare settings',
+    )
+    .option('--agent-node-args <args>', 'Node options of every agent, the same way')
+    .option(
       '--cpu-prof',
       "profile the gateway over each step's sustain window (its inspector); the top frames go in the JSON, the profiles to reports/bench/profiles/",
     )
@@ -236,6 +245,8 @@ async function main(): Promise<void> {
   const agentLatency = o.agentLatency as string;
   const cpus = os.cpus().length;
   const pgStatements = program.opts<{ pgStatements?: boolean }>().pgStatements === true;
+  const gatewayNodeArgs = splitArgs(o.gatewayNodeArgs);
+  const agentNodeArgs = splitArgs(o.agentNodeArgs);
   // `--cpu-prof`: the gateway and one agent, each through its inspector on a port of its own.
   const inspectPorts =
     program.opts<{ cpuProf?: boolean }>().cpuProf === true
@@ -245,6 +256,8 @@ async function main(): Promise<void> {
 
   const startedAt = new Date().toISOString();
   const loadBefore = os.loadavg();
+  const referenceBefore = referenceCpuMs();
+  console.log(`host speed: reference work ${referenceBefore} ms of CPU (lower is faster)`);
   console.log(
     `== one task, ${pools} pools, agents at ${agentLatency}, POOL_CAPACITY ${poolCapacity}, AGENT_CONCURRENCY ${agentConcurrency} ==`,
   );
@@ -267,15 +280,16 @@ async function main(): Promise<void> {
     },
     // No player pays here: the local chain would only add idle work to this process.
     payments: false,
-    ...(inspectPorts
-      ? {
-          gatewayNodeArgs: () => [`--inspect=127.0.0.1:${inspectPorts.gateway}`],
-          agentNodeArgs: (agentId: string) =>
-            agentId === PROFILED_AGENT
-              ? [`--inspect=127.0.0.1:${inspectPorts[PROFILED_AGENT]}`]
-              : [],
-        }
-      : {}),
+    gatewayNodeArgs: () => [
+      ...gatewayNodeArgs,
+      ...(inspectPorts ? [`--inspect=127.0.0.1:${inspectPorts.gateway}`] : []),
+    ],
+    agentNodeArgs: (agentId: string) => [
+      ...agentNodeArgs,
+      ...(inspectPorts && agentId === PROFILED_AGENT
+        ? [`--inspect=127.0.0.1:${inspectPorts[PROFILED_AGENT]}`]
+        : []),
+    ],
     env: {
       gateway: { POOL_CAPACITY: String(poolCapacity) },
       agents: { AGENT_CONCURRENCY: String(agentConcurrency) },
@@ -454,6 +468,7 @@ async function main(): Promise<void> {
       node: process.versions.node,
       loadBefore,
       loadAfter: os.loadavg(),
+      referenceCpuMs: { before: referenceBefore, after: referenceCpuMs() },
     },
     settings: {
       pools,

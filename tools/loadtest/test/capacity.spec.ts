@@ -385,6 +385,19 @@ describe('capacity document', () => {
     expect(busy).toContain('other processes used 0.50 of its 2 cores on average');
   });
 
+  it("gives the host's speed and how each step was judged, where the run recorded them", () => {
+    expect(doc).not.toContain('Host speed');
+    expect(doc).toContain('latency and errors over the whole step, the ramp-up included');
+    const newer = renderCapacityDoc({
+      ...run(),
+      machine: { ...run().machine, referenceCpuMs: { before: 210.5, after: 230 } },
+      settings: { ...run().settings, judgedAfterRampUp: true },
+    });
+    expect(newer).toContain('took 210.5 ms of CPU before the run and');
+    expect(newer).toContain('230 ms after it');
+    expect(newer).toContain('CPU, latency and errors measured over the rest');
+  });
+
   it('says when the CPU stopped the search, and when a run was shortened', () => {
     const cpu = [
       step({ players: 250 }),

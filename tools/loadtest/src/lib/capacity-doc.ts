@@ -28,6 +28,11 @@ export interface CapacityRun {
     node: string;
     loadBefore: number[];
     loadAfter: number[];
+    /**
+     * CPU ms of a fixed reference work (host-speed.ts) before and after the run: how fast the
+     * host was, to compare runs on different hosts (absent in runs before 2026-12-03).
+     */
+    referenceCpuMs?: { before: number; after: number };
   };
   settings: {
     pools: number;
@@ -291,6 +296,12 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
     '',
     `Run ${run.startedAt} → ${run.finishedAt} on ${run.machine.cpus} × ${run.machine.cpuModel}, Node ${run.machine.node};`,
     `load average (1/5/15 min) ${load(run.machine.loadBefore)} before and ${load(run.machine.loadAfter)} after.`,
+    ...(run.machine.referenceCpuMs
+      ? [
+          `Host speed: a fixed reference work (\`tools/loadtest/src/lib/host-speed.ts\`) took ${run.machine.referenceCpuMs.before} ms of CPU before the run and`,
+          `${run.machine.referenceCpuMs.after} ms after it (lower is faster; CPU per reply on another host scales roughly with it).`,
+        ]
+      : []),
     ...machineNote(run),
     ...(run.note ? ['', `> ${run.note}`] : []),
     '',

@@ -1,6 +1,6 @@
 // Locks in what the apps' suites take from the launcher besides starting and stopping (which
 // test/processes.spec.ts covers): every line of each stream kept for assertions when asked,
-// `killAll` ending exactly the group's processes by PID, `eventually`'s value, early give-up and
+// Node options before the entry, `killAll` ending exactly the group's processes by PID, `eventually`'s value, early give-up and
 // error modes, and the `answersHttp` readiness check.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -52,6 +52,22 @@ test('by default only the last 500 lines are kept', async () => {
   expect(all).toHaveLength(501);
   expect([all[0], ...all.slice(-2)]).toEqual(['out 201', 'out 700', 'unfinished']);
   expect(proc.lines()).toEqual(all);
+});
+
+test("nodeArgs are Node's own options, given before the entry (and not to the entry)", async () => {
+  const echo = path.join(dir, 'echo-args.cjs');
+  writeFileSync(echo, 'console.log(JSON.stringify([process.execArgv, process.argv.slice(2)]));');
+  const proc = group.spawn({
+    name: 'echo',
+    entry: echo,
+    args: ['--entry-arg'],
+    nodeArgs: ['--max-semi-space-size=8', '--stack-size=2000'],
+    env: {},
+  });
+  expect(await proc.exited).toEqual({ code: 0, signal: null });
+  const [execArgv, argv] = JSON.parse(proc.lines('stdout')[0] ?? '[]') as [string[], string[]];
+  expect(execArgv.slice(-2)).toEqual(['--max-semi-space-size=8', '--stack-size=2000']);
+  expect(argv).toEqual(['--entry-arg']);
 });
 
 test('killAll SIGKILLs every running process of its group and no other', async () => {
