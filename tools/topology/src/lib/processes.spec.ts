@@ -1,7 +1,7 @@
 // Locks in what the apps' suites take from the launcher besides starting and stopping (which
-// test/processes.spec.ts covers): every line of each stream kept for assertions when asked,
-// Node options before the entry, `killAll` ending exactly the group's processes by PID, `eventually`'s value, early give-up and
-// error modes, and the `answersHttp` readiness check.
+// test/processes.spec.ts covers): every line of each stream kept for assertions when asked, Node
+// options before the entry, `killAll` ending exactly the group's processes by PID, `eventually`'s
+// value, early give-up and error modes, and the `answersHttp` readiness check.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
