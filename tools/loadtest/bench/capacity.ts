@@ -21,6 +21,7 @@ import {
 } from '@pardon/topology';
 import { freePort } from '@pardon/test-env';
 import {
+  briskestPace,
   capacityOf,
   isSaturated,
   machineCoresOf,
@@ -513,7 +514,7 @@ function derived(
   return {
     capacity,
     stoppedBy: stoppedBy(steps),
-    projection: projectTask(largestPass, undefined, undefined, idle),
+    projection: projectTask(largestPass, undefined, undefined, idle, briskestPace(steps)),
   };
 }
 

@@ -3,6 +3,7 @@
 // an admission constant), the per-component CPU and memory of a step, the projection to a 2-vCPU
 // task at 70 % CPU, what a failed step is blamed on, and the Markdown report with its charts.
 import {
+  briskestPace,
   capacityOf,
   isSaturated,
   limitOf,
@@ -259,6 +260,29 @@ describe('projection to a 2-vCPU task at 70 % CPU', () => {
     expect(projectTask(step({}))?.marginal).toBeUndefined();
     const doc = renderCapacityDoc({ ...run(), projection: p });
     expect(doc).toContain('(0.7 × 2 − 0.1000) / 5.000e-4 = **2,600** players');
+  });
+
+  it('scales a slow step to the pace of the briskest passing one: its players sent less often', () => {
+    // At 1000 players and 100 replies/s each player got 0.1 replies a second; the 250-player step
+    // got 0.12. Within its CPU threshold the task's players would send at 0.12, 1.2 × as often.
+    const slow = step({ repliesPerS: 100 });
+    const steps = [
+      step({ players: 250, repliesPerS: 30 }),
+      step({ players: 2000, pass: false, repliesPerS: 300 }),
+      slow,
+    ];
+    expect(briskestPace(steps)).toBeCloseTo(0.12, 9);
+    const p = projectTask(slow, 2, 0.7, [], briskestPace(steps));
+    expect(p?.pace).toEqual({ briskest: 0.12, atStep: 0.1, scale: 1.2 });
+    expect(p?.coresPerPlayer).toBeCloseTo(7.2e-4, 9);
+    expect(p?.players).toBe(1944); // 1.4 / 7.2e-4 = 1944.4
+    expect(p?.shares[0]?.cpuMsPerPlayerS).toBeCloseTo(0.48, 6);
+    // A step as brisk as any keeps its own CPU per player; so does a run without a pace.
+    expect(projectTask(slow, 2, 0.7, [], 0.05)?.pace.scale).toBe(1);
+    expect(projectTask(slow)?.players).toBe(2333);
+    const doc = renderCapacityDoc({ ...run(), projection: p });
+    expect(doc).toContain('pace              = 0.12 / 0.1 = 1.2');
+    expect(doc).toContain('= 7.200e-4 CPU-s/s');
   });
 
   it('takes other task sizes and thresholds, and projects nothing without a passing step', () => {

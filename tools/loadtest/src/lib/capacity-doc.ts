@@ -326,7 +326,14 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
       '',
       '```text',
       `task CPU          = ${p.taskCores.toFixed(4)} cores (CPU-seconds per second)`,
-      `CPU per player    = ${p.taskCores.toFixed(4)} / ${p.fromStep} = ${p.coresPerPlayer.toExponential(3)} CPU-s/s (${(p.coresPerPlayer * 1000).toFixed(4)} ms per second)`,
+      ...(p.pace && p.pace.scale > 1
+        ? [
+            `pace              = ${p.pace.briskest} / ${p.pace.atStep} = ${p.pace.scale} (replies per player-second, briskest passing step / this one)`,
+            `CPU per player    = ${p.taskCores.toFixed(4)} / ${p.fromStep} × ${p.pace.scale} = ${p.coresPerPlayer.toExponential(3)} CPU-s/s (${(p.coresPerPlayer * 1000).toFixed(4)} ms per second)`,
+          ]
+        : [
+            `CPU per player    = ${p.taskCores.toFixed(4)} / ${p.fromStep} = ${p.coresPerPlayer.toExponential(3)} CPU-s/s (${(p.coresPerPlayer * 1000).toFixed(4)} ms per second)`,
+          ]),
       `players (b)       = ${p.threshold} × ${p.vcpus} cores / ${p.coresPerPlayer.toExponential(3)} = ${num(p.players)}`,
       '```',
       '',
@@ -335,6 +342,14 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
             `Keeping apart what the task uses with no player (${p.marginal.idleCores.toFixed(4)} cores idle: heartbeats, timers, the`,
             `cron-worker's jobs), each player adds ${(p.marginal.coresPerPlayer * 1000).toFixed(4)} ms of CPU per second, and the same ${p.threshold * 100} % of ${p.vcpus} vCPUs`,
             `holds (${p.threshold} × ${p.vcpus} − ${p.marginal.idleCores.toFixed(4)}) / ${p.marginal.coresPerPlayer.toExponential(3)} = **${num(p.marginal.players)}** players.`,
+            '',
+          ]
+        : []),
+      ...(p.pace && p.pace.scale > 1
+        ? [
+            'The pace: a player waits for each reply before it thinks and sends again, so at a step with slower replies',
+            'every player sent less often than on a task within its CPU threshold; its CPU per player is scaled to the',
+            'briskest passing step’s pace (without it, the slowest passing step would project the most players).',
             '',
           ]
         : []),

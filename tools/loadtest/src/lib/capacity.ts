@@ -220,8 +220,15 @@ export interface Projection {
   fromStep: number;
   /** Gateway + agents + cron-worker at that step, in cores. */
   taskCores: number;
-  /** taskCores / players: CPU-seconds per second per player. */
+  /** taskCores / players × pace.scale: CPU-seconds per second per player. */
   coresPerPlayer: number;
+  /**
+   * Players wait for their replies before they think and send again, so at a step where replies
+   * were slow each sent less often than on a task within its CPU threshold, and cost less CPU a
+   * second: the step's CPU per player is scaled by the pace of the briskest passing step
+   * (replies per player-second) over its own. 1 when the step was the briskest.
+   */
+  pace: { briskest: number; atStep: number; scale: number };
   vcpus: number;
   threshold: number;
   /** Players at which the gateway alone would use one core (a Node process runs JS on one thread). */
@@ -245,12 +252,15 @@ export function projectTask(
   vcpus = TASK_VCPUS,
   threshold = SCALE_OUT_CPU,
   idle: ComponentUsage[] = [],
+  briskestPace = 0,
 ): Projection | undefined {
   if (!step || step.players <= 0) return undefined;
   const task = step.usage.filter((c) => c.inTask);
   const taskCores = sumCores(task);
   if (!(taskCores > 0)) return undefined;
-  const coresPerPlayer = taskCores / step.players;
+  const atStep = step.repliesPerS / step.players;
+  const scale = atStep > 0 && briskestPace > atStep ? briskestPace / atStep : 1;
+  const coresPerPlayer = (taskCores / step.players) * scale;
   const gateway = step.usage.find((c) => c.name === 'gateway');
   const agents = task.filter((c) => c.name !== 'gateway' && c.name !== 'cron-worker');
   const groups = [
@@ -259,13 +269,18 @@ export function projectTask(
     { name: 'cron-worker', cores: task.find((c) => c.name === 'cron-worker')?.cores ?? 0 },
   ].sort((a, b) => b.cores - a.cores);
   const idleCores = sumCores(idle, (c) => c.inTask);
-  const marginalPerPlayer = (taskCores - idleCores) / step.players;
+  const marginalPerPlayer = ((taskCores - idleCores) / step.players) * scale;
   return {
     // The epsilon keeps 1.4 / 0.001 from flooring to 1399 on binary rounding.
     players: Math.floor((threshold * vcpus) / coresPerPlayer + 1e-9),
     fromStep: step.players,
     taskCores,
     coresPerPlayer,
+    pace: {
+      briskest: round(Math.max(briskestPace, atStep), 4),
+      atStep: round(atStep, 4),
+      scale: round(scale, 4),
+    },
     vcpus,
     threshold,
     gatewayOneCorePlayers:
@@ -273,7 +288,7 @@ export function projectTask(
     shares: groups.map((g) => ({
       name: g.name,
       share: round(g.cores / taskCores, 3),
-      cpuMsPerPlayerS: round((g.cores * 1000) / step.players, 4),
+      cpuMsPerPlayerS: round(((g.cores * 1000) / step.players) * scale, 4),
     })),
     ...(idle.length > 0 && marginalPerPlayer > 0
       ? {
@@ -285,6 +300,14 @@ export function projectTask(
         }
       : {}),
   };
+}
+
+/** The highest replies per player-second of the passing steps (0 without one). */
+export function briskestPace(steps: StepRecord[]): number {
+  return Math.max(
+    0,
+    ...steps.filter((s) => s.pass && s.players > 0).map((s) => s.repliesPerS / s.players),
+  );
 }
 
 /** What stopped the load from growing at a failed step, in words. */
