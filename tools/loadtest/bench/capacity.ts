@@ -543,7 +543,7 @@ function stepRecord(
     p95Ms: summary.judged.latency.p95Ms,
     p99Ms: summary.judged.latency.p99Ms,
     errorRate: summary.judged.errorRate,
-    errorsByKind: summary.errorsByKind,
+    errorsByKind: summary.judged.errorsByKind,
     ...rates,
     ...threadsOf(summary, rampUpMs / 1000),
     usage,

@@ -59,7 +59,13 @@ describe('LoadStats', () => {
     const s = stats.summarize(20_000, 10_000);
     expect(s.latency.p95Ms).toBeGreaterThanOrEqual(3995);
     expect(s.judged.latency.p95Ms).toBeLessThan(1700);
-    expect(s.judged).toMatchObject({ fromS: 10, operations: 201, errors: 1, replies: 100 });
+    expect(s.judged).toMatchObject({
+      fromS: 10,
+      operations: 201,
+      errors: 1,
+      errorsByKind: { 'timeout:reply': 1 },
+      replies: 100,
+    });
     expect(s.judged.errorRate).toBeCloseTo(1 / 201, 6);
     expect(s.judged.latency.count).toBe(101);
     expect(s.judged.latency.p50Ms).toBeGreaterThanOrEqual(1548);

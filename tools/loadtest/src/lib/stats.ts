@@ -74,6 +74,7 @@ export interface JudgedWindow {
   operations: number;
   errors: number;
   errorRate: number;
+  errorsByKind: Record<string, number>;
   replies: number;
   latency: LatencySummary;
 }
@@ -99,6 +100,10 @@ function latencyOf(h: Histogram): LatencySummary {
     meanMs: h.totalCount ? Math.round(h.mean) : 0,
   };
 }
+
+/** Error counts by kind, the most frequent first (ties by name). */
+const sortedKinds = (kinds: Map<string, number>): Record<string, number> =>
+  Object.fromEntries([...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
 
 const clampMs = (ms: number) =>
   Math.min(HISTOGRAM.highestTrackableValue, Math.max(1, Math.round(ms)));
@@ -237,11 +242,15 @@ export class LoadStats {
     const sum = (f: (b: Bucket) => number) => kept.reduce((a, b) => a + f(b), 0);
     const operations = sum((b) => b.requests + b.replies + b.replyTimeouts);
     const errors = sum((b) => b.errors);
+    const byKind = new Map<string, number>();
+    for (const b of kept)
+      for (const [k, n] of b.errorsByKind) byKind.set(k, (byKind.get(k) ?? 0) + n);
     return {
       fromS: round3((first * this.bucketMs) / 1000),
       operations,
       errors,
       errorRate: operations ? errors / operations : 0,
+      errorsByKind: sortedKinds(byKind),
       replies: sum((b) => b.replies),
       latency: latencyOf(histogram),
     };
@@ -281,9 +290,7 @@ export class LoadStats {
         journeys: Object.fromEntries(this.journeys),
       },
       errorRate: operations ? this.errors / operations : 0,
-      errorsByKind: Object.fromEntries(
-        [...this.errorsByKind].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
-      ),
+      errorsByKind: sortedKinds(this.errorsByKind),
       throughput: {
         requestsPerS: round3(this.requests / durationS),
         messagesPerS: round3(this.messagesSent / durationS),
