@@ -92,21 +92,16 @@ async function measure(url: string, rate: number, listeners: number): Promise<Ro
       }
     })();
     await new Promise((r) => setTimeout(r, 1500)); // steady first
-    const before = {
+    const reading = async () => ({
       sent,
       received: (await count()).received,
       notifier: sumCpuMs(notifierPids),
       backends: sumCpuMs(ready.backendPids),
       listener: cpuMs(child.pid as number),
-    };
+    });
+    const before = await reading();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
-    const after = {
-      sent,
-      received: (await count()).received,
-      notifier: sumCpuMs(notifierPids),
-      backends: sumCpuMs(ready.backendPids),
-      listener: cpuMs(child.pid as number),
-    };
+    const after = await reading();
     running = false;
     await pace;
     await pool.end();
@@ -125,9 +120,12 @@ async function measure(url: string, rate: number, listeners: number): Promise<Ro
       listenerProcessUs: us(after.listener - before.listener, got),
     };
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.send('stop');
-    await exited;
+    // A listener that died early (its error is already printed) has nothing left to stop.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await exited;
+    }
   }
 }
 

@@ -386,9 +386,12 @@ async function main(): Promise<void> {
       sampler.start();
       loop.enable();
       // The sustain window only: the ramp-up's connection set-up is not the steady round trip.
-      const profiling = new Promise<void>((resolve) => setTimeout(resolve, rampUpMs)).then(() =>
-        Promise.all(profilers.map((p) => p.profiler.start())),
-      );
+      const profiling =
+        profilers.length > 0
+          ? new Promise<void>((resolve) => setTimeout(resolve, rampUpMs)).then(() =>
+              Promise.all(profilers.map((p) => p.profiler.start())),
+            )
+          : undefined;
       const summary = await runLoadTest(
         configFor(players, { rampUpMs, sustainMs: stepMs - rampUpMs }),
         {

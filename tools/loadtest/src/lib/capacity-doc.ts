@@ -326,7 +326,7 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
       '',
       '```text',
       `task CPU          = ${p.taskCores.toFixed(4)} cores (CPU-seconds per second)`,
-      ...(p.pace && p.pace.scale > 1
+      ...(p.pace.scale > 1
         ? [
             `pace              = ${p.pace.briskest} / ${p.pace.atStep} = ${p.pace.scale} (replies per player-second, briskest passing step / this one)`,
             `CPU per player    = ${p.taskCores.toFixed(4)} / ${p.fromStep} × ${p.pace.scale} = ${p.coresPerPlayer.toExponential(3)} CPU-s/s (${(p.coresPerPlayer * 1000).toFixed(4)} ms per second)`,
@@ -345,7 +345,7 @@ export function renderCapacityDoc(run: CapacityRun, findings?: string): string {
             '',
           ]
         : []),
-      ...(p.pace && p.pace.scale > 1
+      ...(p.pace.scale > 1
         ? [
             'The pace: a player waits for each reply before it thinks and sends again, so at a step with slower replies',
             'every player sent less often than on a task within its CPU threshold; its CPU per player is scaled to the',
